@@ -1,0 +1,144 @@
+# mlrepo - build, test, install.  Plain make: no generated makefiles beyond
+# the compiler's header dependencies.
+#
+#   make                 build lib/libmlrepo.a and the tools into build/
+#   make check           build and run every test under prove
+#   make check SANITIZE=1  the same with ASan+UBSan, in build-san/
+#   make bench           run the benchmarks in bench/ (slow; prints ratios)
+#   make demo            a short tour in a temporary directory
+#   make install         PREFIX=/usr/local DESTDIR= honoured; make uninstall
+#   make fuzz            build the libFuzzer harnesses (clang) into build-fuzz/
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+SHAREDIR = $(PREFIX)/share/mlrepo
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+
+CC ?= cc
+PKGS = sqlite3 libcjson zlib libarchive libcrypto
+
+ifeq ($(SANITIZE),1)
+O ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+else
+O ?= build
+endif
+
+# -Werror in CI (CI=true) or when asked for with WERROR=1.
+ifneq ($(CI)$(WERROR),)
+WERRFLAG = -Werror
+endif
+
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter \
+	   -Wno-sign-compare -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral
+# Evaluated once, after scripts/deps has had a chance to run.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERRFLAG) $(SANFLAGS) \
+	     $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm -lpthread
+
+CMDS = mlrepo
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
+LIB = $(O)/lib/libmlrepo.a
+BINS = $(CMDS:%=$(O)/bin/%)
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS = $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+PROVE ?= prove
+PROVE_OPTS ?= -j2
+
+all: $(BINS)
+
+$(O)/.deps-ok:
+	@mkdir -p $(O)
+	@pkg-config --exists $(PKGS) || scripts/deps
+	@pkg-config --exists $(PKGS) || { echo "missing libraries: $(PKGS)" >&2; exit 1; }
+	@touch $@
+
+$(O)/%.o: %.c | $(O)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# A tool is cmd/NAME.c or the files of a folder cmd/NAME/.
+cmd_objs = $(patsubst %.c,$(O)/%.o,$(sort $(wildcard cmd/$(1).c cmd/$(1)/*.c)))
+define cmd_rule
+$(O)/bin/$(1): $(call cmd_objs,$(1)) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call cmd_objs,$(1)) $$(LIB) $$(LIBS)
+endef
+$(foreach c,$(CMDS),$(eval $(call cmd_rule,$(c))))
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+$(O)/tests/helpers/%: $(O)/tests/helpers/%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
+	cd tests && MLREPO_BUILD="$(abspath $(O))" $(PROVE) $(PROVE_OPTS) \
+		$(sort $(wildcard tests/t[0-9]*.sh:tests/%=%)) \
+		$(UNIT_BINS:%=../%)
+
+# The same tests, one file: make test T=t0001-init.sh
+test: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
+	cd tests && MLREPO_BUILD="$(abspath $(O))" $(PROVE) -v $(T)
+
+bench: $(BINS)
+	MLREPO_BUILD="$(abspath $(O))" bench/run
+
+demo: $(BINS)
+	MLREPO_BUILD="$(abspath $(O))" scripts/demo
+
+lint-man:
+	mandoc -T lint -W warning man/*.1 man/*.5
+
+FUZZ_CC ?= clang
+fuzz: | $(O)/.deps-ok
+	@mkdir -p build-fuzz
+	set -e; for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+			-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+			-o build-fuzz/$$n $$f $(LIB_SRC) $(PKG_LIBS) -lm -lpthread; \
+	done
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
+	for b in $(CMDS); do install -m 0755 $(O)/bin/$$b $(DESTDIR)$(BINDIR)/$$b; done
+	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in man/*.5; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	cp -R share/examples $(DESTDIR)$(SHAREDIR)/
+	for c in share/completions/*.bash; do \
+		install -m 0644 $$c $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$c .bash); done
+
+uninstall:
+	for b in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$b; done
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m); done
+	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$m); done
+	for c in share/completions/*.bash; do \
+		rm -f $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$c .bash); done
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all check test bench demo lint-man fuzz install uninstall clean
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) \
+	$(patsubst %.o,%.d,$(foreach c,$(CMDS),$(call cmd_objs,$(c))))
