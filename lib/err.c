@@ -100,6 +100,11 @@ const char *err_hint_msg(void)
 	return hint[0] ? hint : NULL;
 }
 
+void err_set_code(int c)
+{
+	code = c;
+}
+
 void err_clear(void)
 {
 	msg[0] = hint[0] = '\0';

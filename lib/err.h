@@ -56,6 +56,8 @@ void err_prefix(const char *fmt, ...) ERR_FORMAT(1, 2);
 const char *err_msg(void);
 int err_code(void);
 const char *err_hint_msg(void);
+/* Change the exit status of the last error. */
+void err_set_code(int code);
 /* Forget the last error. */
 void err_clear(void);
 

@@ -388,8 +388,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	};
 
 	err_set_progname(t->name);
+	/* a copy: opt_parse() permutes argv, the journal wants it as given */
 	tool_argc = argc;
-	tool_argv = argv;
+	tool_argv = xcalloc(argc + 1, sizeof(char *));
+	memcpy(tool_argv, argv, argc * sizeof(char *));
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		gopt.color = COLOR_NEVER;
 	argc = opt_parse(argc, argv, opts, t->usage,

@@ -1,6 +1,261 @@
+/*
+ * mlrepo - the repository tool: init, config, objects, fsck, gc, log,
+ * status and bundles.  See mlrepo(1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
 #include "err.h"
+#include "events.h"
+#include "fsutil.h"
+#include "mltime.h"
+#include "mlrepo.h"
 #include "opt.h"
-static const char *const usage[] = { "mlrepo [-C DIR] [--repo PATH] COMMAND [ARGS]", NULL };
-static const struct subcommand subs[] = { { NULL, NULL, NULL } };
-static const struct tool tool = { "mlrepo", usage, subs, NULL };
-int main(int argc, char **argv) { return tool_main(&tool, argc, argv); }
+#include "repo.h"
+#include "strbuf.h"
+#include "tabout.h"
+
+#include <cjson/cJSON.h>
+
+static const char *const usage[] = {
+	"mlrepo [-C DIR] [--repo PATH] [-q] [-v] [--json] COMMAND [ARGS]",
+	NULL
+};
+
+struct repo *open_repo_or_report(int *status)
+{
+	struct repo *r = repo_open();
+
+	if (!r)
+		*status = err_report();
+	return r;
+}
+
+static const char *const usage_init[] = {
+	"mlrepo init [--bare] [DIR]", NULL
+};
+
+int cmd_init(int argc, char **argv)
+{
+	int bare = 0, created;
+	const char *dir = ".";
+	struct option opts[] = {
+		OPT_BOOL(0, "bare", &bare,
+			 "create the repository at DIR itself, not DIR/.mlrepo"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_init, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc > 2)
+		return opt_usage_error(usage_init, "too many arguments");
+	if (argc == 2)
+		dir = argv[1];
+	if (repo_init(dir, bare, &created) < 0)
+		return err_report();
+	if (!gopt.quiet) {
+		struct strbuf sb = STRBUF_INIT;
+		char *abs;
+
+		if (bare)
+			strbuf_addstr(&sb, dir);
+		else
+			strbuf_addf(&sb, "%s/" REPO_DIRNAME, dir);
+		abs = fs_absolute(sb.buf);
+		printf("%s mlrepo repository in %s\n",
+		       created ? "Initialized empty" : "Reinitialized existing",
+		       abs);
+		free(abs);
+		strbuf_release(&sb);
+	}
+	return out_flush(stdout) < 0 ? err_report() : 0;
+}
+
+static const char *const usage_config[] = {
+	"mlrepo config KEY",
+	"mlrepo config KEY VALUE",
+	"mlrepo config --get-all KEY",
+	"mlrepo config --unset KEY",
+	"mlrepo config --list",
+	NULL
+};
+
+/* Check the values of the keys mlrepo itself reads. */
+static int check_known(const char *key, const char *value)
+{
+	int64_t us;
+	int b;
+
+	if (!strcasecmp(key, "core.locktimeout") ||
+	    !strcasecmp(key, "gc.pruneexpire")) {
+		if (!strcmp(value, "never") || !strcmp(value, "now"))
+			return 0;
+		if (mltime_parse_duration(value, &us) < 0)
+			return error_input("%s: not a duration: '%s'", key,
+					   value);
+	} else if (!strcasecmp(key, "core.compression")) {
+		char *end;
+		long l = strtol(value, &end, 10);
+
+		if (*end || end == value || l < -1 || l > 9)
+			return error_input("%s: expected -1 to 9, not '%s'",
+					   key, value);
+	} else if (!strcasecmp(key, "core.durable")) {
+		if (config_bool(value, &b) < 0)
+			return error_input("%s: not a boolean: '%s'", key,
+					   value);
+	}
+	return 0;
+}
+
+static int print_value(const char *value, void *data)
+{
+	(void)data;
+	printf("%s\n", value);
+	return 0;
+}
+
+static int config_list(struct repo *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg.nr; i++) {
+		const struct config_entry *e = &r->cfg.entries[i];
+		char *key = config_entry_fullkey(e);
+		const char *v = e->value ? e->value : "true";
+
+		if (gopt.json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "key", key);
+			cJSON_AddStringToObject(o, "value", v);
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+		} else {
+			printf("%s=%s\n", key, v);
+		}
+		free(key);
+	}
+	return 0;
+}
+
+/* Record a config change in the journal. */
+static int journal(struct repo *r, const char *action, const char *key,
+		   const char *value)
+{
+	sqlite3 *db = repo_catalog(r);
+	struct strbuf detail = STRBUF_INIT;
+	int rc;
+
+	if (!db)
+		return -1;
+	if (value) {
+		strbuf_addstr(&detail, "{\"value\":");
+		strbuf_add_json_str(&detail, value);
+		strbuf_addch(&detail, '}');
+	}
+	rc = events_add(db, action, key, value ? detail.buf : NULL);
+	strbuf_release(&detail);
+	return rc;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	int list = 0, status = 0;
+	const char *unset = NULL, *get_all = NULL;
+	struct repo *r;
+	char *path;
+	struct option opts[] = {
+		OPT_BOOL('l', "list", &list, "list every key and value"),
+		OPT_STRING(0, "unset", &unset, "KEY", "remove every value of KEY"),
+		OPT_STRING(0, "get-all", &get_all, "KEY", "print every value of KEY"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_config, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (list + !!unset + !!get_all + (argc > 1) != 1 || argc > 3)
+		return opt_usage_error(usage_config,
+				       "give one of KEY, KEY VALUE, --get-all, "
+				       "--unset or --list");
+	r = open_repo_or_report(&status);
+	if (!r)
+		return status;
+	path = repo_path(r, "config");
+	if (list) {
+		config_list(r);
+	} else if (get_all) {
+		char *s, *sub, *k;
+
+		if (config_split_key(get_all, &s, &sub, &k) < 0) {
+			status = err_report();
+			goto out;
+		}
+		free(s), free(sub), free(k);
+		if (config_get_all(&r->cfg, get_all, print_value, NULL) < 0)
+			status = err_report();
+		else if (!config_get(&r->cfg, get_all))
+			status = EXIT_NEGATIVE;
+	} else if (unset) {
+		int n = config_unset(path, unset);
+
+		if (n < 0)
+			status = err_report();
+		else if (!n)
+			status = EXIT_NEGATIVE;
+		else if (journal(r, "config.unset", unset, NULL) < 0)
+			status = err_report();
+	} else if (argc == 2) {
+		const char *v;
+		char *s, *sub, *k;
+
+		if (config_split_key(argv[1], &s, &sub, &k) < 0) {
+			status = err_report();
+			goto out;
+		}
+		free(s), free(sub), free(k);
+		v = config_get(&r->cfg, argv[1]);
+		if (v)
+			printf("%s\n", v);
+		else
+			status = EXIT_NEGATIVE;
+	} else {
+		if (check_known(argv[1], argv[2]) < 0 ||
+		    config_set(path, argv[1], argv[2]) < 0 ||
+		    journal(r, "config.set", argv[1], argv[2]) < 0)
+			status = err_report();
+	}
+	if (!status && out_flush(stdout) < 0)
+		status = err_report();
+out:
+	free(path);
+	repo_close(r);
+	return status;
+}
+
+static const struct subcommand subcommands[] = {
+	{ "init", cmd_init, "create a repository (idempotent)" },
+	{ "config", cmd_config, "get and set repository options" },
+	{ "hash-object", cmd_hash_object, "print the ids of files; -w stores them" },
+	{ "cat-object", cmd_cat_object, "print an object's content" },
+	{ "fsck", cmd_fsck, "verify objects, databases and references" },
+	{ "gc", cmd_gc, "remove unreferenced objects and stale files" },
+	{ "log", cmd_log, "show the event journal" },
+	{ "status", cmd_status, "what the repository holds" },
+	{ "bundle", cmd_bundle, "move objects and catalog rows between repositories" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct tool tool = { "mlrepo", usage, subcommands, NULL };
+
+int main(int argc, char **argv)
+{
+	return tool_main(&tool, argc, argv);
+}

@@ -1,0 +1,592 @@
+/* bundle.c - see bundle.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "arc.h"
+#include "bundle.h"
+#include "catalog.h"
+#include "db.h"
+#include "err.h"
+#include "events.h"
+#include "fsutil.h"
+#include "maint.h"
+#include "mltime.h"
+#include "odb.h"
+#include "repo.h"
+#include "strbuf.h"
+
+#define BUNDLE_FORMAT "mlrepo-bundle"
+#define BUNDLE_VERSION 1
+
+/* ---- create ----------------------------------------------------------- */
+
+static void add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		strbuf_addf(sb, "%lld", (long long)sqlite3_column_int64(st, i));
+		break;
+	case SQLITE_FLOAT: {
+		double d = sqlite3_column_double(st, i);
+
+		if (d != d || d - d != 0) /* NaN and inf are no JSON numbers */
+			strbuf_addf(sb, "{\"float\":\"%s\"}",
+				    d != d ? "nan" : d > 0 ? "inf" : "-inf");
+		else
+			strbuf_addf(sb, "%.17g", d);
+		break;
+	}
+	case SQLITE_NULL:
+		strbuf_addstr(sb, "null");
+		break;
+	case SQLITE_BLOB: {
+		const unsigned char *b = sqlite3_column_blob(st, i);
+		int n = sqlite3_column_bytes(st, i), k;
+
+		strbuf_addstr(sb, "{\"blob\":\"");
+		for (k = 0; k < n; k++)
+			strbuf_addf(sb, "%02x", b[k]);
+		strbuf_addstr(sb, "\"}");
+		break;
+	}
+	default:
+		strbuf_add_json_str(sb, (const char *)sqlite3_column_text(st, i));
+	}
+}
+
+/* Dump the rows of one table into `out`; returns the row count or -1. */
+static long dump_table(sqlite3 *db, const struct catalog_table *t,
+		       int64_t since, struct strbuf *out)
+{
+	struct strbuf sql = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int ncol, i, rc;
+	long rows = 0;
+
+	strbuf_addf(&sql, "SELECT * FROM \"%s\" WHERE \"%s\" >= ? ORDER BY \"%s\"",
+		    t->name, t->time_col, t->time_col);
+	st = db_prepare(db, sql.buf);
+	strbuf_release(&sql);
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, since);
+	ncol = sqlite3_column_count(st);
+	strbuf_addstr(out, "{\"columns\":[");
+	for (i = 0; i < ncol; i++) {
+		const char *c = sqlite3_column_name(st, i);
+
+		if (t->local_id && !strcmp(c, t->local_id))
+			continue;
+		if (out->buf[out->len - 1] != '[')
+			strbuf_addch(out, ',');
+		strbuf_add_json_str(out, c);
+	}
+	strbuf_addstr(out, "]}\n");
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		int first = 1;
+
+		strbuf_addch(out, '[');
+		for (i = 0; i < ncol; i++) {
+			if (t->local_id &&
+			    !strcmp(sqlite3_column_name(st, i), t->local_id))
+				continue;
+			if (!first)
+				strbuf_addch(out, ',');
+			first = 0;
+			add_value(out, st, i);
+		}
+		strbuf_addstr(out, "]\n");
+		rows++;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : rows;
+}
+
+struct collect {
+	struct repo *r;
+	int64_t since;
+	char **refs;
+	size_t nrefs;
+	struct arc_entry *entries;
+	size_t nr, alloc;
+	size_t objects;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int collect_object(const char *id, const char *path, int compressed,
+			  const struct stat *st, void *data)
+{
+	struct collect *c = data;
+	int64_t mtime;
+	struct arc_entry *e;
+	struct strbuf name = STRBUF_INIT;
+
+	if (!id)
+		return 0;
+	mtime = (int64_t)st->st_mtim.tv_sec * MLTIME_US_PER_SEC +
+		st->st_mtim.tv_nsec / 1000;
+	if (mtime < c->since &&
+	    !(c->nrefs && bsearch(&id, c->refs, c->nrefs, sizeof(char *),
+				  cmp_str)))
+		return 0;
+	strbuf_addf(&name, "objects/%.2s/%s%s", id, id + 2,
+		    compressed ? ".z" : "");
+	ALLOC_GROW(c->entries, c->nr + 1, c->alloc);
+	e = &c->entries[c->nr++];
+	memset(e, 0, sizeof(*e));
+	e->name = strbuf_detach(&name, NULL);
+	e->path = xstrdup(path);
+	c->objects++;
+	return 0;
+}
+
+int bundle_create(struct repo *r, const char *path, int64_t since,
+		  struct bundle_stats *stats)
+{
+	sqlite3 *db = repo_catalog(r);
+	struct collect c = { r, since, NULL, 0, NULL, 0, 0, 0 };
+	struct strbuf *dumps = NULL, head = STRBUF_INIT, tmp = STRBUF_INIT;
+	char when[MLTIME_BUFSZ];
+	size_t ntables = 0, i;
+	int rc = -1, fd = -1;
+
+	memset(stats, 0, sizeof(*stats));
+	if (!db)
+		return -1;
+	/* one read transaction: rows and references from one moment */
+	if (db_exec(db, "BEGIN") < 0)
+		return -1;
+	while (catalog_bundle_tables[ntables].name)
+		ntables++;
+	dumps = xcalloc(ntables, sizeof(*dumps));
+	for (i = 0; i < ntables; i++) {
+		long n;
+
+		strbuf_init(&dumps[i], 0);
+		n = dump_table(db, &catalog_bundle_tables[i], since, &dumps[i]);
+		if (n < 0)
+			goto out;
+		stats->rows += n;
+	}
+	/* the objects the bundled references name */
+	{
+		sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT oid FROM "
+						  "objrefs WHERE time >= ?");
+		size_t alloc = 0;
+
+		if (!st)
+			goto out;
+		db_bind_int64(st, 1, since);
+		while (db_step(st) == SQLITE_ROW) {
+			ALLOC_GROW(c.refs, c.nrefs + 1, alloc);
+			c.refs[c.nrefs++] =
+				xstrdup((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+		qsort(c.refs, c.nrefs, sizeof(*c.refs), cmp_str);
+	}
+	db_exec(db, "COMMIT");
+	for (i = 0; i < c.nrefs; i++)
+		if (!odb_has(r, c.refs[i])) {
+			error("object %s is missing; run 'mlrepo fsck'",
+			      c.refs[i]);
+			goto out;
+		}
+	if (odb_foreach(r, collect_object, &c) < 0)
+		goto out;
+	stats->objects = c.objects;
+
+	strbuf_addf(&head, "{\"format\":\"%s\",\"version\":%d,\"created\":\"%s\"",
+		    BUNDLE_FORMAT, BUNDLE_VERSION,
+		    mltime_format(mltime_now(), when));
+	if (since != INT64_MIN)
+		strbuf_addf(&head, ",\"since\":\"%s\"", mltime_format(since, when));
+	else
+		strbuf_addstr(&head, ",\"since\":null");
+	strbuf_addf(&head, ",\"objects\":%zu,\"rows\":%zu}\n", stats->objects,
+		    stats->rows);
+	ALLOC_GROW(c.entries, c.nr + ntables + 1, c.alloc);
+	memset(&c.entries[c.nr], 0, sizeof(c.entries[0]) * (ntables + 1));
+	c.entries[c.nr].name = xstrdup("BUNDLE");
+	c.entries[c.nr].data = head.buf;
+	c.entries[c.nr].len = head.len;
+	c.nr++;
+	for (i = 0; i < ntables; i++) {
+		struct strbuf name = STRBUF_INIT;
+
+		strbuf_addf(&name, "catalog/%02zu-%s.jsonl", i,
+			    catalog_bundle_tables[i].name);
+		c.entries[c.nr].name = strbuf_detach(&name, NULL);
+		c.entries[c.nr].data = dumps[i].buf;
+		c.entries[c.nr].len = dumps[i].len;
+		c.nr++;
+	}
+
+	strbuf_addf(&tmp, "%s.tmp-XXXXXX", path);
+	fd = mkostemp(tmp.buf, O_CLOEXEC);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp.buf, strerror(errno));
+		goto out;
+	}
+	if (arc_pack_fd(fd, c.entries, c.nr) < 0)
+		goto out_unlink;
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		error("cannot write '%s': %s", tmp.buf, strerror(errno));
+		goto out_unlink;
+	}
+	fd = -1;
+	if (rename(tmp.buf, path) < 0) {
+		error("cannot rename '%s' to '%s': %s", tmp.buf, path,
+		      strerror(errno));
+		goto out_unlink;
+	}
+	fs_fsync_parent(path);
+	rc = 0;
+	goto out;
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp.buf);
+out:
+	db_rollback(db);
+	for (i = 0; i < c.nr; i++) {
+		free((char *)c.entries[i].name);
+		free((char *)c.entries[i].path);
+	}
+	free(c.entries);
+	maint_free_ids(c.refs, c.nrefs);
+	for (i = 0; i < ntables; i++)
+		strbuf_release(&dumps[i]);
+	free(dumps);
+	strbuf_release(&head);
+	strbuf_release(&tmp);
+	return rc;
+}
+
+/* ---- unbundle --------------------------------------------------------- */
+
+static long read_entry(void *ctx, void *buf, size_t n)
+{
+	ssize_t r = arc_read(ctx, buf, n);
+
+	return r < 0 ? -1 : (long)r;
+}
+
+static int read_all(struct arc_reader *a, struct strbuf *sb, int64_t size)
+{
+	char buf[65536];
+	ssize_t n;
+
+	(void)size;
+	while ((n = arc_read(a, buf, sizeof(buf))) > 0)
+		strbuf_add(sb, buf, n);
+	return n < 0 ? -1 : 0;
+}
+
+static const struct catalog_table *table_of(const char *name)
+{
+	const struct catalog_table *t;
+	const char *dash;
+	size_t n;
+
+	/* catalog/NN-TABLE.jsonl */
+	dash = strchr(name + 8, '-');
+	if (!dash)
+		return NULL;
+	dash++;
+	n = strlen(dash);
+	if (n < 7 || strcmp(dash + n - 6, ".jsonl"))
+		return NULL;
+	for (t = catalog_bundle_tables; t->name; t++)
+		if (strlen(t->name) == n - 6 && !strncmp(t->name, dash, n - 6))
+			return t;
+	return NULL;
+}
+
+static int bind_json(sqlite3_stmt *st, int i, const cJSON *v)
+{
+	if (cJSON_IsNull(v)) {
+		sqlite3_bind_null(st, i);
+	} else if (cJSON_IsString(v)) {
+		db_bind_text(st, i, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		double d = v->valuedouble;
+
+		if (d == (double)(int64_t)d && d > -9.2e18 && d < 9.2e18)
+			sqlite3_bind_int64(st, i, (int64_t)d);
+		else
+			sqlite3_bind_double(st, i, d);
+	} else if (cJSON_IsObject(v) &&
+		   cJSON_IsString(cJSON_GetObjectItem(v, "float"))) {
+		const char *f = cJSON_GetObjectItem(v, "float")->valuestring;
+
+		sqlite3_bind_double(st, i, strtod(f, NULL));
+	} else if (cJSON_IsObject(v) &&
+		   cJSON_IsString(cJSON_GetObjectItem(v, "blob"))) {
+		const char *h = cJSON_GetObjectItem(v, "blob")->valuestring;
+		size_t n = strlen(h) / 2, k;
+		unsigned char *b = xmalloc(n + 1);
+
+		for (k = 0; k < n; k++) {
+			unsigned int x;
+
+			if (sscanf(h + 2 * k, "%2x", &x) != 1) {
+				free(b);
+				return -1;
+			}
+			b[k] = (unsigned char)x;
+		}
+		sqlite3_bind_blob(st, i, b, (int)n, free);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* Insert the rows of one table dump; adds to the stats. */
+static int load_rows(sqlite3 *db, const char *bundle, const char *entry,
+		     const struct catalog_table *t, char *text,
+		     struct bundle_stats *stats)
+{
+	struct strbuf sql = STRBUF_INIT;
+	sqlite3_stmt *st = NULL;
+	cJSON *head = NULL, *cols;
+	char *line = text, *nl;
+	int ncols, i, lineno = 1, rc = -1;
+
+	nl = strchr(line, '\n');
+	if (nl)
+		*nl = '\0';
+	head = cJSON_Parse(line);
+	cols = cJSON_GetObjectItem(head, "columns");
+	if (!cJSON_IsArray(cols) || !(ncols = cJSON_GetArraySize(cols))) {
+		error_input("'%s' entry '%s' line 1: expected {\"columns\":[...]}",
+			    bundle, entry);
+		goto out;
+	}
+	strbuf_addf(&sql, "INSERT OR IGNORE INTO \"%s\"(", t->name);
+	for (i = 0; i < ncols; i++) {
+		cJSON *c = cJSON_GetArrayItem(cols, i);
+		const char *q;
+
+		if (!cJSON_IsString(c)) {
+			error_input("'%s' entry '%s': bad column list", bundle,
+				    entry);
+			goto out;
+		}
+		for (q = c->valuestring; *q; q++)
+			if (*q == '"') {
+				error_input("'%s' entry '%s': bad column name",
+					    bundle, entry);
+				goto out;
+			}
+		strbuf_addf(&sql, "%s\"%s\"", i ? "," : "", c->valuestring);
+	}
+	strbuf_addstr(&sql, ") VALUES (");
+	for (i = 0; i < ncols; i++)
+		strbuf_addstr(&sql, i ? ",?" : "?");
+	strbuf_addch(&sql, ')');
+	st = db_prepare(db, sql.buf);
+	if (!st) {
+		err_prefix("'%s' entry '%s': ", bundle, entry);
+		goto out;
+	}
+	while (nl && *(line = nl + 1)) {
+		cJSON *row;
+
+		lineno++;
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		row = cJSON_Parse(line);
+		if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) != ncols) {
+			cJSON_Delete(row);
+			error_input("'%s' entry '%s' line %d: expected an array "
+				    "of %d values", bundle, entry, lineno, ncols);
+			goto out;
+		}
+		for (i = 0; i < ncols; i++)
+			if (bind_json(st, i + 1, cJSON_GetArrayItem(row, i)) < 0) {
+				cJSON_Delete(row);
+				error_input("'%s' entry '%s' line %d: bad value "
+					    "in column %d", bundle, entry,
+					    lineno, i + 1);
+				goto out;
+			}
+		cJSON_Delete(row);
+		if (db_step(st) != SQLITE_DONE) {
+			err_prefix("'%s' entry '%s' line %d: ", bundle, entry,
+				   lineno);
+			goto out;
+		}
+		stats->rows++;
+		stats->rows_new += sqlite3_changes(db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	cJSON_Delete(head);
+	strbuf_release(&sql);
+	return rc;
+}
+
+struct pending {
+	const struct catalog_table *table;
+	char *entry;
+	struct strbuf text;
+};
+
+int bundle_unbundle(struct repo *r, const char *path,
+		    struct bundle_stats *stats)
+{
+	struct arc_reader *a;
+	struct pending *pend = NULL;
+	size_t npend = 0, apend = 0, i;
+	const char *name;
+	int64_t size;
+	int rc, seen_head = 0, result = -1;
+	sqlite3 *db = repo_catalog(r);
+
+	memset(stats, 0, sizeof(*stats));
+	if (!db)
+		return -1;
+	a = arc_open(path);
+	if (!a)
+		return -1;
+	while ((rc = arc_next(a, &name, &size)) == 1) {
+		if (!strcmp(name, "BUNDLE")) {
+			struct strbuf sb = STRBUF_INIT;
+			cJSON *h, *f, *v;
+
+			if (read_all(a, &sb, size) < 0)
+				goto out;
+			h = cJSON_Parse(sb.buf);
+			f = cJSON_GetObjectItem(h, "format");
+			v = cJSON_GetObjectItem(h, "version");
+			strbuf_release(&sb);
+			if (!cJSON_IsString(f) || strcmp(f->valuestring,
+							 BUNDLE_FORMAT) ||
+			    !cJSON_IsNumber(v)) {
+				cJSON_Delete(h);
+				error_input("'%s' is not an mlrepo bundle",
+					    path);
+				goto out;
+			}
+			if (v->valueint > BUNDLE_VERSION) {
+				cJSON_Delete(h);
+				error_input("'%s' is a bundle of version %d; "
+					    "this mlrepo reads %d", path,
+					    v->valueint, BUNDLE_VERSION);
+				goto out;
+			}
+			cJSON_Delete(h);
+			seen_head = 1;
+		} else if (!seen_head) {
+			error_input("'%s' is not an mlrepo bundle (no BUNDLE "
+				    "entry first)", path);
+			goto out;
+		} else if (!strncmp(name, "catalog/", 8)) {
+			const struct catalog_table *t = table_of(name);
+			struct pending *p;
+
+			if (!t) {
+				error_input("'%s': unknown catalog table in "
+					    "entry '%s'", path, name);
+				goto out;
+			}
+			ALLOC_GROW(pend, npend + 1, apend);
+			p = &pend[npend++];
+			p->table = t;
+			p->entry = xstrdup(name);
+			strbuf_init(&p->text, 0);
+			if (read_all(a, &p->text, size) < 0)
+				goto out;
+		} else if (!strncmp(name, "objects/", 8)) {
+			char id[ODB_HEXSZ + 1], got[ODB_HEXSZ + 1];
+			size_t n = strlen(name);
+			int z = n == 8 + 3 + 62 + 2 && !strcmp(name + n - 2, ".z");
+			int added;
+
+			if ((n != 8 + 3 + 62 && !z) || name[10] != '/') {
+				error_input("'%s': bad object entry '%s'", path,
+					    name);
+				goto out;
+			}
+			memcpy(id, name + 8, 2);
+			memcpy(id + 2, name + 11, 62);
+			id[ODB_HEXSZ] = '\0';
+			if (!odb_valid_id(id)) {
+				error_input("'%s': bad object entry '%s'", path,
+					    name);
+				goto out;
+			}
+			stats->objects++;
+			if (odb_has(r, id))
+				continue;
+			if (odb_put_reader(r, read_entry, a, z, id, got,
+					   &added) < 0) {
+				err_prefix("'%s' entry '%s': ", path, name);
+				goto out;
+			}
+			stats->objects_new += added;
+		} else {
+			error_input("'%s': unexpected entry '%s'", path, name);
+			goto out;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	if (!seen_head) {
+		error_input("'%s' is not an mlrepo bundle", path);
+		goto out;
+	}
+	/* rows last, in one transaction, in the order of the table list */
+	if (db_begin(db) < 0)
+		goto out;
+	for (i = 0; catalog_bundle_tables[i].name; i++) {
+		size_t k;
+
+		for (k = 0; k < npend; k++)
+			if (pend[k].table == &catalog_bundle_tables[i] &&
+			    load_rows(db, path, pend[k].entry, pend[k].table,
+				      pend[k].text.buf, stats) < 0) {
+				db_rollback(db);
+				goto out;
+			}
+	}
+	if (stats->rows_new || stats->objects_new) {
+		char detail[128];
+
+		snprintf(detail, sizeof(detail),
+			 "{\"objects\":%zu,\"rows\":%zu}", stats->objects_new,
+			 stats->rows_new);
+		if (events_add(db, "bundle.unbundle", path, detail) < 0) {
+			db_rollback(db);
+			goto out;
+		}
+	}
+	if (db_commit(db) < 0)
+		goto out;
+	result = 0;
+out:
+	arc_close(a);
+	for (i = 0; i < npend; i++) {
+		free(pend[i].entry);
+		strbuf_release(&pend[i].text);
+	}
+	free(pend);
+	return result;
+}

@@ -1,0 +1,39 @@
+/*
+ * bundle.h - bundles: a .tar.gz that carries objects and catalog rows from
+ * one repository to another (as `git bundle` carries commits).
+ *
+ * A bundle holds (mlrepo-layout(5)):
+ *	BUNDLE                  JSON: format, version, created, since, counts
+ *	catalog/NN-TABLE.jsonl  a header line {"columns":[...]}, then one JSON
+ *	                        array of values per row
+ *	objects/ab/cdef...[.z]  objects in their stored form
+ *
+ * bundle_create() writes every row of the tables in catalog_bundle_tables
+ * made at or after `since` (INT64_MIN: all), the objects those rows
+ * reference, and every object whose file is at least that recent; the file
+ * appears atomically (a temporary file renamed).  bundle_unbundle()
+ * verifies every object against its name while storing it, then inserts
+ * the rows in one transaction with INSERT OR IGNORE, so a second unbundle
+ * of the same file changes nothing (and records no event).
+ *
+ * Both return 0 or -1 with the error set; counts go to *stats.
+ */
+#ifndef MLREPO_BUNDLE_H
+#define MLREPO_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct repo;
+
+struct bundle_stats {
+	size_t objects, objects_new;
+	size_t rows, rows_new;
+};
+
+int bundle_create(struct repo *r, const char *path, int64_t since,
+		  struct bundle_stats *stats);
+int bundle_unbundle(struct repo *r, const char *path,
+		    struct bundle_stats *stats);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * config.h - files in git-config syntax: the repository's config, and
+ * (later) the pipeline file.
+ *
+ *	# comment            ; comment too
+ *	[core]
+ *		lockTimeout = 60s
+ *	[remote "origin"]    (a subsection: case-sensitive, quoted)
+ *		url = "  spaces kept  "   # inline comment
+ *		flag                  (no value: boolean true)
+ *		path = a\
+ *		       b              (a backslash continues the line)
+ *
+ * Section and key names are case-insensitive (kept lower-case), a
+ * subsection is case-sensitive.  Keys may repeat; config_get() returns the
+ * last value, config_get_all() every one.  Values are trimmed; double
+ * quotes keep white space and may hold \" \\ \n \t \b escapes.  A full key
+ * is written "section.key" or "section.subsection.key".
+ *
+ * Usage: config_parse_file() into a struct config (owned by the caller,
+ * freed with config_release()), then config_get().  config_set() and
+ * config_unset() rewrite a file in place, atomically (a lock file,
+ * fsync'd, renamed), keeping every other line, comment and blank as it was.
+ *
+ * Errors: -1 with error_input() naming file and line for a syntax error
+ * ("'.mlrepo/config' line 3: bad section header"), error() for I/O.
+ */
+#ifndef MLREPO_CONFIG_H
+#define MLREPO_CONFIG_H
+
+#include <stddef.h>
+
+struct config_entry {
+	char *section;	  /* lower-case */
+	char *subsection; /* NULL when none */
+	char *key;	  /* lower-case */
+	char *value;	  /* NULL for a bare key (boolean true) */
+	int line;	  /* where the key starts */
+	size_t start, end; /* the bytes of its line(s), for rewriting */
+};
+
+struct config {
+	char *name; /* the file, for messages */
+	struct config_entry *entries;
+	size_t nr, alloc;
+	/* the section headers, for rewriting: where each one ends */
+	struct config_section {
+		char *section, *subsection;
+		size_t end;
+	} *sections;
+	size_t nr_sections, alloc_sections;
+};
+
+#define CONFIG_INIT { 0 }
+
+/* Parse `path`; a missing file is an empty config.  0 or -1. */
+int config_parse_file(struct config *cfg, const char *path);
+/* Parse `len` bytes of `buf`; `name` is used in messages.  0 or -1. */
+int config_parse_buf(struct config *cfg, const char *name, const char *buf,
+		     size_t len);
+void config_release(struct config *cfg);
+
+/*
+ * Split "section.sub.key" into its parts (caller frees each with free(3);
+ * *sub is NULL when there is none) and check the names.  0 or -1.
+ */
+int config_split_key(const char *key, char **section, char **sub,
+		     char **name);
+/* Does the entry have this full key? */
+int config_entry_is(const struct config_entry *e, const char *section,
+		    const char *sub, const char *key);
+/* Write the full key of `e` ("section.sub.key") into a new string (free it). */
+char *config_entry_fullkey(const struct config_entry *e);
+
+/* The last value of `key`, or NULL.  A bare key gives "true". */
+const char *config_get(const struct config *cfg, const char *key);
+/* Call fn for every value of `key`, in file order; stops on non-zero. */
+int config_get_all(const struct config *cfg, const char *key,
+		   int (*fn)(const char *value, void *data), void *data);
+/* Interpret a value as a boolean (true/yes/on/1, false/no/off/0). */
+int config_bool(const char *value, int *out);
+
+/* Set `key` to `value` in the file at `path` (created if missing). */
+int config_set(const char *path, const char *key, const char *value);
+/* Remove every value of `key`; returns the number removed, or -1. */
+int config_unset(const char *path, const char *key);
+
+#endif

@@ -1,0 +1,331 @@
+/* db.c - see db.h */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "err.h"
+#include "mltime.h"
+#include "strbuf.h"
+
+static int64_t timeout_ms = -1;
+
+void db_set_timeout_ms(int64_t ms)
+{
+	timeout_ms = ms;
+}
+
+static int64_t get_timeout_ms(void)
+{
+	const char *env;
+	int64_t us;
+
+	if (timeout_ms >= 0)
+		return timeout_ms;
+	env = getenv("MLREPO_LOCK_TIMEOUT");
+	if (env && *env && mltime_parse_duration(env, &us) == 0)
+		return us / 1000;
+	err_clear();
+	return 60000;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void backoff(int attempt)
+{
+	/* 1 ms growing to 50 ms, with jitter so writers do not march */
+	long ms = 1L << (attempt < 6 ? attempt : 6);
+	struct timespec ts;
+
+	if (ms > 50)
+		ms = 50;
+	ms = ms / 2 + rand() % (ms + 1);
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * SQLite's busy handler: called when a lock is held elsewhere.  Returning
+ * non-zero retries.  We wait with backoff until the lock timeout.
+ */
+static int64_t busy_deadline; /* the tools are single-threaded */
+
+static int busy_handler(void *data, int count)
+{
+	(void)data;
+	if (count == 0)
+		busy_deadline = now_ms() + get_timeout_ms();
+	if (now_ms() >= busy_deadline)
+		return 0;
+	backoff(count);
+	return 1;
+}
+
+const char *db_name(sqlite3 *db)
+{
+	const char *n = sqlite3_db_filename(db, "main");
+
+	return n && *n ? n : "database";
+}
+
+static int db_error(sqlite3 *db, const char *what)
+{
+	int code = sqlite3_errcode(db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+		error("lock timeout on '%s' after %lld ms (%s)", db_name(db),
+		      (long long)get_timeout_ms(), what);
+		err_hint("another process holds the write lock; raise "
+			 "MLREPO_LOCK_TIMEOUT or core.lockTimeout");
+		return -1;
+	}
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		return error("'%s' is damaged: %s (%s)", db_name(db),
+			     sqlite3_errmsg(db), what);
+	return error("'%s': %s (%s)", db_name(db), sqlite3_errmsg(db), what);
+}
+
+sqlite3 *db_open(const char *path, int create)
+{
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (create ? SQLITE_OPEN_CREATE : 0);
+	int rc, attempt = 0;
+	int64_t start = now_ms();
+
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		error("cannot open '%s': %s", path,
+		      db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_busy_handler(db, busy_handler, NULL);
+	for (;;) {
+		rc = sqlite3_exec(db,
+				  "PRAGMA journal_mode=WAL;"
+				  "PRAGMA synchronous=NORMAL;"
+				  "PRAGMA foreign_keys=ON;",
+				  NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    now_ms() - start > get_timeout_ms())
+			break;
+		backoff(attempt++);
+	}
+	if (rc != SQLITE_OK) {
+		db_error(db, "open");
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (!db)
+		return;
+	while ((st = sqlite3_next_stmt(db, NULL)))
+		sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+	int attempt = 0;
+	int64_t start = now_ms();
+
+	for (;;) {
+		int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    now_ms() - start > get_timeout_ms())
+			return db_error(db, "exec");
+		backoff(attempt++);
+	}
+}
+
+int db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(sqlite3 *db)
+{
+	if (db_exec(db, "COMMIT") < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int attempt = 0;
+	int64_t start = now_ms();
+
+	for (;;) {
+		int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+		if (rc == SQLITE_OK)
+			return st;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    now_ms() - start > get_timeout_ms()) {
+			db_error(db, "prepare");
+			return NULL;
+		}
+		backoff(attempt++);
+	}
+}
+
+int db_step(sqlite3_stmt *st)
+{
+	int attempt = 0;
+	int64_t start = now_ms();
+
+	for (;;) {
+		int rc = sqlite3_step(st);
+
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			return rc;
+		if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) &&
+		    now_ms() - start <= get_timeout_ms()) {
+			sqlite3_reset(st);
+			backoff(attempt++);
+			continue;
+		}
+		rc = db_error(sqlite3_db_handle(st), "step");
+		sqlite3_reset(st);
+		return rc;
+	}
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void db_bind_int64(sqlite3_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(st, i, v);
+}
+
+int64_t db_query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int64_t v = -1;
+
+	if (!st)
+		return -1;
+	if (db_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = db_prepare(
+		db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+	int found = 0;
+
+	if (!st)
+		return 0;
+	db_bind_text(st, 1, name);
+	found = db_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+int db_migrate(sqlite3 *db, const char *const *migrations)
+{
+	int64_t want = 0, have;
+
+	while (migrations[want])
+		want++;
+	have = db_query_int(db, "PRAGMA user_version");
+	if (have < 0)
+		return -1;
+	if (have > want)
+		return error("'%s' has schema version %lld, newer than this "
+			     "tool knows (%lld)", db_name(db), (long long)have,
+			     (long long)want);
+	while (have < want) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (db_begin(db) < 0)
+			return -1;
+		have = db_query_int(db, "PRAGMA user_version");
+		if (have < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		if (have >= want) {
+			db_rollback(db);
+			break;
+		}
+		strbuf_addf(&sb, "%s;PRAGMA user_version=%lld;",
+			    migrations[have], (long long)have + 1);
+		if (db_exec(db, sb.buf) < 0) {
+			strbuf_release(&sb);
+			db_rollback(db);
+			return -1;
+		}
+		strbuf_release(&sb);
+		if (db_commit(db) < 0)
+			return -1;
+		have++;
+	}
+	return 0;
+}
+
+int db_integrity(sqlite3 *db, char **problems)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA integrity_check");
+	struct strbuf sb = STRBUF_INIT;
+	int rc, bad = 0;
+
+	*problems = NULL;
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 0);
+
+		if (line && !strcmp(line, "ok"))
+			continue;
+		bad = 1;
+		strbuf_addf(&sb, "%s\n", line ? line : "?");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		strbuf_release(&sb);
+		return -1;
+	}
+	if (bad)
+		*problems = strbuf_detach(&sb, NULL);
+	strbuf_release(&sb);
+	return bad;
+}

@@ -1,0 +1,69 @@
+/*
+ * db.h - SQLite databases the way every tool opens them: WAL, a busy
+ * timeout, retry on SQLITE_BUSY, forward migrations keyed on
+ * PRAGMA user_version, and a transaction helper.
+ *
+ * Many processes write at once (cron jobs, CI steps, parallel stages), so:
+ *   1. db_open() sets WAL, synchronous, foreign keys and a busy handler
+ *      that waits up to the lock timeout (default 60 s; MLREPO_LOCK_TIMEOUT
+ *      or core.lockTimeout, as a duration).
+ *   2. Writers use db_begin() (BEGIN IMMEDIATE: the write lock is taken up
+ *      front, so a transaction never fails half-way on a lock upgrade) and
+ *      db_commit() / db_rollback().
+ *   3. db_step() retries SQLITE_BUSY and SQLITE_LOCKED with backoff until
+ *      the timeout; only then does it fail, with error() (exit 3) saying
+ *      "lock timeout" - never "database is locked".
+ *
+ * db_migrate() brings a database forward: migrations[i] takes it from
+ * version i to i+1, each in its own IMMEDIATE transaction that re-reads
+ * user_version first, so concurrent openers migrate exactly once.  A
+ * database newer than the tool is refused.
+ *
+ * Errors: -1 (or NULL) with a message that names the database file.
+ */
+#ifndef MLREPO_DB_H
+#define MLREPO_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+/* Open (creating if `create`) the database at `path`.  NULL on error. */
+sqlite3 *db_open(const char *path, int create);
+void db_close(sqlite3 *db);
+/* Set the lock timeout for databases opened after this call. */
+void db_set_timeout_ms(int64_t ms);
+
+/* Bring the schema forward; `migrations` ends with NULL.  0 or -1. */
+int db_migrate(sqlite3 *db, const char *const *migrations);
+
+/* Run SQL with no results (may hold several statements).  0 or -1. */
+int db_exec(sqlite3 *db, const char *sql);
+/* Transactions: BEGIN IMMEDIATE, COMMIT, ROLLBACK.  0 or -1. */
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+
+/* Prepare a statement; NULL with error() on failure.  Finalize it. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/*
+ * Step with retry: SQLITE_ROW, SQLITE_DONE, or -1 with error() set (the
+ * statement is reset on error).
+ */
+int db_step(sqlite3_stmt *st);
+/* Bind helpers (1-based index); text is copied by SQLite. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void db_bind_int64(sqlite3_stmt *st, int i, int64_t v);
+/* Run a one-row integer query ("SELECT count(*) FROM t"); -1 on error. */
+int64_t db_query_int(sqlite3 *db, const char *sql);
+/* Does table `name` exist? */
+int db_has_table(sqlite3 *db, const char *name);
+/* The file name of `db`, for messages. */
+const char *db_name(sqlite3 *db);
+/*
+ * Run PRAGMA integrity_check; returns 0 when "ok", 1 with the problems
+ * appended (one a line) to `*problems` (a malloc'd string the caller frees),
+ * -1 when the check itself could not run.
+ */
+int db_integrity(sqlite3 *db, char **problems);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * maint.h - repository upkeep: fsck (find every problem) and gc (remove
+ * what nothing references).
+ *
+ * maint_fsck() re-hashes every object, runs SQLite's integrity check on the
+ * catalog and on every feature group database, checks the layout and the
+ * config, and checks that every object the catalog references exists.  It
+ * calls report() once per problem (subject: an object id, a file) and
+ * returns the number of problems, or -1 if the check itself failed.
+ *
+ * maint_gc() removes objects that no catalog row references and whose file
+ * is older than `prune_before` (UTC microseconds; writers refresh an
+ * object's mtime when they reuse it, so the grace period protects a
+ * reference being recorded right now), and temporary files older than an
+ * hour.  With dry_run nothing is removed; each() is called for every
+ * object that goes (or would go).
+ */
+#ifndef MLREPO_MAINT_H
+#define MLREPO_MAINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct repo;
+
+typedef void (*maint_problem_fn)(void *data, const char *subject,
+				 const char *what);
+int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
+	       size_t *objects_checked);
+
+struct gc_result {
+	size_t objects, tmpfiles, kept;
+	uint64_t bytes;
+};
+typedef void (*maint_gc_fn)(void *data, const char *id, uint64_t size);
+int maint_gc(struct repo *r, int64_t prune_before, int dry_run,
+	     maint_gc_fn each, void *data, struct gc_result *res);
+
+/* Sorted list of every object id the catalog references; caller frees. */
+int maint_referenced(struct repo *r, char ***ids, size_t *nr);
+void maint_free_ids(char **ids, size_t nr);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * repo.h - the repository: finding it, creating it, its layout and config.
+ *
+ * A repository is a directory named .mlrepo (mlrepo-layout(5)).  Tools find
+ * it the way git finds .git:
+ *   1. --repo PATH (gopt.repo) or MLREPO_DIR name the .mlrepo directory
+ *      itself;
+ *   2. otherwise the first .mlrepo/ in the current directory or a parent.
+ * Only repo_init() creates one.
+ *
+ * Usage: `struct repo *r = repo_open();` (NULL: no repository, error set
+ * with exit status 3 and a hint to run `mlrepo init`), then repo_catalog()
+ * for the catalog database (opened and migrated on first use), repo_path()
+ * for file names, r->cfg for the configuration; repo_close() at the end.
+ * The struct and everything in it belong to this module.
+ */
+#ifndef MLREPO_REPO_H
+#define MLREPO_REPO_H
+
+#include <sqlite3.h>
+
+#include "config.h"
+
+#define REPO_DIRNAME ".mlrepo"
+#define REPO_LAYOUT_VERSION 1
+
+struct repo {
+	char *dir;	  /* absolute path of the .mlrepo directory */
+	char *worktree;	  /* the directory holding it */
+	struct config cfg; /* .mlrepo/config */
+	sqlite3 *catalog; /* NULL until repo_catalog() */
+};
+
+/* Find and open the repository.  NULL with error() (exit 3) if none. */
+struct repo *repo_open(void);
+void repo_close(struct repo *r);
+
+/*
+ * Create a repository in `worktree` (worktree/.mlrepo), or, when `bare` is
+ * set, at exactly the path `worktree` names.  Idempotent: an existing one
+ * is left as it is (missing directories are added back).  Sets *created.
+ * The new repository appears whole or not at all (built in a temporary
+ * directory and renamed).  0 or -1.
+ */
+int repo_init(const char *worktree, int bare, int *created);
+
+/* A path inside the repository: repo_path(r, "objects/%s", x); free it. */
+char *repo_path(const struct repo *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The catalog database, opened and migrated on first use.  NULL on error. */
+sqlite3 *repo_catalog(struct repo *r);
+
+/* Re-read .mlrepo/config (after a change).  0 or -1. */
+int repo_reload_config(struct repo *r);
+
+#endif

@@ -1,0 +1,325 @@
+/* tabout.c - see tabout.h */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "opt.h"
+#include "strbuf.h"
+#include "tabout.h"
+
+struct tabout {
+	int ncols;
+	enum tabout_mode mode;
+	char **headers;	/* ncols strings, or NULL */
+	char **cells;	/* nrows * ncols strings */
+	size_t nrows, alloc;
+};
+
+struct tabout *tabout_new(int ncols, const char *const *headers)
+{
+	struct tabout *t = xcalloc(1, sizeof(*t));
+	int i;
+
+	t->ncols = ncols > 0 ? ncols : 1;
+	if (headers) {
+		t->headers = xcalloc(t->ncols, sizeof(*t->headers));
+		for (i = 0; i < ncols; i++)
+			t->headers[i] = xstrdup(headers[i] ? headers[i] : "");
+		if (ncols < 1)
+			t->headers[0] = xstrdup("");
+	}
+	return t;
+}
+
+void tabout_set_mode(struct tabout *t, enum tabout_mode mode)
+{
+	t->mode = mode;
+}
+
+void tabout_add(struct tabout *t, const char *const *cells)
+{
+	size_t base;
+	int i;
+
+	ALLOC_GROW(t->cells, (t->nrows + 1) * t->ncols, t->alloc);
+	base = t->nrows * t->ncols;
+	for (i = 0; i < t->ncols; i++)
+		t->cells[base + i] = xstrdup(cells[i] ? cells[i] : "");
+	t->nrows++;
+}
+
+size_t tabout_rows(const struct tabout *t)
+{
+	return t->nrows;
+}
+
+void tabout_free(struct tabout *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	if (t->headers)
+		for (i = 0; i < (size_t)t->ncols; i++)
+			free(t->headers[i]);
+	free(t->headers);
+	free(t);
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* 42, -1.5, .5, 3e-05, 1E6, 12%, nan, inf, -Infinity */
+static int looks_numeric(const char *s)
+{
+	int digits = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	if (!strcasecmp(s, "nan") || !strcasecmp(s, "inf") ||
+	    !strcasecmp(s, "infinity"))
+		return 1;
+	for (; is_digit(*s); s++)
+		digits++;
+	if (*s == '.')
+		for (s++; is_digit(*s); s++)
+			digits++;
+	if (!digits)
+		return 0;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!is_digit(*s))
+			return 0;
+		while (is_digit(*s))
+			s++;
+	}
+	if (*s == '%')
+		s++;
+	return !*s;
+}
+
+/* Append a cell escaped for a pipe: \t \n \r \\ . */
+static void add_tsv(struct strbuf *sb, const char *s)
+{
+	const char *run = s;
+
+	for (; *s; s++) {
+		const char *esc;
+
+		switch (*s) {
+		case '\t': esc = "\\t"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\\': esc = "\\\\"; break;
+		default: continue;
+		}
+		strbuf_add(sb, run, s - run);
+		strbuf_addstr(sb, esc);
+		run = s + 1;
+	}
+	strbuf_add(sb, run, s - run);
+}
+
+/*
+ * Append a cell for a terminal, control characters made visible.
+ * Returns its width in UTF-8 characters (continuation bytes not counted).
+ */
+static size_t add_term(struct strbuf *sb, const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f) {
+			size_t before = sb->len;
+
+			if (c == '\t')
+				strbuf_addstr(sb, "\\t");
+			else if (c == '\n')
+				strbuf_addstr(sb, "\\n");
+			else if (c == '\r')
+				strbuf_addstr(sb, "\\r");
+			else
+				strbuf_addf(sb, "\\x%02x", c);
+			w += sb->len - before;
+			continue;
+		}
+		strbuf_addch(sb, c);
+		if ((c & 0xc0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+static void pad(struct strbuf *sb, size_t n)
+{
+	while (n--)
+		strbuf_addch(sb, ' ');
+}
+
+static void print_pipe(struct tabout *t, struct strbuf *out)
+{
+	size_t r;
+	int c;
+
+	if (t->headers && gopt.header) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c)
+				strbuf_addch(out, '\t');
+			add_tsv(out, t->headers[c]);
+		}
+		strbuf_addch(out, '\n');
+	}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			if (c)
+				strbuf_addch(out, '\t');
+			add_tsv(out, t->cells[r * t->ncols + c]);
+		}
+		strbuf_addch(out, '\n');
+	}
+}
+
+/* Lay one line out; `row` holds rendered cells and `w` their widths. */
+static void term_line(struct strbuf *out, int ncols, struct strbuf *row,
+		      const size_t *w, const size_t *width, const char *right,
+		      const char *on, const char *off)
+{
+	size_t start = out->len;
+	int c;
+
+	for (c = 0; c < ncols; c++) {
+		size_t gap = width[c] - w[c];
+
+		if (c)
+			strbuf_addstr(out, "  ");
+		if (right[c])
+			pad(out, gap);
+		strbuf_addstr(out, on);
+		strbuf_add(out, row[c].buf, row[c].len);
+		strbuf_addstr(out, off);
+		if (!right[c] && c < ncols - 1)
+			pad(out, gap);
+	}
+	while (out->len > start && out->buf[out->len - 1] == ' ')
+		strbuf_setlen(out, out->len - 1);
+	strbuf_addch(out, '\n');
+}
+
+static void print_term(struct tabout *t, struct strbuf *out, int color)
+{
+	int n = t->ncols, c;
+	size_t total = t->nrows * n + (t->headers ? n : 0), r, i;
+	struct strbuf *cell = xcalloc(total ? total : 1, sizeof(*cell));
+	size_t *w = xcalloc(total ? total : 1, sizeof(*w));
+	size_t *width = xcalloc(n, sizeof(*width));
+	char *right = xcalloc(n, 1);
+	size_t hoff = t->nrows * n;
+
+	for (i = 0; i < total; i++) {
+		const char *s = i < hoff ? t->cells[i] : t->headers[i - hoff];
+
+		strbuf_init(&cell[i], 0);
+		w[i] = add_term(&cell[i], s);
+		if (w[i] > width[i % n])
+			width[i % n] = w[i];
+	}
+	for (c = 0; c < n; c++) {
+		int numeric = 0, other = 0;
+
+		for (r = 0; r < t->nrows; r++) {
+			const char *s = t->cells[r * n + c];
+
+			if (!*s || !strcmp(s, "-"))
+				continue;
+			if (looks_numeric(s))
+				numeric = 1;
+			else
+				other = 1;
+		}
+		right[c] = numeric && !other;
+	}
+
+	if (t->headers) {
+		/* Bold the whole header line but not the trailing padding. */
+		term_line(out, n, cell + hoff, w + hoff, width, right,
+			  color ? "\033[1m" : "", color ? "\033[0m" : "");
+	}
+	for (r = 0; r < t->nrows; r++)
+		term_line(out, n, cell + r * n, w + r * n, width, right, "",
+			  "");
+
+	for (i = 0; i < total; i++)
+		strbuf_release(&cell[i]);
+	free(cell);
+	free(w);
+	free(width);
+	free(right);
+}
+
+int tabout_print(struct tabout *t, FILE *fp)
+{
+	struct strbuf out = STRBUF_INIT;
+	enum tabout_mode mode = t->mode;
+	int fd = fileno(fp);
+
+	if (mode == TABOUT_AUTO)
+		mode = fd >= 0 && isatty(fd) ? TABOUT_TERMINAL : TABOUT_PIPE;
+	if (mode == TABOUT_TERMINAL)
+		print_term(t, &out, fd >= 0 && opt_use_color(fd));
+	else
+		print_pipe(t, &out);
+	if (out.len)
+		fwrite(out.buf, 1, out.len, fp);
+	strbuf_release(&out);
+	return out_flush(fp);
+}
+
+static int write_error(FILE *fp, int e)
+{
+	const char *what = fp == stdout ? "standard output"
+			 : fp == stderr ? "standard error"
+					: "output";
+
+	return error("cannot write to %s: %s", what, strerror(e ? e : EIO));
+}
+
+int json_print_line(FILE *fp, const struct cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+	int e;
+
+	if (!s)
+		die_oom();
+	errno = 0;
+	fputs(s, fp);
+	putc('\n', fp);
+	e = errno;
+	cJSON_free(s);
+	return ferror(fp) ? write_error(fp, e) : 0;
+}
+
+int out_flush(FILE *fp)
+{
+	int e;
+
+	errno = 0;
+	if (fflush(fp) == 0 && !ferror(fp))
+		return 0;
+	e = errno;
+	return write_error(fp, e);
+}

@@ -1,0 +1,98 @@
+#!/bin/sh
+test_description='mlrepo bundle create and unbundle'
+. ./test-lib.sh
+
+count() { sqlite3 "$1/.mlrepo/catalog.db" "$2"; }
+
+test_expect_success SQLITE3 'setup: a source repository with objects and references' '
+	cd "$(new_repo src)" &&
+	seq 1 20000 >text.txt && head -c 100000 /dev/urandom >rand.bin &&
+	t=$(mlrepo hash-object -w text.txt) && r=$(mlrepo hash-object -w rand.bin) &&
+	sqlite3 .mlrepo/catalog.db "INSERT INTO objrefs VALUES (\"$t\", \"run:abc/artifact:text\", 1)" &&
+	mlrepo config core.note x &&
+	echo "$t $r" >"$TRASH/ids"
+'
+
+test_expect_success SQLITE3 'create writes a gzip tarball with BUNDLE first' '
+	cd src && mlrepo bundle create ../b1.tar.gz 2>err &&
+	test_grep "2 objects" err &&
+	tar tzf ../b1.tar.gz >list &&
+	head -1 list >first && echo BUNDLE >expect && test_cmp expect first &&
+	test_grep "^catalog/00-events.jsonl$" list &&
+	test_grep "^objects/" list
+'
+
+test_expect_success SQLITE3 'unbundle into another repository brings objects and rows' '
+	set -- $(cat ids) &&
+	cd "$(new_repo dst)" &&
+	mlrepo bundle unbundle ../b1.tar.gz 2>err &&
+	test_grep "2 objects (2 new)" err &&
+	mlrepo cat-object $1 | cmp - ../src/text.txt &&
+	mlrepo cat-object $2 | cmp - ../src/rand.bin &&
+	test "$(count . "SELECT owner FROM objrefs")" = run:abc/artifact:text &&
+	mlrepo log --action config.set --json >out &&
+	test_grep "\"subject\":\"core.note\"" out &&
+	mlrepo fsck
+'
+
+test_expect_success SQLITE3 'unbundling twice changes nothing' '
+	cd dst &&
+	find .mlrepo/objects -type f | sort >objs1 &&
+	count . "SELECT uid, time, action FROM events ORDER BY uid" >ev1 &&
+	count . "SELECT * FROM objrefs" >refs1 &&
+	mlrepo bundle unbundle ../b1.tar.gz 2>err &&
+	test_grep "(0 new), .* (0 new)" err &&
+	find .mlrepo/objects -type f | sort >objs2 &&
+	count . "SELECT uid, time, action FROM events ORDER BY uid" >ev2 &&
+	count . "SELECT * FROM objrefs" >refs2 &&
+	test_cmp objs1 objs2 && test_cmp ev1 ev2 && test_cmp refs1 refs2
+'
+
+test_expect_success SQLITE3 '--since leaves out older rows and objects' '
+	cd src &&
+	sleep 1 && echo later >later.txt && l=$(mlrepo hash-object -w later.txt) &&
+	mlrepo bundle create --since -1s ../b2.tar.gz 2>err &&
+	tar tzf ../b2.tar.gz >list &&
+	test "$(grep -c "^objects/" list)" = 1 &&
+	test_grep "$(echo $l | cut -c3-)" list &&
+	test_expect_code 2 mlrepo bundle create --since never ../b3.tar.gz 2>err &&
+	test ! -e ../b3.tar.gz
+'
+
+test_expect_success SQLITE3 'a tampered object is refused and no rows are loaded' '
+	set -- $(cat ids) &&
+	mkdir tamper && cd tamper && tar xzf ../b1.tar.gz &&
+	f=$(ls objects/$(echo $2 | cut -c1-2)/*) && chmod u+w "$f" &&
+	printf Q | dd of="$f" bs=1 seek=5 conv=notrunc 2>/dev/null &&
+	tar czf ../bad.tar.gz BUNDLE catalog objects && cd .. &&
+	cd "$(new_repo victim)" &&
+	before=$(count . "SELECT count(*) FROM events") &&
+	test_must_fail mlrepo bundle unbundle ../bad.tar.gz 2>err &&
+	test_grep "hashes to" err &&
+	test "$(count . "SELECT count(*) FROM events")" = "$before" &&
+	test "$(count . "SELECT count(*) FROM objrefs")" = 0
+'
+
+test_expect_success 'not a bundle, a missing file: errors, nothing changed' '
+	cd "$(new_repo victim2)" &&
+	echo "not a tarball" >junk.tar.gz &&
+	test_must_fail mlrepo bundle unbundle junk.tar.gz 2>err &&
+	test_grep "junk.tar.gz" err &&
+	mkdir d && echo x >d/y && tar czf notbundle.tar.gz d &&
+	test_expect_code 2 mlrepo bundle unbundle notbundle.tar.gz 2>err &&
+	test_grep "not an mlrepo bundle" err &&
+	test_must_fail mlrepo bundle unbundle nosuch.tar.gz 2>err &&
+	test_grep "nosuch.tar.gz" err &&
+	test_expect_code 2 mlrepo bundle frob x 2>err &&
+	test_expect_code 2 mlrepo bundle create 2>err
+'
+
+test_expect_success PYTHON3 'an evil bundle with ../ paths is refused' '
+	cd victim2 &&
+	printf "{\"format\":\"mlrepo-bundle\",\"version\":1}" >BUNDLE && echo pwn >x &&
+	python3 -c "import tarfile; t = tarfile.open(\"evil.tar.gz\", \"w:gz\"); t.add(\"BUNDLE\"); t.add(\"x\", arcname=\"../x\"); t.close()" &&
+	test_must_fail mlrepo bundle unbundle evil.tar.gz 2>err &&
+	test_grep "\.\./x" err
+'
+
+test_done
