@@ -49,7 +49,7 @@ LIB = $(O)/lib/libmlrepo.a
 BINS = $(CMDS:%=$(O)/bin/%)
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
-HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELPER_SRC = $(filter-out tests/helpers/fault.c,$(sort $(wildcard tests/helpers/*.c)))
 HELPER_BINS = $(HELPER_SRC:tests/helpers/%.c=$(O)/tests/helpers/%)
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
 PROVE ?= prove
@@ -86,16 +86,22 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIB)
 $(O)/tests/helpers/%: $(O)/tests/helpers/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
-check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
-	cd tests && MLREPO_BUILD="$(abspath $(O))" $(PROVE) $(PROVE_OPTS) \
-		$(sort $(wildcard tests/t[0-9]*.sh:tests/%=%)) \
+# The fault-injection shim (LD_PRELOAD); never built with sanitizers.
+FAULT_SO = $(O)/tests/helpers/libfault.so
+$(FAULT_SO): tests/helpers/fault.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
+
+check: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(FAULT_SO)
+	cd tests && MLREPO_BUILD="$(abspath $(O))" MLREPO_SANITIZE="$(SANITIZE)" $(PROVE) $(PROVE_OPTS) \
+		$(patsubst tests/%,%,$(sort $(wildcard tests/t[0-9]*.sh))) \
 		$(UNIT_BINS:%=../%)
 
 # The same tests, one file: make test T=t0001-init.sh
-test: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
-	cd tests && MLREPO_BUILD="$(abspath $(O))" $(PROVE) -v $(T)
+test: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(FAULT_SO)
+	cd tests && MLREPO_BUILD="$(abspath $(O))" MLREPO_SANITIZE="$(SANITIZE)" $(PROVE) -v $(T)
 
-bench: $(BINS)
+bench: $(BINS) $(HELPER_BINS)
 	MLREPO_BUILD="$(abspath $(O))" bench/run
 
 demo: $(BINS)

@@ -51,7 +51,8 @@ test_cleanup() {
 trap test_cleanup EXIT
 
 # test_have_prereq NAME: true when a prerequisite is met.  Known names:
-# PYTHON3 (python3 on PATH), SQLITE3 (sqlite3 shell), SHARED (../shared/data).
+# PYTHON3 (python3 on PATH), SQLITE3 (sqlite3 shell), SHARED (../shared/data),
+# FAULT (the LD_PRELOAD fault shim, not in sanitizer builds).
 test_have_prereq() {
 	for p in $(echo "$1" | tr ',' ' '); do
 		case $p in
@@ -59,6 +60,8 @@ test_have_prereq() {
 		SQLITE3) command -v sqlite3 >/dev/null 2>&1 || return 1 ;;
 		SHARED) [ -r "$SHARED_DATA/co2.csv" ] || return 1 ;;
 		ROOT) [ "$(id -u)" = 0 ] || return 1 ;;
+		FAULT) [ -z "${MLREPO_SANITIZE:-}" ] &&
+			[ -f "$MLREPO_BUILD/tests/helpers/libfault.so" ] || return 1 ;;
 		NOTROOT) [ "$(id -u)" != 0 ] || return 1 ;;
 		*) eval "test -n \"\${TEST_PREREQ_$p:-}\"" || return 1 ;;
 		esac

@@ -1,6 +1,7 @@
 /* bundle.c - mlrepo bundle create and unbundle */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "db.h"
@@ -36,8 +37,10 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	db = repo_catalog(r);
 	snprintf(detail, sizeof(detail), "{\"objects\":%zu,\"rows\":%zu}",
 		 s.objects, s.rows);
-	if (!db || events_add(db, "bundle.create", file, detail) < 0)
+	if (!db || events_add(db, "bundle.create", file, detail) < 0) {
+		unlink(file); /* all or nothing: no bundle without its event */
 		return -1;
+	}
 	if (!gopt.quiet)
 		fprintf(stderr, "%s: wrote %s: %zu object%s, %zu catalog row%s\n",
 			err_progname(), file, s.objects,

@@ -204,14 +204,22 @@ int cmd_config(int argc, char **argv)
 		else if (!config_get(&r->cfg, get_all))
 			status = EXIT_NEGATIVE;
 	} else if (unset) {
-		int n = config_unset(path, unset);
+		sqlite3 *db = repo_catalog(r);
+		int n;
 
-		if (n < 0)
+		/* the event and the file change stand or fall together */
+		if (!db || db_begin(db) < 0 ||
+		    journal(r, "config.unset", unset, NULL) < 0) {
 			status = err_report();
-		else if (!n)
-			status = EXIT_NEGATIVE;
-		else if (journal(r, "config.unset", unset, NULL) < 0)
+			goto out;
+		}
+		n = config_unset(path, unset);
+		if (n <= 0) {
+			db_rollback(db);
+			status = n < 0 ? err_report() : EXIT_NEGATIVE;
+		} else if (db_commit(db) < 0) {
 			status = err_report();
+		}
 	} else if (argc == 2) {
 		const char *v;
 		char *s, *sub, *k;
@@ -227,10 +235,20 @@ int cmd_config(int argc, char **argv)
 		else
 			status = EXIT_NEGATIVE;
 	} else {
+		sqlite3 *db;
+
 		if (check_known(argv[1], argv[2]) < 0 ||
-		    config_set(path, argv[1], argv[2]) < 0 ||
-		    journal(r, "config.set", argv[1], argv[2]) < 0)
+		    !(db = repo_catalog(r)) || db_begin(db) < 0 ||
+		    journal(r, "config.set", argv[1], argv[2]) < 0) {
 			status = err_report();
+			goto out;
+		}
+		if (config_set(path, argv[1], argv[2]) < 0) {
+			db_rollback(db);
+			status = err_report();
+		} else if (db_commit(db) < 0) {
+			status = err_report();
+		}
 	}
 	if (!status && out_flush(stdout) < 0)
 		status = err_report();
