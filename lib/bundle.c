@@ -29,9 +29,20 @@
 static void add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
 {
 	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER:
-		strbuf_addf(sb, "%lld", (long long)sqlite3_column_int64(st, i));
+	case SQLITE_INTEGER: {
+		long long v = sqlite3_column_int64(st, i);
+
+		/*
+		 * Beyond 2^53 a JSON number loses digits in most readers
+		 * (cJSON too): write a string, which a column of INTEGER
+		 * affinity turns back into the same integer.
+		 */
+		if (v > (1LL << 53) || v < -(1LL << 53))
+			strbuf_addf(sb, "\"%lld\"", v);
+		else
+			strbuf_addf(sb, "%lld", v);
 		break;
+	}
 	case SQLITE_FLOAT: {
 		double d = sqlite3_column_double(st, i);
 
@@ -463,6 +474,9 @@ int bundle_unbundle(struct repo *r, const char *path,
 	memset(stats, 0, sizeof(*stats));
 	if (!db)
 		return -1;
+	if (access(path, R_OK) < 0)
+		return error_input("cannot open '%s': %s", path,
+				   strerror(errno));
 	a = arc_open(path);
 	if (!a)
 		return -1;
@@ -485,11 +499,14 @@ int bundle_unbundle(struct repo *r, const char *path,
 					    path);
 				goto out;
 			}
-			if (v->valueint > BUNDLE_VERSION) {
+			if (v->valuedouble > BUNDLE_VERSION ||
+			    v->valuedouble < 1) {
+				double ver = v->valuedouble;
+
 				cJSON_Delete(h);
-				error_input("'%s' is a bundle of version %d; "
-					    "this mlrepo reads %d", path,
-					    v->valueint, BUNDLE_VERSION);
+				error_input("'%s' is a bundle of version %g; "
+					    "this mlrepo reads %d", path, ver,
+					    BUNDLE_VERSION);
 				goto out;
 			}
 			cJSON_Delete(h);
@@ -534,8 +551,8 @@ int bundle_unbundle(struct repo *r, const char *path,
 				goto out;
 			}
 			stats->objects++;
-			if (odb_has(r, id))
-				continue;
+			if (odb_freshen(r, id))
+				continue; /* present; refreshed against gc */
 			if (odb_put_reader(r, read_entry, a, z, id, got,
 					   &added) < 0) {
 				err_prefix("'%s' entry '%s': ", path, name);

@@ -559,12 +559,22 @@ static int rewrite(const char *path, const char *key, const char *value,
 			if (config_entry_is(&cfg.entries[i], section, sub, name))
 				last = &cfg.entries[i];
 		if (last) {
-			strbuf_add(&out, old.buf, last->start);
-			if (last->start > 0 && old.buf[last->start - 1] != '\n')
-				strbuf_addch(&out, '\n');
-			strbuf_add(&out, line.buf, line.len);
-			strbuf_add(&out, old.buf + last->end,
-				   old.len - last->end);
+			/* every earlier value goes; the last one is replaced */
+			size_t pos = 0;
+
+			for (i = 0; i < cfg.nr; i++) {
+				struct config_entry *e = &cfg.entries[i];
+
+				if (!config_entry_is(e, section, sub, name))
+					continue;
+				strbuf_add(&out, old.buf + pos, e->start - pos);
+				if (e->start > 0 && old.buf[e->start - 1] != '\n')
+					strbuf_addch(&out, '\n');
+				if (e == last)
+					strbuf_add(&out, line.buf, line.len);
+				pos = e->end;
+			}
+			strbuf_add(&out, old.buf + pos, old.len - pos);
 		} else {
 			/* after the last entry of the last such section */
 			for (i = 0; i < cfg.nr_sections; i++)

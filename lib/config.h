@@ -80,7 +80,10 @@ int config_get_all(const struct config *cfg, const char *key,
 /* Interpret a value as a boolean (true/yes/on/1, false/no/off/0). */
 int config_bool(const char *value, int *out);
 
-/* Set `key` to `value` in the file at `path` (created if missing). */
+/*
+ * Set `key` to `value` in the file at `path` (created if missing).  A key
+ * with several values is left with just this one, where the last was.
+ */
 int config_set(const char *path, const char *key, const char *value);
 /* Remove every value of `key`; returns the number removed, or -1. */
 int config_unset(const char *path, const char *key);

@@ -11,6 +11,12 @@
 #include "strbuf.h"
 
 static int64_t timeout_ms = -1;
+static int durable;
+
+void db_set_durable(int on)
+{
+	durable = on;
+}
 
 void db_set_timeout_ms(int64_t ms)
 {
@@ -25,9 +31,14 @@ static int64_t get_timeout_ms(void)
 	if (timeout_ms >= 0)
 		return timeout_ms;
 	env = getenv("MLREPO_LOCK_TIMEOUT");
-	if (env && *env && mltime_parse_duration(env, &us) == 0)
-		return us / 1000;
-	err_clear();
+	if (env && *env) {
+		if (mltime_parse_duration(env, &us) == 0)
+			return us / 1000;
+		err_clear();
+		warning("MLREPO_LOCK_TIMEOUT: not a duration: '%s'; using 60s",
+			env);
+		timeout_ms = 60000;
+	}
 	return 60000;
 }
 
@@ -113,9 +124,12 @@ sqlite3 *db_open(const char *path, int create)
 	sqlite3_busy_handler(db, busy_handler, NULL);
 	for (;;) {
 		rc = sqlite3_exec(db,
-				  "PRAGMA journal_mode=WAL;"
-				  "PRAGMA synchronous=NORMAL;"
-				  "PRAGMA foreign_keys=ON;",
+				  durable ? "PRAGMA journal_mode=WAL;"
+					    "PRAGMA synchronous=FULL;"
+					    "PRAGMA foreign_keys=ON;"
+					  : "PRAGMA journal_mode=WAL;"
+					    "PRAGMA synchronous=NORMAL;"
+					    "PRAGMA foreign_keys=ON;",
 				  NULL, NULL, NULL);
 		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
 		    now_ms() - start > get_timeout_ms())

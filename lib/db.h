@@ -30,6 +30,11 @@
 /* Open (creating if `create`) the database at `path`.  NULL on error. */
 sqlite3 *db_open(const char *path, int create);
 void db_close(sqlite3 *db);
+/*
+ * synchronous=FULL instead of NORMAL for databases opened after this call
+ * (core.durable): a commit survives a power cut, at the cost of an fsync.
+ */
+void db_set_durable(int on);
 /* Set the lock timeout for databases opened after this call. */
 void db_set_timeout_ms(int64_t ms);
 

@@ -90,6 +90,11 @@ static int fsck_object(const char *id, const char *path, int compressed,
 	(void)compressed;
 	(void)st;
 	if (!id) {
+		size_t n = strlen(s->r->worktree);
+
+		/* name it from the work tree: .mlrepo/objects/... */
+		if (!strncmp(path, s->r->worktree, n) && path[n] == '/')
+			path += n + 1;
 		problem(s, path, "stray file in the object store");
 		return 0;
 	}

@@ -252,15 +252,19 @@ static ssize_t src_read(struct src *s, void *out, size_t n)
 
 /* ---- writing ---------------------------------------------------------- */
 
+/* core.compression: -1 (zlib's default), 0 (store raw) to 9; default 1. */
 static int compression_level(struct repo *r)
 {
 	const char *v = config_get(&r->cfg, "core.compression");
-	int l;
+	char *end;
+	long l;
 
 	if (!v)
 		return 1;
-	l = atoi(v);
-	return l < 0 ? Z_DEFAULT_COMPRESSION : l > 9 ? 9 : l;
+	l = strtol(v, &end, 10);
+	if (*end || end == v || l < -1 || l > 9)
+		return 1;
+	return l < 0 ? Z_DEFAULT_COMPRESSION : (int)l;
 }
 
 /* Does compressing `sample` save at least 10%? */
@@ -303,6 +307,17 @@ char *odb_find(struct repo *r, const char *id, int *compressed)
 	}
 	free(p);
 	return NULL;
+}
+
+int odb_freshen(struct repo *r, const char *id)
+{
+	char *p = odb_find(r, id, NULL);
+
+	if (!p)
+		return 0;
+	utimensat(AT_FDCWD, p, NULL, 0);
+	free(p);
+	return 1;
 }
 
 int odb_has(struct repo *r, const char *id)
@@ -373,7 +388,8 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 		have += n;
 	if (n < 0)
 		goto out_hash;
-	compress = worth_compressing(buf, have < SAMPLE ? have : SAMPLE);
+	compress = compression_level(r) != 0 &&
+		   worth_compressing(buf, have < SAMPLE ? have : SAMPLE);
 	if (compress) {
 		memset(&z, 0, sizeof(z));
 		if (deflateInit(&z, compression_level(r)) != Z_OK) {
@@ -402,7 +418,7 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 	}
 	hasher_final(&h, id);
 	if (expect && strcmp(expect, id)) {
-		error("content hashes to %s, not %s", id, expect);
+		error_input("content hashes to %s, not %s", id, expect);
 		goto out_unlink;
 	}
 	{
@@ -427,15 +443,26 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 	}
 	fd = -1;
 	dir = repo_path(r, "objects/%.2s", id);
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		error("cannot create '%s': %s", dir, strerror(errno));
-		goto out_unlink;
-	}
 	final = object_path(r, id, compress);
-	if (rename(tmp, final) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp, final,
-		      strerror(errno));
-		goto out_unlink;
+	{
+		/* gc removes empty directories: create again if it did */
+		int tries = 0, renamed = -1;
+
+		while (tries++ < 5) {
+			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+				error("cannot create '%s': %s", dir,
+				      strerror(errno));
+				goto out_unlink;
+			}
+			renamed = rename(tmp, final);
+			if (renamed == 0 || errno != ENOENT)
+				break;
+		}
+		if (renamed < 0) {
+			error("cannot rename '%s' to '%s': %s", tmp, final,
+			      strerror(errno));
+			goto out_unlink;
+		}
 	}
 	fs_fsync_dir(dir);
 	if (added)

@@ -61,6 +61,11 @@ int odb_put_reader(struct repo *r, odb_read_fn fn, void *ctx, int compressed,
 
 /* Is `s` a well-formed full id? */
 int odb_valid_id(const char *s);
+/*
+ * If the object exists, set its mtime to now (so gc's grace period starts
+ * again) and return 1; return 0 if it does not exist.
+ */
+int odb_freshen(struct repo *r, const char *id);
 /* Does the object exist? */
 int odb_has(struct repo *r, const char *id);
 /*

@@ -9,7 +9,7 @@
  *	};
  *	static int cmd_gc(int argc, char **argv)
  *	{
- *		const char *prune = "2.weeks";
+ *		const char *prune = "14d";
  *		int dry = 0;
  *		struct option opts[] = {
  *			OPT_STRING(0, "prune", &prune, "AGE", "age of objects to prune"),

@@ -1,4 +1,5 @@
 /* repo.c - see repo.h */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -130,13 +131,26 @@ static char *discover(void)
 static void apply_config(struct repo *r)
 {
 	const char *t = config_get(&r->cfg, "core.locktimeout");
+	const char *d = config_get(&r->cfg, "core.durable");
 	int64_t us;
+	int on;
 
 	if (t && !getenv("MLREPO_LOCK_TIMEOUT")) {
-		if (mltime_parse_duration(t, &us) == 0)
+		if (mltime_parse_duration(t, &us) == 0) {
 			db_set_timeout_ms(us / 1000);
-		else
+		} else {
 			err_clear();
+			warning("core.lockTimeout: not a duration: '%s'; "
+				"using 60s", t);
+		}
+	}
+	if (d) {
+		if (config_bool(d, &on) == 0) {
+			db_set_durable(on);
+		} else {
+			err_clear();
+			warning("core.durable: not a boolean: '%s'", d);
+		}
 	}
 }
 
@@ -297,7 +311,21 @@ int repo_init(const char *worktree, int bare, int *created)
 		goto out;
 	}
 	if (bare && fs_is_dir(target.buf)) {
-		/* an existing directory: fill it in place */
+		DIR *d = opendir(target.buf);
+		struct dirent *de;
+		int empty = 1;
+
+		while (d && (de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				empty = 0;
+		if (d)
+			closedir(d);
+		if (!empty) {
+			error("'%s' is not empty and not a repository",
+			      target.buf);
+			goto out;
+		}
+		/* an empty directory: fill it in place */
 		rc = populate(target.buf, 1, target.buf);
 		*created = rc == 0;
 		goto out;

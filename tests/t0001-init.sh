@@ -30,6 +30,16 @@ test_expect_success 'init DIR creates DIR; --bare makes DIR the repository' '
 	test_grep "repository: *$TRASH/bare.mlrepo" out
 '
 
+test_expect_success 'init --bare refuses a non-empty directory; --json says what it did' '
+	mkdir full && echo x >full/file &&
+	test_expect_code 3 mlrepo init --bare full 2>err &&
+	test_grep "not empty" err && test ! -e full/VERSION &&
+	mlrepo init --json jsonrepo >out &&
+	test_grep "\"created\":true" out &&
+	mlrepo init --json jsonrepo >out &&
+	test_grep "\"created\":false" out
+'
+
 test_expect_success 'init puts back a missing directory' '
 	cd "$(new_repo heal)" && rm -r .mlrepo/tmp &&
 	mlrepo init -q && test -d .mlrepo/tmp

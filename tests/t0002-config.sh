@@ -61,6 +61,14 @@ test_expect_success 'set keeps comments and other lines; values are quoted as ne
 	test "$(mlrepo config hand.new)" = " pad "
 '
 
+test_expect_success 'setting a key with several values leaves one' '
+	printf "[many]\n\tk = 1\n\tk = 2\n[other]\n\tz = 0\n[many]\n\tk = 3\n" >>.mlrepo/config &&
+	mlrepo config many.k 9 &&
+	mlrepo config --get-all many.k >out &&
+	echo 9 >expect && test_cmp expect out &&
+	test "$(mlrepo config other.z)" = 0
+'
+
 test_expect_success '--unset removes every value; exit 1 when none' '
 	mlrepo config --unset hand.multi &&
 	test_expect_code 1 mlrepo config hand.multi &&
@@ -96,6 +104,7 @@ test_expect_success 'bad keys and values are usage errors, and nothing is writte
 	test_expect_code 2 mlrepo config core.lockTimeout soon 2>err &&
 	test_grep "not a duration" err &&
 	test_expect_code 2 mlrepo config core.compression 11 2>err &&
+	test_expect_code 2 mlrepo config core.lockTimeout never 2>err &&
 	test_cmp before .mlrepo/config &&
 	test_expect_code 2 mlrepo config a b c d 2>err &&
 	test_expect_code 2 mlrepo config 2>err

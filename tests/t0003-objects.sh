@@ -110,6 +110,18 @@ test_expect_success 'a missing file is a usage error naming it' '
 	test_grep "cannot open .nosuch.csv." err
 '
 
+test_expect_success 'core.compression 0 stores even text raw' '
+	cd "$(new_repo nocomp)" && cp ../text.csv . &&
+	mlrepo config core.compression 0 &&
+	t=$(mlrepo hash-object -w text.csv) &&
+	cmp text.csv "$(obj $t)"
+'
+
+test_expect_success '--json: one object a line with path, id and new' '
+	mlrepo hash-object -w --json hello empty >out &&
+	python3 -c "import json; r = [json.loads(l) for l in open(\"out\")]; assert [x[\"path\"] for x in r] == [\"hello\", \"empty\"] and len(r[0][\"id\"]) == 64 and r[0][\"new\"] in (True, False), r"
+'
+
 test_expect_success 'hash-object -w journals each object' '
 	mlrepo hash-object -w hello >/dev/null &&
 	mlrepo log --action object.write --json >out &&

@@ -21,7 +21,8 @@
 #include <cjson/cJSON.h>
 
 static const char *const usage[] = {
-	"mlrepo [-C DIR] [--repo PATH] [-q] [-v] [--json] COMMAND [ARGS]",
+	"mlrepo [-C DIR] [--repo PATH] [-q] [-v] [--json] [--header] "
+	"[--color=WHEN] COMMAND [ARGS]",
 	NULL
 };
 
@@ -58,7 +59,7 @@ int cmd_init(int argc, char **argv)
 		dir = argv[1];
 	if (repo_init(dir, bare, &created) < 0)
 		return err_report();
-	if (!gopt.quiet) {
+	if (!gopt.quiet || gopt.json) {
 		struct strbuf sb = STRBUF_INIT;
 		char *abs;
 
@@ -67,9 +68,19 @@ int cmd_init(int argc, char **argv)
 		else
 			strbuf_addf(&sb, "%s/" REPO_DIRNAME, dir);
 		abs = fs_absolute(sb.buf);
-		printf("%s mlrepo repository in %s\n",
-		       created ? "Initialized empty" : "Reinitialized existing",
-		       abs);
+		if (gopt.json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "repository", abs);
+			cJSON_AddBoolToObject(o, "created", created);
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+		} else {
+			printf("%s mlrepo repository in %s\n",
+			       created ? "Initialized empty"
+				       : "Reinitialized existing",
+			       abs);
+		}
 		free(abs);
 		strbuf_release(&sb);
 	}
@@ -91,8 +102,11 @@ static int check_known(const char *key, const char *value)
 	int64_t us;
 	int b;
 
-	if (!strcasecmp(key, "core.locktimeout") ||
-	    !strcasecmp(key, "gc.pruneexpire")) {
+	if (!strcasecmp(key, "core.locktimeout")) {
+		if (mltime_parse_duration(value, &us) < 0)
+			return error_input("%s: not a duration: '%s'", key,
+					   value);
+	} else if (!strcasecmp(key, "gc.pruneexpire")) {
 		if (!strcmp(value, "never") || !strcmp(value, "now"))
 			return 0;
 		if (mltime_parse_duration(value, &us) < 0)
@@ -230,10 +244,18 @@ int cmd_config(int argc, char **argv)
 		}
 		free(s), free(sub), free(k);
 		v = config_get(&r->cfg, argv[1]);
-		if (v)
-			printf("%s\n", v);
-		else
+		if (!v) {
 			status = EXIT_NEGATIVE;
+		} else if (gopt.json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "key", argv[1]);
+			cJSON_AddStringToObject(o, "value", v);
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+		} else {
+			printf("%s\n", v);
+		}
 	} else {
 		sqlite3 *db;
 

@@ -72,14 +72,22 @@ static void print_removed(void *data, const char *id, uint64_t size)
 {
 	int dry = *(int *)data;
 
-	if (dry || gopt.verbose)
+	if (gopt.json) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddNumberToObject(o, "size", (double)size);
+		cJSON_AddBoolToObject(o, dry ? "would_remove" : "removed", 1);
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+	} else if (dry || gopt.verbose)
 		printf("%s%s %llu\n", dry ? "would remove " : "removed ", id,
 		       (unsigned long long)size);
 }
 
 int cmd_gc(int argc, char **argv)
 {
-	const char *prune = NULL;
+	const char *prune = NULL, *label = "--prune";
 	int dry = 0, status = 0;
 	int64_t age, before;
 	struct gc_result res;
@@ -101,8 +109,10 @@ int cmd_gc(int argc, char **argv)
 	r = open_repo_or_report(&status);
 	if (!r)
 		return status;
-	if (!prune)
+	if (!prune) {
 		prune = config_get(&r->cfg, "gc.pruneexpire");
+		label = "gc.pruneExpire";
+	}
 	if (!prune)
 		prune = "14d";
 	if (!strcmp(prune, "now")) {
@@ -112,7 +122,7 @@ int cmd_gc(int argc, char **argv)
 	} else if (mltime_parse_duration(prune, &age) == 0) {
 		before = mltime_now() - age;
 	} else {
-		err_prefix("--prune: ");
+		err_prefix("%s: ", label);
 		status = err_report();
 		goto out;
 	}

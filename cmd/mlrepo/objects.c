@@ -57,7 +57,17 @@ int cmd_hash_object(int argc, char **argv)
 			status = err_report();
 			goto out;
 		}
-		strbuf_addf(&out, "%s\n", ids[i]);
+		if (gopt.json) {
+			strbuf_addstr(&out, "{\"path\":");
+			strbuf_add_json_str(&out, f);
+			strbuf_addf(&out, ",\"id\":\"%s\"", ids[i]);
+			if (write)
+				strbuf_addf(&out, ",\"new\":%s",
+					    added[i] ? "true" : "false");
+			strbuf_addstr(&out, "}\n");
+		} else {
+			strbuf_addf(&out, "%s\n", ids[i]);
+		}
 	}
 	if (write) {
 		db = repo_catalog(r);
