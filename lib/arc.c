@@ -88,8 +88,12 @@ static int write_fail(struct archive *a)
 	const char *m = archive_error_string(a);
 	int e = archive_errno(a);
 
-	return error("cannot write archive: %s",
-		     m ? m : e > 0 ? strerror(e) : "unknown error");
+	if (!m)
+		return error("cannot write archive: %s",
+			     e > 0 ? strerror(e) : "unknown error");
+	if (e > 0 && !strstr(m, strerror(e)))
+		return error("cannot write archive: %s: %s", m, strerror(e));
+	return error("cannot write archive: %s", m);
 }
 
 /* Write all of `len` bytes of the current entry's data. */
@@ -190,8 +194,9 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 	struct archive *a = NULL;
 	struct archive_entry *ae = NULL;
 	char nb[256], *buf = NULL;
+	const char *p;
 	size_t i;
-	int ret = -1;
+	int ret = -1, binary = 0;
 
 	order = xcalloc(n ? n : 1, sizeof(*order));
 	for (i = 0; i < n; i++) {
@@ -217,6 +222,9 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 		}
 	}
 	qsort(order, n, sizeof(*order), cmp_entry);
+	for (i = 0; i < n && !binary; i++)
+		for (p = entries[i].name; *p && !binary; p++)
+			binary = (unsigned char)*p >= 0x80;
 	for (i = 1; i < n; i++)
 		if (!strcmp(order[i - 1]->name, order[i]->name)) {
 			error_input("cannot pack entry '%s': duplicate name",
@@ -230,8 +238,8 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 		die_oom();
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
 	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    archive_write_set_format_option(a, "pax", "hdrcharset",
-					    "BINARY") != ARCHIVE_OK ||
+	    (binary && archive_write_set_format_option(a, "pax", "hdrcharset",
+						       "BINARY") != ARCHIVE_OK) ||
 	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
 		    ARCHIVE_OK ||
 	    archive_write_set_filter_option(a, "gzip", "compression-level",
@@ -460,7 +468,7 @@ struct arc_reader {
 	struct strbuf name;	/* the current entry's canonical name */
 	const char *raw;	/* its name as stored, for messages */
 	int in_entry;		/* arc_read() may read */
-	int failed;
+	int failed, eof;
 };
 
 /* A libarchive failure while reading: damaged input, or an I/O error. */
@@ -565,10 +573,14 @@ static int next_header(struct arc_reader *r, struct archive_entry **ae)
 
 	r->in_entry = 0;
 	if (r->failed)
-		return error("'%s': reading after an error", r->path);
-	rc = archive_read_next_header(r->a, ae);
-	if (rc == ARCHIVE_EOF)
+		return -1; /* the first error's message stays */
+	if (r->eof)
 		return 0;
+	rc = archive_read_next_header(r->a, ae);
+	if (rc == ARCHIVE_EOF) {
+		r->eof = 1;
+		return 0;
+	}
 	if (rc < ARCHIVE_WARN)
 		return read_fail(r);
 	raw = archive_entry_pathname(*ae);

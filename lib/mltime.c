@@ -10,7 +10,10 @@
 #define US_PER_SEC MLTIME_US_PER_SEC
 #define US_PER_DAY (INT64_C(86400) * US_PER_SEC)
 
-/* A parser's reason for refusing, filled only on failure. */
+/*
+ * A parser's reason for refusing, filled only on failure (left
+ * uninitialised by callers: zeroing it would cost more than a parse).
+ */
 struct why {
 	char msg[160];
 	int range; /* well-formed but out of range: no hint about forms */
@@ -19,13 +22,15 @@ struct why {
 #define FAIL(w, ...)                                                           \
 	do {                                                                   \
 		snprintf((w)->msg, sizeof((w)->msg), __VA_ARGS__);             \
+		(w)->range = 0;                                                \
 		return -1;                                                     \
 	} while (0)
 
 #define FAIL_RANGE(w, ...)                                                     \
 	do {                                                                   \
+		snprintf((w)->msg, sizeof((w)->msg), __VA_ARGS__);             \
 		(w)->range = 1;                                                \
-		FAIL(w, __VA_ARGS__);                                          \
+		return -1;                                                     \
 	} while (0)
 
 static int is_digit(int c)
@@ -395,7 +400,7 @@ int64_t mltime_now(void)
 
 int mltime_parse_duration(const char *s, int64_t *out)
 {
-	struct why w = { "", 0 };
+	struct why w;
 	char sb[80];
 
 	if (*s == '-')
@@ -424,7 +429,7 @@ static int all_digits(const char *s, size_t len)
 
 int mltime_parse_at(const char *s, int64_t now, int64_t *out)
 {
-	struct why w = { "", 0 };
+	struct why w;
 	size_t len = strlen(s);
 	const char *rel = NULL;
 	char sb[80];
@@ -458,6 +463,7 @@ int mltime_parse_at(const char *s, int64_t now, int64_t *out)
 	}
 	if (!len) {
 		snprintf(w.msg, sizeof(w.msg), "empty");
+		w.range = 0;
 		goto fail;
 	}
 	if (parse_iso(s, len, out, &w) < 0)
@@ -508,6 +514,7 @@ static int parse_pattern(const char *s, size_t len, const char *fmt,
 	if (!end || *end) {
 		snprintf(w->msg, sizeof(w->msg),
 			 "does not match the format '%s'", fmt);
+		w->range = 0;
 		goto out;
 	}
 	mt.year = tm.tm_year + 1900;
@@ -556,7 +563,7 @@ static int looks_numeric(const char *s, size_t len)
 int mltime_parse_value(const char *s, size_t len, const char *fmt,
 		       int64_t *out)
 {
-	struct why w = { "", 0 };
+	struct why w;
 	char sb[80];
 	int r;
 
@@ -611,7 +618,7 @@ void mltime_split(int64_t t, struct mltime_tm *tm)
 
 int mltime_join(const struct mltime_tm *tm, int64_t *out)
 {
-	struct why w = { "", 0 };
+	struct why w;
 	int64_t t;
 
 	if (check_fields(tm, &w) < 0)

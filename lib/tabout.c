@@ -13,6 +13,20 @@
 #include "strbuf.h"
 #include "tabout.h"
 
+/*
+ * `e` is the errno of the failed write, or 0 when it is lost: stdio keeps
+ * only the error flag once a buffered write has failed.
+ */
+static int write_error(FILE *fp, int e)
+{
+	const char *what = fp == stdout ? "standard output"
+			 : fp == stderr ? "standard error"
+					: "output";
+
+	return error("cannot write to %s: %s", what,
+		     e ? strerror(e) : "write error");
+}
+
 struct tabout {
 	int ncols;
 	enum tabout_mode mode;
@@ -283,19 +297,15 @@ int tabout_print(struct tabout *t, FILE *fp)
 		print_term(t, &out, fd >= 0 && opt_use_color(fd));
 	else
 		print_pipe(t, &out);
-	if (out.len)
-		fwrite(out.buf, 1, out.len, fp);
+	errno = 0;
+	if (out.len && fwrite(out.buf, 1, out.len, fp) != out.len) {
+		int e = errno;
+
+		strbuf_release(&out);
+		return write_error(fp, e);
+	}
 	strbuf_release(&out);
 	return out_flush(fp);
-}
-
-static int write_error(FILE *fp, int e)
-{
-	const char *what = fp == stdout ? "standard output"
-			 : fp == stderr ? "standard error"
-					: "output";
-
-	return error("cannot write to %s: %s", what, strerror(e ? e : EIO));
 }
 
 int json_print_line(FILE *fp, const struct cJSON *obj)
@@ -306,11 +316,13 @@ int json_print_line(FILE *fp, const struct cJSON *obj)
 	if (!s)
 		die_oom();
 	errno = 0;
-	fputs(s, fp);
-	putc('\n', fp);
-	e = errno;
+	if (fputs(s, fp) == EOF || putc('\n', fp) == EOF) {
+		e = errno;
+		cJSON_free(s);
+		return write_error(fp, e);
+	}
 	cJSON_free(s);
-	return ferror(fp) ? write_error(fp, e) : 0;
+	return ferror(fp) ? write_error(fp, 0) : 0;
 }
 
 int out_flush(FILE *fp)
@@ -318,8 +330,11 @@ int out_flush(FILE *fp)
 	int e;
 
 	errno = 0;
-	if (fflush(fp) == 0 && !ferror(fp))
-		return 0;
+	if (fflush(fp) == 0) {
+		if (!ferror(fp))
+			return 0;
+		return write_error(fp, 0); /* an earlier write failed */
+	}
 	e = errno;
 	return write_error(fp, e);
 }
