@@ -204,7 +204,8 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 				xstrdup((const char *)sqlite3_column_text(st, 0));
 		}
 		sqlite3_finalize(st);
-		qsort(c.refs, c.nrefs, sizeof(*c.refs), cmp_str);
+		if (c.nrefs)
+			qsort(c.refs, c.nrefs, sizeof(*c.refs), cmp_str);
 	}
 	db_exec(db, "COMMIT");
 	for (i = 0; i < c.nrefs; i++)

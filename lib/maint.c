@@ -55,7 +55,8 @@ int maint_referenced(struct repo *r, char ***idsp, size_t *nrp)
 		maint_free_ids(ids, nr);
 		return -1;
 	}
-	qsort(ids, nr, sizeof(*ids), cmp_str);
+	if (nr)
+		qsort(ids, nr, sizeof(*ids), cmp_str);
 	*idsp = ids;
 	*nrp = nr;
 	return 0;
