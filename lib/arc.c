@@ -369,10 +369,17 @@ static int list_dir(struct lister *l)
 		} else if (S_ISLNK(st.st_mode)) {
 			char *to = realpath(l->disk.buf, NULL);
 
-			if (!to) {
+			if (!to && errno == ENOENT) {
 				ret = error_input("cannot pack '%s': symbolic "
 						  "link is dangling",
 						  shown(l->disk.buf, nb));
+				break;
+			}
+			if (!to) {
+				ret = error_input("cannot pack '%s': cannot "
+						  "resolve the symbolic link: "
+						  "%s", shown(l->disk.buf, nb),
+						  strerror(errno));
 				break;
 			}
 			if (!is_below(l->root, to)) {
@@ -437,7 +444,8 @@ int arc_list_tree(const char *dir, const char *prefix, struct arc_entry **out,
 		arc_entries_free(l.v, l.n);
 		goto out;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), cmp_entry_value);
+	if (l.n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), cmp_entry_value);
 	*out = l.v;
 	*n = l.n;
 	ret = 0;
@@ -816,6 +824,8 @@ int arc_extract(const char *path, const char *destdir)
 			goto out;
 		}
 		archive_entry_copy_pathname(ae, full.buf);
+		if (type == AE_IFDIR) /* so that the tree can be removed */
+			archive_entry_set_perm(ae, archive_entry_perm(ae) | 0700);
 		if (archive_write_header(disk, ae) < ARCHIVE_WARN) {
 			error("'%s': cannot extract '%s': %s",
 			      shown(r->path, ab), shown(r->name.buf, nb),

@@ -178,8 +178,9 @@ void arc_close(struct arc_reader *r);
  *     overwritten; an existing directory is reused).
  * libarchive's own guards (ARCHIVE_EXTRACT_SECURE_SYMLINKS, _NODOTDOT,
  * NO_OVERWRITE) are on as a second line.  Files get their mode from the
- * archive less the umask (no set-id bits), the extracting user as owner,
- * and the current time as mtime.  Entries before the refused one stay
+ * archive less the umask (no set-id bits), directories too but always
+ * with rwx for the owner (so the tree can be removed), the extracting
+ * user as owner, and the current time as mtime.  Entries before the refused one stay
  * written inside `destdir`: extract into a temporary directory and remove
  * it on error.  Returns 0 or -1.
  */
