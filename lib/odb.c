@@ -16,11 +16,19 @@
 #include "err.h"
 #include "fsutil.h"
 #include "odb.h"
+#include "progress.h"
 #include "repo.h"
 #include "strbuf.h"
 
 #define CHUNK (1 << 20)
 #define SAMPLE (64 << 10)
+
+static struct progress *progress;
+
+void odb_set_progress(struct progress *p)
+{
+	progress = p;
+}
 
 /* ---- hashing ---------------------------------------------------------- */
 
@@ -89,6 +97,8 @@ int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size)
 			break;
 		hasher_update(&h, buf, n);
 		total += n;
+		if (progress)
+			progress_add(progress, n);
 	}
 	free(buf);
 	hasher_final(&h, id);
@@ -401,6 +411,8 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 	}
 	for (;;) {
 		hasher_update(&h, buf, have);
+		if (progress)
+			progress_add(progress, have);
 		if (sink_write(fd, zp, zbuf, buf, have, Z_NO_FLUSH) < 0) {
 			error("cannot write '%s': %s", tmp, strerror(errno));
 			goto out_hash;

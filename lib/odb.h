@@ -31,6 +31,13 @@ struct repo;
 
 #define ODB_HEXSZ 64
 
+struct progress;
+/*
+ * Report bytes read by the hashing and storing functions to `p` (NULL:
+ * none) until called again; the caller starts and stops the progress bar.
+ */
+void odb_set_progress(struct progress *p);
+
 /* SHA-256 of everything readable from `fd`, a file, or a buffer. */
 int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size);
 int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1]);

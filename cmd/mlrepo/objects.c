@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -12,6 +13,7 @@
 #include "mlrepo.h"
 #include "odb.h"
 #include "opt.h"
+#include "progress.h"
 #include "repo.h"
 #include "strbuf.h"
 #include "tabout.h"
@@ -45,14 +47,24 @@ int cmd_hash_object(int argc, char **argv)
 	added = xcalloc(argc, sizeof(*added));
 	for (i = 1; i < argc; i++) {
 		const char *f = argv[i];
+		struct progress *p = NULL;
+		struct stat st;
 		int rc;
 
+		/* a bar for big files; it shows only on a terminal, after 1 s */
+		if (strcmp(f, "-") && stat(f, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size > (64 << 20))
+			p = progress_start_bytes(write ? "storing" : "hashing",
+						 st.st_size);
+		odb_set_progress(p);
 		if (!strcmp(f, "-"))
 			rc = write ? odb_put_fd(r, 0, NULL, ids[i], &added[i])
 				   : odb_hash_fd(0, ids[i], NULL);
 		else
 			rc = write ? odb_put_file(r, f, ids[i], &added[i])
 				   : odb_hash_file(f, ids[i]);
+		odb_set_progress(NULL);
+		progress_stop(p);
 		if (rc < 0) {
 			status = err_report();
 			goto out;
