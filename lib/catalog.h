@@ -24,6 +24,9 @@ int catalog_ref_add(sqlite3 *db, const char *oid, const char *owner);
 /* Drop every reference held by `owner`.  Returns the count or -1. */
 int catalog_ref_drop_owner(sqlite3 *db, const char *owner);
 
+/* Drop every reference whose owner starts with `prefix` ("run:ab12.../"). */
+int catalog_ref_drop_prefix(sqlite3 *db, const char *prefix);
+
 /*
  * The tables a bundle carries, in the order they are loaded, with the
  * column that says when a row was made (for `bundle create --since`) and a

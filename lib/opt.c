@@ -173,12 +173,13 @@ static int apply(const struct option *o, const char *arg, int negated,
 			l->nr = 0;
 			return 0;
 		}
-		if ((size_t)l->nr + 1 > (size_t)l->alloc) {
+		if (l->nr + 2 > l->alloc) {
 			l->alloc = l->alloc ? l->alloc * 2 : 8;
 			l->items = xrealloc(l->items,
 					    l->alloc * sizeof(*l->items));
 		}
 		l->items[l->nr++] = arg;
+		l->items[l->nr] = NULL; /* kept NULL-terminated */
 		return 0;
 	}
 	case OPT_T_CALLBACK:

@@ -75,7 +75,10 @@ struct option {
 	int optional_arg; /* the argument may be omitted (--color) */
 };
 
-/* A growing list of strings, for repeatable options (-p KEY=VALUE). */
+/*
+ * A growing list of strings, for repeatable options (-p KEY=VALUE); `items`
+ * is NULL until the first one, then always NULL-terminated.
+ */
 struct opt_list {
 	const char **items;
 	int nr, alloc;

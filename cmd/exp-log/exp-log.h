@@ -1,0 +1,44 @@
+/* exp-log.h - the subcommands of exp-log, shared helpers. */
+#ifndef MLREPO_CMD_EXPLOG_H
+#define MLREPO_CMD_EXPLOG_H
+
+#include <sqlite3.h>
+
+#include "runs.h"
+
+struct repo;
+
+/* Open the repository and its catalog; on failure report and set *status. */
+int xl_open(struct repo **r, sqlite3 **db, int *status);
+/* Resolve -r RUN (or $MLREPO_RUN) to a full id; report on failure. */
+int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1]);
+/* Record an event with a JSON detail built from KEY=VALUE pairs (or NULL). */
+int xl_event(sqlite3 *db, const char *action, const char *subject,
+	     const char *detail);
+
+int cmd_start(int argc, char **argv);
+int cmd_param(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_metric(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_end(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_artifact(int argc, char **argv);
+int cmd_get_artifact(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_experiments(int argc, char **argv);
+int cmd_best(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_mv(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* Parse one line of the metric protocol ("loss=0.3 acc=0.9 step=3") into
+ * the writer; `where` prefixes messages ("'f.log' line 3").  0 or -1. */
+int xl_text_metrics(struct metric_writer *w, char *line, const char *where);
+
+#endif

@@ -1,0 +1,1122 @@
+/* list.c - exp-log ls, show, diff, history, experiments, best, export */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "db.h"
+#include "err.h"
+#include "exp-log.h"
+#include "expr.h"
+#include "mltime.h"
+#include "opt.h"
+#include "repo.h"
+#include "runs.h"
+#include "strbuf.h"
+#include "tabout.h"
+
+/* A JSON number, or "NaN" / "Infinity" / "-Infinity" (JSON has none). */
+static cJSON *json_value(double v)
+{
+	if (isnan(v))
+		return cJSON_CreateString("NaN");
+	if (isinf(v))
+		return cJSON_CreateString(v > 0 ? "Infinity" : "-Infinity");
+	return cJSON_CreateNumber(v);
+}
+
+static void add_time(cJSON *o, const char *key, int64_t t)
+{
+	char buf[MLTIME_BUFSZ];
+
+	if (t)
+		cJSON_AddStringToObject(o, key, mltime_format(t, buf));
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void add_str(cJSON *o, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* The JSON record of a run (ls --json, show --json). */
+static cJSON *run_json(const struct run_info *in, int full)
+{
+	cJSON *o = cJSON_CreateObject(), *p, *m, *t;
+	int i;
+
+	cJSON_AddStringToObject(o, "run_id", in->id);
+	add_str(o, "experiment", in->experiment);
+	add_str(o, "name", in->name);
+	add_str(o, "status", in->status);
+	add_time(o, "start_time", in->start_time);
+	add_time(o, "end_time", in->end_time);
+	p = cJSON_AddObjectToObject(o, "params");
+	for (i = 0; i < in->nparams; i++)
+		cJSON_AddStringToObject(p, in->params[i].key,
+					in->params[i].value);
+	m = cJSON_AddObjectToObject(o, "metrics");
+	for (i = 0; i < in->nmetrics; i++)
+		cJSON_AddItemToObject(m, in->metrics[i].key,
+				      json_value(in->metrics[i].value));
+	t = cJSON_AddObjectToObject(o, "tags");
+	for (i = 0; i < in->ntags; i++)
+		cJSON_AddStringToObject(t, in->tags[i].key, in->tags[i].value);
+	if (in->deleted)
+		cJSON_AddBoolToObject(o, "deleted", 1);
+	if (!full)
+		return o;
+	add_str(o, "user", in->user);
+	add_str(o, "host", in->host);
+	add_str(o, "cwd", in->cwd);
+	if (in->command)
+		cJSON_AddItemToObject(o, "command", cJSON_Parse(in->command));
+	else
+		cJSON_AddNullToObject(o, "command");
+	add_str(o, "git_commit", in->git_commit);
+	if (in->git_dirty >= 0)
+		cJSON_AddBoolToObject(o, "git_dirty", in->git_dirty);
+	else
+		cJSON_AddNullToObject(o, "git_dirty");
+	add_str(o, "parent", in->parent);
+	cJSON_AddBoolToObject(o, "deleted", in->deleted);
+	if (in->has_exit) {
+		cJSON_AddNumberToObject(o, "exit_status", in->exit.exit_status);
+		cJSON_AddNumberToObject(o, "wall_time", in->exit.wall_time);
+		cJSON_AddNumberToObject(o, "cpu_time", in->exit.cpu_time);
+		cJSON_AddNumberToObject(o, "max_rss_kb",
+					(double)in->exit.max_rss_kb);
+	}
+	m = cJSON_AddObjectToObject(o, "metric_steps");
+	for (i = 0; i < in->nmetrics; i++) {
+		cJSON *x = cJSON_AddObjectToObject(m, in->metrics[i].key);
+
+		cJSON_AddNumberToObject(x, "step", (double)in->metrics[i].step);
+		cJSON_AddNumberToObject(x, "points",
+					(double)in->metrics[i].count);
+	}
+	p = cJSON_AddArrayToObject(o, "artifacts");
+	for (i = 0; i < in->nartifacts; i++) {
+		cJSON *a = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(a, "name", in->artifacts[i].name);
+		cJSON_AddStringToObject(a, "kind", in->artifacts[i].kind);
+		cJSON_AddStringToObject(a, "id", in->artifacts[i].oid);
+		cJSON_AddNumberToObject(a, "size", (double)in->artifacts[i].size);
+		cJSON_AddItemToArray(p, a);
+	}
+	return o;
+}
+
+/* ---- ls --------------------------------------------------------------- */
+
+static const char *const usage_ls[] = {
+	"exp-log ls [-e EXPERIMENT] [--filter EXPR] [--order-by KEY [ASC|DESC]]... "
+	"[--limit N] [--all] [--columns LIST] [--json | --ids]",
+	NULL
+};
+
+struct ls_state {
+	sqlite3 *db;
+	int ids, json, ncols;
+	struct tabout *tab;
+	int failed;
+};
+
+static int ls_row(sqlite3_stmt *row, void *data)
+{
+	struct ls_state *s = data;
+	const char *id = (const char *)sqlite3_column_text(row, 0);
+	int i;
+
+	if (s->ids) {
+		printf("%s\n", id);
+		return 0;
+	}
+	if (s->json) {
+		struct run_info in;
+		cJSON *o;
+
+		if (runs_get(s->db, id, &in) < 0) {
+			s->failed = 1;
+			return 1;
+		}
+		o = run_json(&in, 0);
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+		runs_info_release(&in);
+		return 0;
+	}
+	{
+		const char **cells = xcalloc(5 + s->ncols, sizeof(char *));
+		char start[MLTIME_BUFSZ];
+		char (*vals)[32] = xcalloc(s->ncols + 1, sizeof(*vals));
+
+		cells[0] = id;
+		cells[1] = (const char *)sqlite3_column_text(row, 1);
+		cells[2] = (const char *)sqlite3_column_text(row, 2);
+		cells[3] = (const char *)sqlite3_column_text(row, 3);
+		cells[4] = mltime_format(sqlite3_column_int64(row, 4), start);
+		for (i = 0; i < s->ncols; i++) {
+			int c = 6 + i;
+
+			switch (sqlite3_column_type(row, c)) {
+			case SQLITE_NULL:
+				cells[5 + i] = "";
+				break;
+			case SQLITE_INTEGER:
+			case SQLITE_FLOAT:
+				cells[5 + i] = runs_format_value(
+					sqlite3_column_double(row, c), vals[i]);
+				break;
+			default:
+				cells[5 + i] =
+					(const char *)sqlite3_column_text(row, c);
+			}
+		}
+		tabout_add(s->tab, cells);
+		free(cells);
+		free(vals);
+	}
+	return 0;
+}
+
+/* Collect identifiers of a filter or order-by for default columns. */
+struct cols {
+	char **v;
+	size_t n, alloc;
+};
+
+static void cols_add(struct cols *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i], name))
+			return;
+	ALLOC_GROW(c->v, c->n + 2, c->alloc);
+	c->v[c->n++] = xstrdup(name);
+	c->v[c->n] = NULL;
+}
+
+static int collect_ident(const char *const *parts, int nparts, int col,
+			 void *data)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p0 = parts[0];
+	int i;
+
+	(void)col;
+	if (nparts < 2 || !(!strcmp(p0, "metrics") || !strcmp(p0, "metric") ||
+			    !strcmp(p0, "params") || !strcmp(p0, "param") ||
+			    !strcmp(p0, "tags") || !strcmp(p0, "tag")))
+		return 0;
+	for (i = 0; i < nparts; i++) {
+		int plain = !strpbrk(parts[i], " .`\"");
+
+		if (i)
+			strbuf_addch(&sb, '.');
+		if (plain || !i) {
+			strbuf_addstr(&sb, parts[i]);
+		} else {
+			strbuf_addch(&sb, '`');
+			strbuf_addstr(&sb, parts[i]);
+			strbuf_addch(&sb, '`');
+		}
+	}
+	cols_add(data, sb.buf);
+	strbuf_release(&sb);
+	return 0;
+}
+
+static void default_columns(const char *filter, struct opt_list *order,
+			    struct cols *c)
+{
+	struct expr *e;
+	int i;
+
+	if (filter && (e = expr_parse(filter, "filter"))) {
+		expr_foreach_ident(e, collect_ident, c);
+		expr_free(e);
+	}
+	for (i = 0; i < order->nr; i++) {
+		char *t = xstrdup(order->items[i]), *sp = strrchr(t, ' ');
+
+		if (sp && (!strcasecmp(sp + 1, "asc") ||
+			   !strcasecmp(sp + 1, "desc")))
+			*sp = '\0';
+		if ((e = expr_parse_value(t, "--order-by"))) {
+			expr_foreach_ident(e, collect_ident, c);
+			expr_free(e);
+		}
+		free(t);
+	}
+	err_clear();
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	const char *exp = NULL, *filter = NULL, *columns = NULL;
+	long long limit = -1;
+	int all = 0, ids = 0, status = 0, i;
+	struct opt_list order = OPT_LIST_INIT;
+	struct cols cols = { NULL, 0, 0 };
+	struct runs_query q = { 0 };
+	struct ls_state s = { 0 };
+	const char **headers = NULL;
+	struct repo *r;
+	sqlite3 *db;
+	struct option opts[] = {
+		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
+			   "only this experiment's runs"),
+		OPT_STRING('f', "filter", &filter, "EXPR",
+			   "only runs matching EXPR (see exp-log(1))"),
+		OPT_LIST('o', "order-by", &order, "KEY [ASC|DESC]",
+			 "sort by KEY; repeatable (default: newest first)"),
+		OPT_INT('n', "limit", &limit, "N", "at most N runs"),
+		OPT_BOOL('a', "all", &all, "include deleted runs"),
+		OPT_STRING('c', "columns", &columns, "LIST",
+			   "extra columns, comma-separated (metrics.auc,params.lr)"),
+		OPT_BOOL(0, "ids", &ids, "print run ids only"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_ls, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc > 1)
+		return opt_usage_error(usage_ls, "unexpected argument '%s'",
+				       argv[1]);
+	if (ids && gopt.json)
+		return opt_usage_error(usage_ls, "--ids and --json do not mix");
+	if (columns) {
+		char *copy = xstrdup(columns), *p = copy, *c;
+
+		while ((c = strsep(&p, ",")))
+			if (*c)
+				cols_add(&cols, c);
+		free(copy);
+	} else {
+		default_columns(filter, &order, &cols);
+	}
+	if (xl_open(&r, &db, &status) < 0)
+		goto out_free;
+	q.experiment = exp;
+	q.filter = filter;
+	q.order_by = order.items; /* NULL-terminated, or NULL */
+	q.columns = (const char *const *)cols.v;
+	q.limit = limit;
+	q.all = all;
+	s.db = db;
+	s.ids = ids;
+	s.json = gopt.json;
+	s.ncols = (int)cols.n;
+	if (!ids && !gopt.json) {
+		headers = xcalloc(5 + cols.n, sizeof(char *));
+		headers[0] = "ID";
+		headers[1] = "EXPERIMENT";
+		headers[2] = "NAME";
+		headers[3] = "STATUS";
+		headers[4] = "START";
+		for (i = 0; i < (int)cols.n; i++)
+			headers[5 + i] = cols.v[i];
+		s.tab = tabout_new(5 + (int)cols.n, headers);
+	}
+	if (runs_query(db, &q, ls_row, &s) < 0 || s.failed)
+		status = err_report();
+	else if (s.tab && tabout_print(s.tab, stdout) < 0)
+		status = err_report();
+	else if (out_flush(stdout) < 0)
+		status = err_report();
+	tabout_free(s.tab);
+	free(headers);
+	repo_close(r);
+out_free:
+	for (i = 0; i < (int)cols.n; i++)
+		free(cols.v[i]);
+	free(cols.v);
+	opt_list_release(&order);
+	return status;
+}
+
+/* ---- show ------------------------------------------------------------- */
+
+static const char *const usage_show[] = { "exp-log show [RUN] [--json]", NULL };
+
+static void show_text(const struct run_info *in)
+{
+	char a[MLTIME_BUFSZ], b[MLTIME_BUFSZ], v[32];
+	int i;
+
+	printf("run         %s%s\n", in->id, in->deleted ? " (deleted)" : "");
+	printf("experiment  %s\n", in->experiment);
+	if (in->name)
+		printf("name        %s\n", in->name);
+	printf("status      %s\n", in->status);
+	printf("start       %s\n", mltime_format(in->start_time, a));
+	if (in->end_time) {
+		printf("end         %s\n", mltime_format(in->end_time, a));
+		printf("duration    %s\n",
+		       mltime_format_duration(in->end_time - in->start_time, b));
+	}
+	printf("user        %s@%s\n", in->user ? in->user : "?",
+	       in->host ? in->host : "?");
+	if (in->cwd)
+		printf("cwd         %s\n", in->cwd);
+	if (in->command)
+		printf("command     %s\n", in->command);
+	if (in->git_commit)
+		printf("git         %s%s\n", in->git_commit,
+		       in->git_dirty > 0 ? " (dirty)" : "");
+	if (in->parent)
+		printf("parent      %s\n", in->parent);
+	if (in->has_exit)
+		printf("exit        %d (wall %.3fs, cpu %.3fs, max rss %ld kB)\n",
+		       in->exit.exit_status, in->exit.wall_time,
+		       in->exit.cpu_time, in->exit.max_rss_kb);
+	if (in->nparams)
+		printf("params\n");
+	for (i = 0; i < in->nparams; i++)
+		printf("  %s = %s\n", in->params[i].key, in->params[i].value);
+	if (in->nmetrics)
+		printf("metrics\n");
+	for (i = 0; i < in->nmetrics; i++)
+		printf("  %s = %s (step %lld, %lld point%s)\n",
+		       in->metrics[i].key,
+		       runs_format_value(in->metrics[i].value, v),
+		       (long long)in->metrics[i].step,
+		       (long long)in->metrics[i].count,
+		       in->metrics[i].count == 1 ? "" : "s");
+	if (in->ntags)
+		printf("tags\n");
+	for (i = 0; i < in->ntags; i++)
+		printf("  %s = %s\n", in->tags[i].key, in->tags[i].value);
+	if (in->nartifacts)
+		printf("artifacts\n");
+	for (i = 0; i < in->nartifacts; i++)
+		printf("  %s  %s  %lld bytes  %s\n", in->artifacts[i].name,
+		       in->artifacts[i].kind, (long long)in->artifacts[i].size,
+		       in->artifacts[i].oid);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	char id[RUN_ID_HEX + 1];
+	struct run_info in;
+	struct repo *r;
+	sqlite3 *db;
+	int status = 0;
+	const char *run = NULL;
+	struct option opts[] = {
+		OPT_STRING('r', "run", &run, "RUN", "the run"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_show, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc > 2)
+		return opt_usage_error(usage_show, "give one RUN");
+	if (argc == 2)
+		run = argv[1];
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	if (xl_run(db, run, id) < 0 || runs_get(db, id, &in) < 0) {
+		status = err_report();
+		goto out;
+	}
+	if (gopt.json) {
+		cJSON *o = run_json(&in, 1);
+
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+	} else {
+		show_text(&in);
+	}
+	runs_info_release(&in);
+	if (out_flush(stdout) < 0)
+		status = err_report();
+out:
+	repo_close(r);
+	return status;
+}
+
+/* ---- diff ------------------------------------------------------------- */
+
+static const char *const usage_diff[] = {
+	"exp-log diff RUN RUN...", NULL
+};
+
+static void diff_row(struct tabout *t, int n, const char *section,
+		     const char *key, const char **vals)
+{
+	const char **cells = xcalloc(n + 2, sizeof(char *));
+	struct strbuf k = STRBUF_INIT;
+	int i, differ = 0;
+
+	for (i = 1; i < n; i++)
+		if (strcmp(vals[i] ? vals[i] : "", vals[0] ? vals[0] : ""))
+			differ = 1;
+	strbuf_addf(&k, "%s%s", section, key);
+	cells[0] = differ ? "*" : "";
+	cells[1] = k.buf;
+	for (i = 0; i < n; i++)
+		cells[2 + i] = vals[i] ? vals[i] : "";
+	tabout_add(t, cells);
+	strbuf_release(&k);
+	free(cells);
+}
+
+/* The sorted union of keys of one kind across runs. */
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	struct run_info *in;
+	struct repo *r;
+	sqlite3 *db;
+	struct tabout *t = NULL;
+	const char **headers = NULL, **vals = NULL;
+	char (*fmt)[32] = NULL;
+	int status = 0, n, i, j, k, loaded = 0;
+	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+
+	argc = opt_parse(argc, argv, opts, usage_diff, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc < 3)
+		return opt_usage_error(usage_diff, "give two or more runs");
+	n = argc - 1;
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	in = xcalloc(n, sizeof(*in));
+	for (i = 0; i < n; i++, loaded++) {
+		char id[RUN_ID_HEX + 1];
+
+		if (xl_run(db, argv[i + 1], id) < 0 ||
+		    runs_get(db, id, &in[i]) < 0) {
+			status = err_report();
+			goto out;
+		}
+	}
+	headers = xcalloc(n + 2, sizeof(char *));
+	headers[0] = "";
+	headers[1] = "KEY";
+	for (i = 0; i < n; i++)
+		headers[2 + i] = in[i].id;
+	t = tabout_new(n + 2, headers);
+	vals = xcalloc(n, sizeof(char *));
+	fmt = xcalloc(n, sizeof(*fmt));
+	for (i = 0; i < n; i++)
+		vals[i] = in[i].experiment;
+	diff_row(t, n, "", "experiment", vals);
+	for (i = 0; i < n; i++)
+		vals[i] = in[i].name;
+	diff_row(t, n, "", "name", vals);
+	for (i = 0; i < n; i++)
+		vals[i] = in[i].status;
+	diff_row(t, n, "", "status", vals);
+	for (k = 0; k < 3; k++) {
+		char **keys = NULL;
+		size_t nk = 0, alloc = 0, x;
+		static const char *const sect[] = { "params.", "metrics.",
+						    "tags." };
+
+		for (i = 0; i < n; i++) {
+			int cnt = k == 0 ? in[i].nparams
+				: k == 1 ? in[i].nmetrics : in[i].ntags;
+
+			for (j = 0; j < cnt; j++) {
+				char *key = k == 0 ? in[i].params[j].key
+					  : k == 1 ? in[i].metrics[j].key
+						   : in[i].tags[j].key;
+
+				ALLOC_GROW(keys, nk + 1, alloc);
+				keys[nk++] = key;
+			}
+		}
+		if (nk)
+			qsort(keys, nk, sizeof(*keys), cmp_strp);
+		for (x = 0; x < nk; x++) {
+			if (x && !strcmp(keys[x], keys[x - 1]))
+				continue;
+			for (i = 0; i < n; i++) {
+				const struct run_metric *m;
+
+				if (k == 0) {
+					vals[i] = runs_info_param(&in[i], keys[x]);
+				} else if (k == 2) {
+					vals[i] = runs_info_tag(&in[i], keys[x]);
+				} else {
+					m = runs_info_metric(&in[i], keys[x]);
+					vals[i] = m ? runs_format_value(m->value,
+									fmt[i])
+						    : NULL;
+				}
+			}
+			diff_row(t, n, sect[k], keys[x], vals);
+		}
+		free(keys);
+	}
+	if (tabout_print(t, stdout) < 0)
+		status = err_report();
+out:
+	for (i = 0; i < loaded; i++)
+		runs_info_release(&in[i]);
+	free(in);
+	free(headers);
+	free(vals);
+	free(fmt);
+	tabout_free(t);
+	repo_close(r);
+	return status;
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+static const char *const usage_history[] = {
+	"exp-log history [-r RUN] KEY [--json]", NULL
+};
+
+/* One line of block characters, at most `width` wide (bucket means). */
+static void sparkline(const double *v, size_t n, int width)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
+					      "\u2584", "\u2585", "\u2586",
+					      "\u2587", "\u2588" };
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i, cols = n < (size_t)width ? n : (size_t)width;
+
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i])) {
+			if (v[i] < lo)
+				lo = v[i];
+			if (v[i] > hi)
+				hi = v[i];
+		}
+	for (i = 0; i < cols; i++) {
+		size_t a = i * n / cols, b = (i + 1) * n / cols, j, c = 0;
+		double sum = 0;
+
+		for (j = a; j < b; j++)
+			if (isfinite(v[j])) {
+				sum += v[j];
+				c++;
+			}
+		if (!c) {
+			fputs(" ", stdout);
+			continue;
+		}
+		sum /= c;
+		fputs(blocks[hi > lo ? (int)((sum - lo) / (hi - lo) * 7.999)
+				     : 3], stdout);
+	}
+	printf("  %g .. %g\n", isfinite(lo) ? lo : NAN, isfinite(hi) ? hi : NAN);
+}
+
+int cmd_history(int argc, char **argv)
+{
+	const char *run = NULL;
+	char id[RUN_ID_HEX + 1];
+	struct repo *r;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	struct tabout *t = NULL;
+	double *vals = NULL;
+	size_t n = 0, alloc = 0;
+	int status = 0, rc;
+	static const char *const hdr[] = { "STEP", "VALUE", "TIME" };
+	struct option opts[] = {
+		OPT_STRING('r', "run", &run, "RUN",
+			   "the run (default: $MLREPO_RUN)"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_history, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 2)
+		return opt_usage_error(usage_history, "give one metric KEY");
+	if (runs_check_key("metric", argv[1]) < 0)
+		return err_report();
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	if (xl_run(db, run, id) < 0)
+		goto fail;
+	st = db_prepare(db, "SELECT step, value, time FROM metrics WHERE "
+			    "run=? AND key=? ORDER BY step, seq");
+	if (!st)
+		goto fail;
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, argv[1]);
+	if (!gopt.json)
+		t = tabout_new(3, hdr);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		double v = sqlite3_column_type(st, 1) == SQLITE_NULL
+				   ? NAN
+				   : sqlite3_column_double(st, 1);
+		char step[32], val[32], when[MLTIME_BUFSZ];
+
+		snprintf(step, sizeof(step), "%lld",
+			 (long long)sqlite3_column_int64(st, 0));
+		mltime_format(sqlite3_column_int64(st, 2), when);
+		if (gopt.json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(o, "step",
+						(double)sqlite3_column_int64(st, 0));
+			cJSON_AddItemToObject(o, "value", json_value(v));
+			cJSON_AddStringToObject(o, "time", when);
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+		} else {
+			const char *cells[3] = { step,
+						 runs_format_value(v, val), when };
+
+			tabout_add(t, cells);
+		}
+		ALLOC_GROW(vals, n + 1, alloc);
+		vals[n++] = v;
+	}
+	if (rc < 0)
+		goto fail;
+	if (!n) {
+		error_input("run %.12s has no metric '%s'", id, argv[1]);
+		goto fail;
+	}
+	if (t && tabout_print(t, stdout) < 0)
+		goto fail;
+	if (t && isatty(STDOUT_FILENO))
+		sparkline(vals, n, 60);
+	if (out_flush(stdout) < 0)
+		goto fail;
+	goto out;
+fail:
+	status = err_report();
+out:
+	sqlite3_finalize(st);
+	tabout_free(t);
+	free(vals);
+	repo_close(r);
+	return status;
+}
+
+/* ---- experiments ------------------------------------------------------ */
+
+static const char *const usage_experiments[] = {
+	"exp-log experiments [--json]", NULL
+};
+
+int cmd_experiments(int argc, char **argv)
+{
+	struct repo *r;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct tabout *t = NULL;
+	int status = 0, rc;
+	static const char *const hdr[] = { "NAME", "RUNS", "CREATED",
+					   "LAST RUN" };
+	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+
+	argc = opt_parse(argc, argv, opts, usage_experiments, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 1)
+		return opt_usage_error(usage_experiments,
+				       "experiments takes no arguments");
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	st = db_prepare(db, "SELECT e.name, e.created, (SELECT count(*) FROM "
+			    "runs WHERE experiment = e.name AND deleted = 0), "
+			    "(SELECT max(start_time) FROM runs WHERE "
+			    "experiment = e.name AND deleted = 0) "
+			    "FROM experiments e ORDER BY e.name");
+	if (!st)
+		goto fail;
+	if (!gopt.json)
+		t = tabout_new(4, hdr);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		char created[MLTIME_BUFSZ], last[MLTIME_BUFSZ] = "", runs[24];
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		mltime_format(sqlite3_column_int64(st, 1), created);
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			mltime_format(sqlite3_column_int64(st, 3), last);
+		snprintf(runs, sizeof(runs), "%lld",
+			 (long long)sqlite3_column_int64(st, 2));
+		if (gopt.json) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "name", name);
+			cJSON_AddNumberToObject(o, "runs",
+						(double)sqlite3_column_int64(st, 2));
+			cJSON_AddStringToObject(o, "created", created);
+			add_str(o, "last_run", *last ? last : NULL);
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+		} else {
+			const char *cells[4] = { name, runs, created, last };
+
+			tabout_add(t, cells);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto fail;
+	if (t && tabout_print(t, stdout) < 0)
+		goto fail;
+	if (out_flush(stdout) < 0)
+		goto fail;
+	goto out;
+fail:
+	status = err_report();
+out:
+	tabout_free(t);
+	repo_close(r);
+	return status;
+}
+
+/* ---- best ------------------------------------------------------------- */
+
+static const char *const usage_best[] = {
+	"exp-log best [-e EXPERIMENT] --metric KEY [--max | --min] [--filter EXPR]",
+	NULL
+};
+
+static int first_id(sqlite3_stmt *row, void *data)
+{
+	snprintf(data, RUN_ID_HEX + 1, "%s",
+		 (const char *)sqlite3_column_text(row, 0));
+	return 1;
+}
+
+/* Quote a key for the expression language: metrics.`KEY`. */
+static char *metric_ident(const char *key)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "metrics.`");
+	strbuf_addstr(&sb, key);
+	strbuf_addch(&sb, '`');
+	return strbuf_detach(&sb, NULL);
+}
+
+int cmd_best(int argc, char **argv)
+{
+	const char *exp = NULL, *metric = NULL, *filter = NULL;
+	int max = 0, min = 0, status = 0;
+	char id[RUN_ID_HEX + 1] = "";
+	struct strbuf o = STRBUF_INIT;
+	const char *order[2];
+	struct runs_query q = { 0 };
+	struct repo *r;
+	sqlite3 *db;
+	char *ident;
+	struct option opts[] = {
+		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
+			   "only this experiment's runs"),
+		OPT_STRING('m', "metric", &metric, "KEY", "the metric to rank by"),
+		OPT_BOOL(0, "max", &max, "the largest value wins (default)"),
+		OPT_BOOL(0, "min", &min, "the smallest value wins"),
+		OPT_STRING('f', "filter", &filter, "EXPR",
+			   "only runs matching EXPR"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_best, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 1)
+		return opt_usage_error(usage_best, "unexpected argument '%s'",
+				       argv[1]);
+	if (!metric)
+		return opt_usage_error(usage_best, "give --metric KEY");
+	if (max && min)
+		return opt_usage_error(usage_best, "--max or --min, not both");
+	if (runs_check_key("metric", metric) < 0)
+		return err_report();
+	if (strchr(metric, '`')) {
+		error_input("metric key '%s' cannot hold a backtick", metric);
+		return err_report();
+	}
+	ident = metric_ident(metric);
+	strbuf_addf(&o, "%s %s", ident, min ? "ASC" : "DESC");
+	order[0] = o.buf;
+	order[1] = NULL;
+	if (xl_open(&r, &db, &status) < 0)
+		goto out_free;
+	q.experiment = exp;
+	q.filter = filter;
+	q.has_metric = metric;
+	q.order_by = order;
+	q.limit = 1;
+	if (runs_query(db, &q, first_id, id) < 0) {
+		/* a filter error names columns in the user's text */
+		status = err_report();
+	} else if (!*id) {
+		fprintf(stderr, "exp-log: no run%s%s has metric '%s'%s\n",
+			exp ? " of experiment " : "", exp ? exp : "", metric,
+			filter ? " and matches the filter" : "");
+		status = EXIT_NEGATIVE;
+	} else {
+		printf("%s\n", id);
+		if (out_flush(stdout) < 0)
+			status = err_report();
+	}
+	repo_close(r);
+out_free:
+	free(ident);
+	strbuf_release(&o);
+	return status;
+}
+
+/* ---- export ----------------------------------------------------------- */
+
+static const char *const usage_export[] = {
+	"exp-log export [-e EXPERIMENT] [--filter EXPR] [--all] "
+	"[--format csv|tsv|jsonl]",
+	NULL
+};
+
+struct export_state {
+	sqlite3 *db;
+	char **ids;
+	size_t n, alloc;
+};
+
+static int collect_row(sqlite3_stmt *row, void *data)
+{
+	struct export_state *s = data;
+
+	ALLOC_GROW(s->ids, s->n + 1, s->alloc);
+	s->ids[s->n++] = xstrdup((const char *)sqlite3_column_text(row, 0));
+	return 0;
+}
+
+/* A CSV field (RFC 4180) or a TSV one (tabs and newlines escaped). */
+static void put_field(FILE *fp, const char *s, int tsv)
+{
+	const char *p;
+
+	if (!s)
+		return;
+	if (tsv) {
+		for (p = s; *p; p++) {
+			if (*p == '\t')
+				fputs("\\t", fp);
+			else if (*p == '\n')
+				fputs("\\n", fp);
+			else if (*p == '\r')
+				fputs("\\r", fp);
+			else if (*p == '\\')
+				fputs("\\\\", fp);
+			else
+				fputc(*p, fp);
+		}
+		return;
+	}
+	if (!strpbrk(s, ",\"\r\n") && *s != ' ' && *s) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			fputc('"', fp);
+		fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+struct keyset {
+	char **v;
+	size_t n, alloc;
+};
+
+static void keyset_add(struct keyset *k, const char *key)
+{
+	ALLOC_GROW(k->v, k->n + 1, k->alloc);
+	k->v[k->n++] = xstrdup(key);
+}
+
+static void keyset_sort(struct keyset *k)
+{
+	size_t i, out = 0;
+
+	if (!k->n)
+		return;
+	qsort(k->v, k->n, sizeof(*k->v), cmp_strp);
+	for (i = 0; i < k->n; i++) {
+		if (out && !strcmp(k->v[i], k->v[out - 1])) {
+			free(k->v[i]);
+			continue;
+		}
+		k->v[out++] = k->v[i];
+	}
+	k->n = out;
+}
+
+static void keyset_release(struct keyset *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+}
+
+int cmd_export(int argc, char **argv)
+{
+	const char *exp = NULL, *filter = NULL, *format = "csv";
+	int all = 0, status = 0, tsv, jsonl;
+	struct export_state s = { 0 };
+	struct runs_query q = { 0 };
+	struct keyset keys[3] = { { 0 }, { 0 }, { 0 } };
+	static const char *const fixed[] = { "run_id", "experiment", "name",
+					     "status", "start_time", "end_time",
+					     "duration" };
+	static const char *const prefix[] = { "params.", "metrics.", "tags." };
+	struct run_info *infos = NULL;
+	struct repo *r;
+	sqlite3 *db;
+	size_t i, j;
+	int k;
+	struct option opts[] = {
+		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
+			   "only this experiment's runs"),
+		OPT_STRING('f', "filter", &filter, "EXPR",
+			   "only runs matching EXPR"),
+		OPT_BOOL('a', "all", &all, "include deleted runs"),
+		OPT_STRING(0, "format", &format, "FORMAT",
+			   "csv (default), tsv or jsonl"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_export, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 1)
+		return opt_usage_error(usage_export, "unexpected argument '%s'",
+				       argv[1]);
+	tsv = !strcmp(format, "tsv");
+	jsonl = !strcmp(format, "jsonl") || gopt.json;
+	if (!tsv && !jsonl && strcmp(format, "csv"))
+		return opt_usage_error(usage_export,
+				       "--format: csv, tsv or jsonl, not '%s'",
+				       format);
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	q.experiment = exp;
+	q.filter = filter;
+	q.limit = -1;
+	q.all = all;
+	s.db = db;
+	if (runs_query(db, &q, collect_row, &s) < 0)
+		goto fail;
+	infos = xcalloc(s.n + 1, sizeof(*infos));
+	for (i = 0; i < s.n; i++) {
+		if (runs_get(db, s.ids[i], &infos[i]) < 0)
+			goto fail;
+		for (j = 0; j < (size_t)infos[i].nparams; j++)
+			keyset_add(&keys[0], infos[i].params[j].key);
+		for (j = 0; j < (size_t)infos[i].nmetrics; j++)
+			keyset_add(&keys[1], infos[i].metrics[j].key);
+		for (j = 0; j < (size_t)infos[i].ntags; j++)
+			keyset_add(&keys[2], infos[i].tags[j].key);
+	}
+	for (k = 0; k < 3; k++)
+		keyset_sort(&keys[k]);
+	if (!jsonl) {
+		for (i = 0; i < 7; i++)
+			printf("%s%s", i ? (tsv ? "\t" : ",") : "", fixed[i]);
+		for (k = 0; k < 3; k++)
+			for (j = 0; j < keys[k].n; j++) {
+				struct strbuf h = STRBUF_INIT;
+
+				strbuf_addf(&h, "%s%s", prefix[k], keys[k].v[j]);
+				fputs(tsv ? "\t" : ",", stdout);
+				put_field(stdout, h.buf, tsv);
+				strbuf_release(&h);
+			}
+		putchar('\n');
+	}
+	for (i = 0; i < s.n; i++) {
+		struct run_info *in = &infos[i];
+		char st[MLTIME_BUFSZ] = "", en[MLTIME_BUFSZ] = "", du[32] = "";
+		const char *cells[7];
+
+		mltime_format(in->start_time, st);
+		if (in->end_time) {
+			mltime_format(in->end_time, en);
+			snprintf(du, sizeof(du), "%.6f",
+				 (in->end_time - in->start_time) / 1e6);
+		}
+		if (jsonl) {
+			cJSON *o = run_json(in, 0);
+
+			json_print_line(stdout, o);
+			cJSON_Delete(o);
+			continue;
+		}
+		cells[0] = in->id;
+		cells[1] = in->experiment;
+		cells[2] = in->name;
+		cells[3] = in->status;
+		cells[4] = st;
+		cells[5] = en;
+		cells[6] = du;
+		for (j = 0; j < 7; j++) {
+			if (j)
+				fputs(tsv ? "\t" : ",", stdout);
+			put_field(stdout, cells[j], tsv);
+		}
+		for (k = 0; k < 3; k++)
+			for (j = 0; j < keys[k].n; j++) {
+				char v[32];
+				const char *val = NULL;
+				const struct run_metric *m;
+
+				if (k == 0)
+					val = runs_info_param(in, keys[k].v[j]);
+				else if (k == 2)
+					val = runs_info_tag(in, keys[k].v[j]);
+				else if ((m = runs_info_metric(in, keys[k].v[j])))
+					val = runs_format_value(m->value, v);
+				fputs(tsv ? "\t" : ",", stdout);
+				put_field(stdout, val, tsv);
+			}
+		putchar('\n');
+	}
+	if (out_flush(stdout) < 0)
+		goto fail;
+	goto out;
+fail:
+	status = err_report();
+out:
+	for (i = 0; i < s.n; i++) {
+		if (infos)
+			runs_info_release(&infos[i]);
+		free(s.ids[i]);
+	}
+	free(s.ids);
+	free(infos);
+	for (k = 0; k < 3; k++)
+		keyset_release(&keys[k]);
+	repo_close(r);
+	return status;
+}

@@ -1,0 +1,275 @@
+/* manage.c - exp-log artifact, get-artifact, rm, restore, mv, gc */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "exp-log.h"
+#include "opt.h"
+#include "repo.h"
+#include "runs.h"
+#include "strbuf.h"
+#include "tabout.h"
+
+static const char *const usage_artifact[] = {
+	"exp-log artifact [-r RUN] PATH... [--as NAME]", NULL
+};
+
+/* The default name of an artifact: the last part of its path. */
+static char *base_name(const char *path)
+{
+	char *copy = xstrdup(path), *b, *r;
+	size_t n = strlen(copy);
+
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	b = basename(copy);
+	r = xstrdup(b);
+	free(copy);
+	return r;
+}
+
+int cmd_artifact(int argc, char **argv)
+{
+	const char *run = NULL, *as = NULL;
+	char id[RUN_ID_HEX + 1];
+	struct repo *r;
+	sqlite3 *db;
+	int status = 0, i;
+	struct option opts[] = {
+		OPT_STRING('r', "run", &run, "RUN",
+			   "the run (default: $MLREPO_RUN)"),
+		OPT_STRING(0, "as", &as, "NAME",
+			   "the artifact's name (default: the file's name)"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_artifact, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc < 2)
+		return opt_usage_error(usage_artifact, "give a PATH");
+	if (as && argc > 2)
+		return opt_usage_error(usage_artifact,
+				       "--as names one PATH, not %d", argc - 1);
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	if (xl_run(db, run, id) < 0)
+		goto fail;
+	/* objects first (outside the transaction: they are immutable and
+	 * unreferenced until the rows commit), then the rows at once */
+	if (db_begin(db) < 0)
+		goto fail;
+	for (i = 1; i < argc; i++) {
+		char *name = as ? xstrdup(as) : base_name(argv[i]);
+		struct strbuf detail = STRBUF_INIT;
+		int rc;
+
+		rc = runs_artifact_add(r, db, id, argv[i], name);
+		if (rc == 0) {
+			strbuf_addstr(&detail, "{\"name\":");
+			strbuf_add_json_str(&detail, name);
+			strbuf_addstr(&detail, ",\"path\":");
+			strbuf_add_json_str(&detail, argv[i]);
+			strbuf_addch(&detail, '}');
+			rc = xl_event(db, "run.artifact", id, detail.buf);
+		}
+		strbuf_release(&detail);
+		free(name);
+		if (rc < 0) {
+			db_rollback(db);
+			goto fail;
+		}
+	}
+	if (db_commit(db) < 0)
+		goto fail;
+	goto out;
+fail:
+	status = err_report();
+out:
+	repo_close(r);
+	return status;
+}
+
+static const char *const usage_get_artifact[] = {
+	"exp-log get-artifact RUN NAME [-o PATH]", NULL
+};
+
+int cmd_get_artifact(int argc, char **argv)
+{
+	const char *out = NULL;
+	char id[RUN_ID_HEX + 1];
+	struct repo *r;
+	sqlite3 *db;
+	int status = 0;
+	char *dflt = NULL;
+	struct option opts[] = {
+		OPT_STRING('o', "output", &out, "PATH",
+			   "where to write it ('-': stdout; default: NAME's "
+			   "last part, here)"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_get_artifact, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 3)
+		return opt_usage_error(usage_get_artifact, "give RUN and NAME");
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	if (!out)
+		out = dflt = base_name(argv[2]);
+	if (xl_run(db, argv[1], id) < 0 ||
+	    runs_artifact_get(r, db, id, argv[2], out) < 0)
+		status = err_report();
+	free(dflt);
+	repo_close(r);
+	return status;
+}
+
+/* rm, restore, mv: resolve every run first, then change them at once. */
+static int for_runs(int argc, char **argv, const char *const *usage,
+		    const char *action, int (*fn)(sqlite3 *, const char *,
+						  const void *),
+		    const void *arg, const char *detail)
+{
+	char (*ids)[RUN_ID_HEX + 1];
+	struct repo *r;
+	sqlite3 *db;
+	int status = 0, i;
+
+	if (argc < 2)
+		return opt_usage_error(usage, "give a RUN");
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	ids = xcalloc(argc, sizeof(*ids));
+	for (i = 1; i < argc; i++)
+		if (xl_run(db, argv[i], ids[i]) < 0)
+			goto fail;
+	if (db_begin(db) < 0)
+		goto fail;
+	for (i = 1; i < argc; i++)
+		if (fn(db, ids[i], arg) < 0 ||
+		    xl_event(db, action, ids[i], detail) < 0) {
+			db_rollback(db);
+			goto fail;
+		}
+	if (db_commit(db) < 0)
+		goto fail;
+	goto out;
+fail:
+	status = err_report();
+out:
+	free(ids);
+	repo_close(r);
+	return status;
+}
+
+static int do_delete(sqlite3 *db, const char *id, const void *arg)
+{
+	return runs_set_deleted(db, id, *(const int *)arg);
+}
+
+static int do_move(sqlite3 *db, const char *id, const void *arg)
+{
+	return runs_move(db, id, arg);
+}
+
+static const char *const usage_rm[] = { "exp-log rm RUN...", NULL };
+static const char *const usage_restore[] = { "exp-log restore RUN...", NULL };
+static const char *const usage_mv[] = {
+	"exp-log mv RUN... -e EXPERIMENT", NULL
+};
+
+static int rm_or_restore(int argc, char **argv, int deleted)
+{
+	const char *const *u = deleted ? usage_rm : usage_restore;
+	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+
+	argc = opt_parse(argc, argv, opts, u, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	return for_runs(argc, argv, u, deleted ? "run.rm" : "run.restore",
+			do_delete, &deleted, NULL);
+}
+
+int cmd_rm(int argc, char **argv)
+{
+	return rm_or_restore(argc, argv, 1);
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	return rm_or_restore(argc, argv, 0);
+}
+
+int cmd_mv(int argc, char **argv)
+{
+	const char *exp = NULL;
+	struct strbuf detail = STRBUF_INIT;
+	int status;
+	struct option opts[] = {
+		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
+			   "the experiment to move the runs to"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_mv, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (!exp)
+		return opt_usage_error(usage_mv, "give -e EXPERIMENT");
+	if (runs_check_name("experiment", exp) < 0)
+		return err_report();
+	strbuf_addstr(&detail, "{\"experiment\":");
+	strbuf_add_json_str(&detail, exp);
+	strbuf_addch(&detail, '}');
+	status = for_runs(argc, argv, usage_mv, "run.mv", do_move, exp,
+			  detail.buf);
+	strbuf_release(&detail);
+	return status;
+}
+
+static const char *const usage_gc[] = { "exp-log gc", NULL };
+
+int cmd_gc(int argc, char **argv)
+{
+	struct repo *r;
+	sqlite3 *db;
+	int status = 0, n;
+	char detail[64];
+	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+
+	argc = opt_parse(argc, argv, opts, usage_gc, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 1)
+		return opt_usage_error(usage_gc, "gc takes no arguments");
+	if (xl_open(&r, &db, &status) < 0)
+		return status;
+	if (db_begin(db) < 0)
+		goto fail;
+	n = runs_gc(db);
+	if (n < 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	snprintf(detail, sizeof(detail), "{\"runs\":%d}", n);
+	if ((n && xl_event(db, "run.gc", NULL, detail) < 0) ||
+	    db_commit(db) < 0)
+		goto fail;
+	if (!gopt.quiet)
+		fprintf(stderr, "exp-log: removed %d deleted run%s; 'mlrepo gc' "
+				"frees their artifacts\n", n, n == 1 ? "" : "s");
+	goto out;
+fail:
+	status = err_report();
+out:
+	repo_close(r);
+	return status;
+}

@@ -1,0 +1,1409 @@
+/* runs.c - see runs.h */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "db.h"
+#include "err.h"
+#include "events.h"
+#include "expr.h"
+#include "fsutil.h"
+#include "mltime.h"
+#include "odb.h"
+#include "repo.h"
+#include "runs.h"
+#include "strbuf.h"
+
+static const char *const status_names[] = { "running", "finished", "failed",
+					    "killed" };
+
+const char *runs_status_name(enum run_status s)
+{
+	return status_names[s];
+}
+
+int runs_status_parse(const char *s, enum run_status *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, status_names[i])) {
+			*out = (enum run_status)i;
+			return 0;
+		}
+	return error_input("not a run status: '%s' (running, finished, "
+			   "failed or killed)", s);
+}
+
+int runs_check_name(const char *what, const char *name)
+{
+	const char *p;
+
+	if (!*name)
+		return error_input("%s name is empty", what);
+	if (strlen(name) > RUNS_NAME_MAX)
+		return error_input("%s name is longer than %d bytes: '%.40s...'",
+				   what, RUNS_NAME_MAX, name);
+	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
+		return error_input("bad %s name '%s': it must start with a "
+				   "letter or '_'", what, name);
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
+			return error_input("bad %s name '%s': only letters, "
+					   "digits, '_', '.' and '-' are "
+					   "allowed", what, name);
+	return 0;
+}
+
+int runs_check_key(const char *what, const char *key)
+{
+	const char *p;
+
+	if (!*key)
+		return error_input("%s key is empty", what);
+	if (strlen(key) > RUNS_KEY_MAX)
+		return error_input("%s key is longer than %d bytes: '%.40s...'",
+				   what, RUNS_KEY_MAX, key);
+	for (p = key; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_./ -", *p))
+			return error_input("bad %s key '%s': only letters, "
+					   "digits and '_./ -' are allowed",
+					   what, key);
+	return 0;
+}
+
+int runs_split_kv(const char *what, const char *arg, char **key,
+		  char **value)
+{
+	const char *eq = strchr(arg, '=');
+
+	*key = *value = NULL;
+	if (!eq)
+		return error_input("expected %s KEY=VALUE, not '%s'", what, arg);
+	*key = xstrndup(arg, eq - arg);
+	if (runs_check_key(what, *key) < 0) {
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
+	*value = xstrdup(eq + 1);
+	return 0;
+}
+
+int runs_parse_value(const char *s, double *out)
+{
+	char *end;
+	const char *p = s;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!strcasecmp(p, "nan")) {
+		*out = NAN;
+		return 0;
+	}
+	if (!strcasecmp(p, "inf") || !strcasecmp(p, "infinity")) {
+		*out = *s == '-' ? -INFINITY : INFINITY;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || isspace((unsigned char)*s) ||
+	    (errno == ERANGE && isinf(*out)) || isnan(*out) || isinf(*out))
+		return error_input("not a number: '%s'", s);
+	return 0;
+}
+
+char *runs_format_value(double v, char buf[32])
+{
+	if (isnan(v))
+		snprintf(buf, 32, "nan");
+	else if (isinf(v))
+		snprintf(buf, 32, "%s", v > 0 ? "inf" : "-inf");
+	else
+		snprintf(buf, 32, "%.10g", v);
+	return buf;
+}
+
+/* ---- starting, resolving ---------------------------------------------- */
+
+int runs_ensure_experiment(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT OR IGNORE INTO experiments"
+					  "(name, created) VALUES (?, ?)");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, name);
+	db_bind_int64(st, 2, mltime_now());
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Run `cmd` (fixed text) and return its first line of output, or NULL. */
+static char *first_line(const char *cmd)
+{
+	FILE *fp = popen(cmd, "r");
+	char buf[256];
+	char *r = NULL;
+
+	if (!fp)
+		return NULL;
+	if (fgets(buf, sizeof(buf), fp)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		r = xstrdup(buf);
+	}
+	pclose(fp);
+	return r;
+}
+
+/* Inside a git work tree?  Look for .git upwards without running git. */
+static int in_git_tree(void)
+{
+	char *dir = fs_absolute(".");
+	int found = 0;
+
+	for (;;) {
+		struct strbuf sb = STRBUF_INIT;
+		char *slash;
+
+		strbuf_addf(&sb, "%s/.git", strcmp(dir, "/") ? dir : "");
+		found = fs_exists(sb.buf);
+		strbuf_release(&sb);
+		if (found)
+			break;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = '\0';
+	}
+	free(dir);
+	return found;
+}
+
+int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
+{
+	const char *exp = n->experiment ? n->experiment : "default";
+	const char *who = events_who(), *at = strchr(who, '@');
+	char *user = xstrndup(who, at ? (size_t)(at - who) : strlen(who));
+	char *cwd = fs_absolute(".");
+	char *commit = NULL;
+	int dirty = -1, rc = -1;
+	sqlite3_stmt *st;
+
+	if (runs_check_name("experiment", exp) < 0 ||
+	    (n->name && *n->name && strlen(n->name) > 1000 &&
+	     error_input("run name is longer than 1000 bytes") < 0))
+		goto out;
+	if (!getenv("MLREPO_NO_GIT") && in_git_tree()) {
+		commit = first_line("git rev-parse --verify -q HEAD 2>/dev/null");
+		if (commit) {
+			char *changed = first_line(
+				"git status --porcelain --untracked-files=no "
+				"2>/dev/null");
+
+			dirty = changed != NULL;
+			free(changed);
+		}
+	}
+	if (events_random_hex(id) < 0 || runs_ensure_experiment(db, exp) < 0)
+		goto out;
+	st = db_prepare(db, "INSERT INTO runs(id, experiment, name, status,"
+			    " start_time, user, host, cwd, command, git_commit,"
+			    " git_dirty, parent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (!st)
+		goto out;
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, exp);
+	db_bind_text(st, 3, n->name && *n->name ? n->name : NULL);
+	db_bind_text(st, 4, "running");
+	db_bind_int64(st, 5, n->start_time ? n->start_time : mltime_now());
+	db_bind_text(st, 6, user);
+	db_bind_text(st, 7, at ? at + 1 : NULL);
+	db_bind_text(st, 8, cwd);
+	db_bind_text(st, 9, n->command);
+	db_bind_text(st, 10, commit);
+	if (dirty >= 0)
+		db_bind_int64(st, 11, dirty);
+	else
+		sqlite3_bind_null(st, 11);
+	db_bind_text(st, 12, n->parent);
+	rc = db_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+out:
+	free(user);
+	free(cwd);
+	free(commit);
+	return rc;
+}
+
+int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
+{
+	char lo[RUN_ID_HEX + 1], hi[RUN_ID_HEX + 2];
+	const char *given = prefix;
+	sqlite3_stmt *st;
+	size_t len, i;
+	int n = 0, rc;
+
+	if (!given) {
+		given = getenv("MLREPO_RUN");
+		if (!given || !*given) {
+			error_input("no run given");
+			err_hint("pass -r RUN or set MLREPO_RUN (exp-log start "
+				 "prints a run id)");
+			return -1;
+		}
+	}
+	len = strlen(given);
+	if (len < 6 || len > RUN_ID_HEX)
+		return error_input("not a run id: '%s' (give 6 to 32 hex "
+				   "digits%s)", given,
+				   prefix ? "" : "; from MLREPO_RUN");
+	for (i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)given[i]))
+			return error_input("not a run id: '%s'%s", given,
+					   prefix ? "" : " (from MLREPO_RUN)");
+		lo[i] = (char)tolower((unsigned char)given[i]);
+	}
+	lo[len] = '\0';
+	memcpy(hi, lo, len);
+	hi[len] = 'g'; /* just past every hex digit */
+	hi[len + 1] = '\0';
+	st = db_prepare(db, "SELECT id FROM runs WHERE id >= ? AND id < ? "
+			    "ORDER BY id LIMIT 2");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, lo);
+	db_bind_text(st, 2, hi);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		if (!n++)
+			snprintf(id, RUN_ID_HEX + 1, "%s",
+				 (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (!n)
+		return error_input("no such run: '%s'%s", given,
+				   prefix ? "" : " (from MLREPO_RUN)");
+	if (n > 1)
+		return error_input("ambiguous run id prefix '%s': give more "
+				   "digits", given);
+	return 0;
+}
+
+/* ---- params, tags ----------------------------------------------------- */
+
+int runs_param(sqlite3 *db, const char *run, const char *key,
+	       const char *value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (runs_check_key("param", key) < 0)
+		return -1;
+	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
+		return error_input("param '%s': value longer than %d bytes",
+				   key, RUNS_PARAM_VALUE_MAX);
+	st = db_prepare(db, "SELECT value FROM params WHERE run=? AND key=?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, key);
+	rc = db_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *old = (const char *)sqlite3_column_text(st, 0);
+
+		if (strcmp(old, value)) {
+			error_input("param '%s' is already '%s' in run %.12s; "
+				    "params are write-once (not '%s')", key,
+				    old, run, value);
+			err_hint("log a tag, or start a new run");
+			sqlite3_finalize(st);
+			return -1;
+		}
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	st = db_prepare(db, "INSERT INTO params(run, key, value, time) "
+			    "VALUES (?,?,?,?)");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, value);
+	db_bind_int64(st, 4, mltime_now());
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int runs_tag(sqlite3 *db, const char *run, const char *key,
+	     const char *value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (runs_check_key("tag", key) < 0)
+		return -1;
+	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
+		return error_input("tag '%s': value longer than %d bytes", key,
+				   RUNS_PARAM_VALUE_MAX);
+	st = db_prepare(db, "INSERT INTO tags(run, key, value, time) VALUES "
+			    "(?1,?2,?3,?4) ON CONFLICT(run, key) DO UPDATE SET "
+			    "value = ?3, time = ?4");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, value);
+	db_bind_int64(st, 4, mltime_now());
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- metrics ---------------------------------------------------------- */
+
+struct mkey {
+	char *key;
+	int64_t max_step, n, step, seq, time;
+	double value;
+	int has_cur, dirty;
+};
+
+struct metric_writer {
+	sqlite3 *db;
+	char run[RUN_ID_HEX + 1];
+	struct mkey *keys; /* open addressing */
+	size_t cap, used;
+	sqlite3_stmt *ins, *load;
+	uint64_t count;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct metric_writer *metric_writer_new(sqlite3 *db, const char *run)
+{
+	struct metric_writer *w = xcalloc(1, sizeof(*w));
+
+	w->db = db;
+	snprintf(w->run, sizeof(w->run), "%s", run);
+	w->cap = 16;
+	w->keys = xcalloc(w->cap, sizeof(*w->keys));
+	return w;
+}
+
+static struct mkey *find_slot(struct mkey *keys, size_t cap, const char *key)
+{
+	size_t i = hash_str(key) & (cap - 1);
+
+	while (keys[i].key && strcmp(keys[i].key, key))
+		i = (i + 1) & (cap - 1);
+	return &keys[i];
+}
+
+static void grow(struct metric_writer *w)
+{
+	struct mkey *old = w->keys;
+	size_t i, cap = w->cap;
+
+	w->cap *= 2;
+	w->keys = xcalloc(w->cap, sizeof(*w->keys));
+	for (i = 0; i < cap; i++)
+		if (old[i].key)
+			*find_slot(w->keys, w->cap, old[i].key) = old[i];
+	free(old);
+}
+
+/* The state of a key: from the cache, else from the `latest` table. */
+static struct mkey *get_key(struct metric_writer *w, const char *key)
+{
+	struct mkey *k;
+	int rc;
+
+	if ((w->used + 1) * 2 > w->cap)
+		grow(w);
+	k = find_slot(w->keys, w->cap, key);
+	if (k->key)
+		return k;
+	if (!w->load) {
+		w->load = db_prepare(w->db, "SELECT max_step, n, step, seq, "
+					    "value, time FROM latest WHERE "
+					    "run=? AND key=?");
+		if (!w->load)
+			return NULL;
+	}
+	sqlite3_reset(w->load);
+	db_bind_text(w->load, 1, w->run);
+	db_bind_text(w->load, 2, key);
+	rc = db_step(w->load);
+	if (rc < 0)
+		return NULL;
+	memset(k, 0, sizeof(*k));
+	k->key = xstrdup(key);
+	w->used++;
+	if (rc == SQLITE_ROW) {
+		k->max_step = sqlite3_column_int64(w->load, 0);
+		k->n = sqlite3_column_int64(w->load, 1);
+		k->step = sqlite3_column_int64(w->load, 2);
+		k->seq = sqlite3_column_int64(w->load, 3);
+		k->value = sqlite3_column_type(w->load, 4) == SQLITE_NULL
+				   ? NAN
+				   : sqlite3_column_double(w->load, 4);
+		k->time = sqlite3_column_int64(w->load, 5);
+		k->has_cur = 1;
+	}
+	sqlite3_reset(w->load);
+	return k;
+}
+
+int metric_writer_add(struct metric_writer *w, const char *key, double value,
+		      int has_step, int64_t step, int64_t time)
+{
+	struct mkey *k;
+	int rc;
+
+	if (runs_check_key("metric", key) < 0)
+		return -1;
+	k = get_key(w, key);
+	if (!k)
+		return -1;
+	if (!has_step)
+		step = k->n ? k->max_step + 1 : 0;
+	if (!w->ins) {
+		w->ins = db_prepare(w->db, "INSERT INTO metrics(run, key, seq, "
+					   "step, value, time) VALUES "
+					   "(?,?,?,?,?,?)");
+		if (!w->ins)
+			return -1;
+	}
+	sqlite3_reset(w->ins);
+	db_bind_text(w->ins, 1, w->run);
+	db_bind_text(w->ins, 2, key);
+	db_bind_int64(w->ins, 3, k->n + 1);
+	db_bind_int64(w->ins, 4, step);
+	if (isnan(value))
+		sqlite3_bind_null(w->ins, 5);
+	else
+		sqlite3_bind_double(w->ins, 5, value);
+	db_bind_int64(w->ins, 6, time);
+	rc = db_step(w->ins);
+	sqlite3_reset(w->ins);
+	if (rc != SQLITE_DONE)
+		return -1;
+	k->n++;
+	if (k->n == 1 || step > k->max_step)
+		k->max_step = step;
+	if (!k->has_cur || step >= k->step) {
+		k->step = step;
+		k->seq = k->n;
+		k->value = value;
+		k->time = time;
+		k->has_cur = 1;
+	}
+	k->dirty = 1;
+	w->count++;
+	return 0;
+}
+
+int metric_writer_flush(struct metric_writer *w)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < w->cap; i++) {
+		struct mkey *k = &w->keys[i];
+
+		if (!k->key)
+			continue;
+		if (k->dirty) {
+			if (!st)
+				st = db_prepare(w->db,
+					"INSERT OR REPLACE INTO latest(run, key,"
+					" value, step, seq, max_step, n, time)"
+					" VALUES (?,?,?,?,?,?,?,?)");
+			if (!st) {
+				rc = -1;
+				break;
+			}
+			db_bind_text(st, 1, w->run);
+			db_bind_text(st, 2, k->key);
+			if (isnan(k->value))
+				sqlite3_bind_null(st, 3);
+			else
+				sqlite3_bind_double(st, 3, k->value);
+			db_bind_int64(st, 4, k->step);
+			db_bind_int64(st, 5, k->seq);
+			db_bind_int64(st, 6, k->max_step);
+			db_bind_int64(st, 7, k->n);
+			db_bind_int64(st, 8, k->time);
+			if (db_step(st) != SQLITE_DONE) {
+				rc = -1;
+				break;
+			}
+			sqlite3_reset(st);
+		}
+	}
+	sqlite3_finalize(st);
+	/* the cache is only good inside one transaction */
+	for (i = 0; i < w->cap; i++) {
+		free(w->keys[i].key);
+		w->keys[i].key = NULL;
+	}
+	w->used = 0;
+	return rc;
+}
+
+uint64_t metric_writer_count(const struct metric_writer *w)
+{
+	return w->count;
+}
+
+void metric_writer_free(struct metric_writer *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->cap; i++)
+		free(w->keys[i].key);
+	free(w->keys);
+	sqlite3_finalize(w->ins);
+	sqlite3_finalize(w->load);
+	free(w);
+}
+
+/* ---- end, delete, move ------------------------------------------------ */
+
+int runs_end(sqlite3 *db, const char *run, enum run_status status,
+	     const struct run_exit *x)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET status=?, end_time=?,"
+					  " exit_status=?, wall_time=?,"
+					  " cpu_time=?, max_rss_kb=? WHERE id=?");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, runs_status_name(status));
+	db_bind_int64(st, 2, mltime_now());
+	if (x) {
+		db_bind_int64(st, 3, x->exit_status);
+		sqlite3_bind_double(st, 4, x->wall_time);
+		sqlite3_bind_double(st, 5, x->cpu_time);
+		db_bind_int64(st, 6, x->max_rss_kb);
+	}
+	db_bind_text(st, 7, run);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int runs_set_deleted(sqlite3 *db, const char *run, int deleted)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET deleted=? WHERE id=?");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, deleted);
+	db_bind_text(st, 2, run);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int runs_move(sqlite3 *db, const char *run, const char *experiment)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (runs_check_name("experiment", experiment) < 0 ||
+	    runs_ensure_experiment(db, experiment) < 0)
+		return -1;
+	st = db_prepare(db, "UPDATE runs SET experiment=? WHERE id=?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, experiment);
+	db_bind_text(st, 2, run);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int runs_gc(sqlite3 *db)
+{
+	static const char *const tables[] = { "params", "tags", "metrics",
+					      "latest", "artifacts", NULL };
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM runs WHERE deleted=1");
+	char **ids = NULL;
+	size_t n = 0, alloc = 0, i;
+	int rc, t, result = -1;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(ids, n + 1, alloc);
+		ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct strbuf owner = STRBUF_INIT;
+
+		for (t = 0; tables[t]; t++) {
+			struct strbuf sql = STRBUF_INIT;
+
+			strbuf_addf(&sql, "DELETE FROM %s WHERE run=?", tables[t]);
+			st = db_prepare(db, sql.buf);
+			strbuf_release(&sql);
+			if (!st)
+				goto out;
+			db_bind_text(st, 1, ids[i]);
+			rc = db_step(st);
+			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE)
+				goto out;
+		}
+		st = db_prepare(db, "DELETE FROM runs WHERE id=?");
+		if (!st)
+			goto out;
+		db_bind_text(st, 1, ids[i]);
+		rc = db_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			goto out;
+		strbuf_addf(&owner, "run:%s/", ids[i]);
+		rc = catalog_ref_drop_prefix(db, owner.buf);
+		strbuf_release(&owner);
+		if (rc < 0)
+			goto out;
+	}
+	result = (int)n;
+out:
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return result;
+}
+
+/* ---- artifacts -------------------------------------------------------- */
+
+struct tree_file {
+	char *rel;
+	char id[ODB_HEXSZ + 1];
+	int exec;
+	int64_t size;
+};
+
+static int cmp_tree(const void *a, const void *b)
+{
+	return strcmp(((const struct tree_file *)a)->rel,
+		      ((const struct tree_file *)b)->rel);
+}
+
+/* Store every regular file under `dir`; symlinks and others are refused. */
+static int store_tree(struct repo *r, const char *dir, const char *rel,
+		      struct tree_file **files, size_t *n, size_t *alloc)
+{
+	struct strbuf path = STRBUF_INIT;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	strbuf_addf(&path, "%s%s%s", dir, *rel ? "/" : "", rel);
+	d = opendir(path.buf);
+	if (!d) {
+		rc = error_input("cannot open '%s': %s", path.buf,
+				 strerror(errno));
+		strbuf_release(&path);
+		return rc;
+	}
+	while (!rc && (de = readdir(d))) {
+		struct strbuf child = STRBUF_INIT, crel = STRBUF_INIT;
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		strbuf_addf(&crel, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		strbuf_addf(&child, "%s/%s", dir, crel.buf);
+		if (lstat(child.buf, &st) < 0) {
+			rc = error_input("cannot stat '%s': %s", child.buf,
+					 strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = store_tree(r, dir, crel.buf, files, n, alloc);
+		} else if (S_ISREG(st.st_mode)) {
+			struct tree_file *f;
+
+			ALLOC_GROW(*files, *n + 1, *alloc);
+			f = &(*files)[(*n)++];
+			f->rel = strbuf_detach(&crel, NULL);
+			f->exec = (st.st_mode & 0111) != 0;
+			f->size = st.st_size;
+			rc = odb_put_file(r, child.buf, f->id, NULL);
+		} else {
+			rc = error_input("'%s': only regular files and "
+					 "directories can be artifacts",
+					 child.buf);
+		}
+		strbuf_release(&child);
+		strbuf_release(&crel);
+	}
+	closedir(d);
+	strbuf_release(&path);
+	return rc;
+}
+
+static int ref_add(sqlite3 *db, const char *oid, const char *run,
+		   const char *name)
+{
+	struct strbuf owner = STRBUF_INIT;
+	int rc;
+
+	strbuf_addf(&owner, "run:%s/artifact:%s", run, name);
+	rc = catalog_ref_add(db, oid, owner.buf);
+	strbuf_release(&owner);
+	return rc;
+}
+
+int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
+		      const char *path, const char *name)
+{
+	struct stat st;
+	char id[ODB_HEXSZ + 1];
+	const char *kind;
+	int64_t size = 0;
+	struct tree_file *files = NULL;
+	size_t n = 0, alloc = 0, i;
+	struct strbuf owner = STRBUF_INIT;
+	sqlite3_stmt *q;
+	int rc = -1;
+
+	if (!*name || strchr(name, '\n') || strlen(name) > 1024)
+		return error_input("bad artifact name '%s'", name);
+	if (stat(path, &st) < 0)
+		return error_input("cannot open '%s': %s", path,
+				   strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		cJSON *m = cJSON_CreateObject(), *list = cJSON_CreateArray();
+		char *text;
+
+		kind = "dir";
+		if (store_tree(r, path, "", &files, &n, &alloc) < 0) {
+			cJSON_Delete(m);
+			cJSON_Delete(list);
+			goto out;
+		}
+		if (n)
+			qsort(files, n, sizeof(*files), cmp_tree);
+		cJSON_AddStringToObject(m, "format", "mlrepo-tree");
+		cJSON_AddNumberToObject(m, "version", 1);
+		for (i = 0; i < n; i++) {
+			cJSON *e = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(e, "path", files[i].rel);
+			cJSON_AddStringToObject(e, "id", files[i].id);
+			cJSON_AddNumberToObject(e, "size", (double)files[i].size);
+			cJSON_AddBoolToObject(e, "executable", files[i].exec);
+			cJSON_AddItemToArray(list, e);
+			size += files[i].size;
+		}
+		cJSON_AddItemToObject(m, "entries", list);
+		text = cJSON_PrintUnformatted(m);
+		cJSON_Delete(m);
+		rc = odb_put_buf(r, text, strlen(text), id, NULL);
+		free(text);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	} else if (S_ISREG(st.st_mode)) {
+		kind = "file";
+		size = st.st_size;
+		if (odb_put_file(r, path, id, NULL) < 0)
+			goto out;
+	} else {
+		error_input("'%s': only regular files and directories can be "
+			    "artifacts", path);
+		goto out;
+	}
+	/* replace an artifact of the same name, references included */
+	strbuf_addf(&owner, "run:%s/artifact:%s", run, name);
+	if (catalog_ref_drop_owner(db, owner.buf) < 0 ||
+	    ref_add(db, id, run, name) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (ref_add(db, files[i].id, run, name) < 0)
+			goto out;
+	q = db_prepare(db, "INSERT OR REPLACE INTO artifacts(run, name, oid, "
+			   "kind, size, time) VALUES (?,?,?,?,?,?)");
+	if (!q)
+		goto out;
+	db_bind_text(q, 1, run);
+	db_bind_text(q, 2, name);
+	db_bind_text(q, 3, id);
+	db_bind_text(q, 4, kind);
+	db_bind_int64(q, 5, size);
+	db_bind_int64(q, 6, mltime_now());
+	rc = db_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+out:
+	for (i = 0; i < n; i++)
+		free(files[i].rel);
+	free(files);
+	strbuf_release(&owner);
+	return rc;
+}
+
+/* A manifest path is safe: relative, no "." or ".." parts, no "//". */
+static int safe_rel(const char *p)
+{
+	const char *s = p;
+
+	if (!*p || *p == '/')
+		return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (!n || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n + (e ? 1 : 0);
+		if (e && !*s)
+			return 0;
+	}
+	return 1;
+}
+
+static int get_tree(struct repo *r, const char *manifest_id, const char *dest)
+{
+	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
+	struct strbuf text = STRBUF_INIT;
+	cJSON *m = NULL, *e;
+	int fd, rc = -1;
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	if (odb_cat(r, manifest_id, fd) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    strbuf_read_fd(&text, fd) < 0)
+		goto out;
+	m = cJSON_Parse(text.buf);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(m, "entries"))) {
+		error("artifact manifest %.12s is damaged", manifest_id);
+		goto out;
+	}
+	if (fs_mkdirs(dest, 0777) < 0)
+		goto out;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(m, "entries"))
+	{
+		cJSON *p = cJSON_GetObjectItem(e, "path");
+		cJSON *id = cJSON_GetObjectItem(e, "id");
+		struct strbuf out = STRBUF_INIT;
+		char *slash;
+
+		if (!cJSON_IsString(p) || !cJSON_IsString(id) ||
+		    !safe_rel(p->valuestring) || !odb_valid_id(id->valuestring)) {
+			error("artifact manifest %.12s has a bad entry",
+			      manifest_id);
+			goto out;
+		}
+		strbuf_addf(&out, "%s/%s", dest, p->valuestring);
+		slash = strrchr(out.buf, '/');
+		*slash = '\0';
+		if (fs_mkdirs(out.buf, 0777) < 0) {
+			strbuf_release(&out);
+			goto out;
+		}
+		*slash = '/';
+		if (odb_checkout(r, id->valuestring, out.buf,
+				 ODB_CHECKOUT_COPY) < 0) {
+			strbuf_release(&out);
+			goto out;
+		}
+		if (cJSON_IsTrue(cJSON_GetObjectItem(e, "executable")))
+			chmod(out.buf, 0755);
+		strbuf_release(&out);
+	}
+	rc = 0;
+out:
+	cJSON_Delete(m);
+	close(fd);
+	free(tmp);
+	strbuf_release(&text);
+	return rc;
+}
+
+int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
+		      const char *name, const char *dest)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT oid, kind FROM artifacts "
+					  "WHERE run=? AND name=?");
+	char id[ODB_HEXSZ + 1], kind[8];
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, name);
+	rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return -1;
+		return error_input("run %.12s has no artifact '%s'", run, name);
+	}
+	snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(kind, sizeof(kind), "%s",
+		 (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (!strcmp(kind, "dir")) {
+		if (!strcmp(dest, "-"))
+			return error_input("artifact '%s' is a directory: give "
+					   "-o DIR", name);
+		return get_tree(r, id, dest);
+	}
+	if (!strcmp(dest, "-"))
+		return odb_cat(r, id, STDOUT_FILENO);
+	return odb_checkout(r, id, dest, ODB_CHECKOUT_COPY) < 0 ? -1 : 0;
+}
+
+/* ---- reading a run ---------------------------------------------------- */
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int load_kv(sqlite3 *db, const char *sql, const char *id,
+		   struct run_kv **out, int *n)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	size_t alloc = 0, nr = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		ALLOC_GROW(*out, nr + 1, alloc);
+		(*out)[nr].key = col_dup(st, 0);
+		(*out)[nr].value = col_dup(st, 1);
+		nr++;
+	}
+	sqlite3_finalize(st);
+	*n = (int)nr;
+	return rc < 0 ? -1 : 0;
+}
+
+int runs_get(sqlite3 *db, const char *id, struct run_info *in)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0, nr = 0;
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	st = db_prepare(db, "SELECT id, experiment, name, status, user, host,"
+			    " cwd, command, git_commit, parent, git_dirty,"
+			    " deleted, start_time, end_time, exit_status,"
+			    " wall_time, cpu_time, max_rss_kb FROM runs"
+			    " WHERE id=?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	rc = db_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc < 0 ? -1 : error_input("no such run: '%s'", id);
+	}
+	snprintf(in->id, sizeof(in->id), "%s",
+		 (const char *)sqlite3_column_text(st, 0));
+	in->experiment = col_dup(st, 1);
+	in->name = col_dup(st, 2);
+	in->status = col_dup(st, 3);
+	in->user = col_dup(st, 4);
+	in->host = col_dup(st, 5);
+	in->cwd = col_dup(st, 6);
+	in->command = col_dup(st, 7);
+	in->git_commit = col_dup(st, 8);
+	in->parent = col_dup(st, 9);
+	in->git_dirty = sqlite3_column_type(st, 10) == SQLITE_NULL
+				? -1
+				: sqlite3_column_int(st, 10);
+	in->deleted = sqlite3_column_int(st, 11);
+	in->start_time = sqlite3_column_int64(st, 12);
+	in->end_time = sqlite3_column_int64(st, 13);
+	if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
+		in->has_exit = 1;
+		in->exit.exit_status = sqlite3_column_int(st, 14);
+		in->exit.wall_time = sqlite3_column_double(st, 15);
+		in->exit.cpu_time = sqlite3_column_double(st, 16);
+		in->exit.max_rss_kb = (long)sqlite3_column_int64(st, 17);
+	}
+	sqlite3_finalize(st);
+	if (load_kv(db, "SELECT key, value FROM params WHERE run=? ORDER BY key",
+		    id, &in->params, &in->nparams) < 0 ||
+	    load_kv(db, "SELECT key, value FROM tags WHERE run=? ORDER BY key",
+		    id, &in->tags, &in->ntags) < 0)
+		return -1;
+	st = db_prepare(db, "SELECT key, value, step, time, n FROM latest "
+			    "WHERE run=? ORDER BY key");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct run_metric *m;
+
+		ALLOC_GROW(in->metrics, nr + 1, alloc);
+		m = &in->metrics[nr++];
+		m->key = col_dup(st, 0);
+		m->value = sqlite3_column_type(st, 1) == SQLITE_NULL
+				   ? NAN
+				   : sqlite3_column_double(st, 1);
+		m->step = sqlite3_column_int64(st, 2);
+		m->time = sqlite3_column_int64(st, 3);
+		m->count = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	in->nmetrics = (int)nr;
+	if (rc < 0)
+		return -1;
+	st = db_prepare(db, "SELECT name, oid, kind, size, time FROM artifacts "
+			    "WHERE run=? ORDER BY name");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	alloc = nr = 0;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct run_artifact *a;
+
+		ALLOC_GROW(in->artifacts, nr + 1, alloc);
+		a = &in->artifacts[nr++];
+		a->name = col_dup(st, 0);
+		a->oid = col_dup(st, 1);
+		a->kind = col_dup(st, 2);
+		a->size = sqlite3_column_int64(st, 3);
+		a->time = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	in->nartifacts = (int)nr;
+	return rc < 0 ? -1 : 0;
+}
+
+void runs_info_release(struct run_info *in)
+{
+	int i;
+
+	free(in->experiment);
+	free(in->name);
+	free(in->status);
+	free(in->user);
+	free(in->host);
+	free(in->cwd);
+	free(in->command);
+	free(in->git_commit);
+	free(in->parent);
+	for (i = 0; i < in->nparams; i++) {
+		free(in->params[i].key);
+		free(in->params[i].value);
+	}
+	for (i = 0; i < in->ntags; i++) {
+		free(in->tags[i].key);
+		free(in->tags[i].value);
+	}
+	for (i = 0; i < in->nmetrics; i++)
+		free(in->metrics[i].key);
+	for (i = 0; i < in->nartifacts; i++) {
+		free(in->artifacts[i].name);
+		free(in->artifacts[i].oid);
+		free(in->artifacts[i].kind);
+	}
+	free(in->params);
+	free(in->tags);
+	free(in->metrics);
+	free(in->artifacts);
+	memset(in, 0, sizeof(*in));
+}
+
+const char *runs_info_param(const struct run_info *in, const char *key)
+{
+	int i;
+
+	for (i = 0; i < in->nparams; i++)
+		if (!strcmp(in->params[i].key, key))
+			return in->params[i].value;
+	return NULL;
+}
+
+const char *runs_info_tag(const struct run_info *in, const char *key)
+{
+	int i;
+
+	for (i = 0; i < in->ntags; i++)
+		if (!strcmp(in->tags[i].key, key))
+			return in->tags[i].value;
+	return NULL;
+}
+
+const struct run_metric *runs_info_metric(const struct run_info *in,
+					  const char *key)
+{
+	int i;
+
+	for (i = 0; i < in->nmetrics; i++)
+		if (!strcmp(in->metrics[i].key, key))
+			return &in->metrics[i];
+	return NULL;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+static const char *const attributes[] = {
+	"run_id", "id", "name", "status", "experiment", "user", "host",
+	"start_time", "end_time", "duration", "parent", "exit_status", NULL
+};
+
+struct resolve_ctx {
+	int64_t now;
+};
+
+static int resolve_ident(const char *const *parts, int nparts, int col,
+			 struct strbuf *sql, struct expr_binds *binds,
+			 int *type, void *data)
+{
+	struct resolve_ctx *ctx = data;
+	const char *first = parts[0], *attr = NULL;
+	struct strbuf key = STRBUF_INIT;
+	int i;
+
+	if (nparts == 1) {
+		attr = first;
+	} else if (!strcasecmp(first, "attributes") ||
+		   !strcasecmp(first, "attribute") || !strcasecmp(first, "attr")) {
+		if (nparts == 2)
+			attr = parts[1];
+	} else {
+		const char *table = NULL;
+
+		if (!strcasecmp(first, "metrics") || !strcasecmp(first, "metric")) {
+			table = "latest";
+			*type = EXPR_SQL_NUM;
+		} else if (!strcasecmp(first, "params") ||
+			   !strcasecmp(first, "param")) {
+			table = "params";
+			*type = EXPR_SQL_PARAM;
+		} else if (!strcasecmp(first, "tags") || !strcasecmp(first, "tag")) {
+			table = "tags";
+			*type = EXPR_SQL_TEXT;
+		}
+		if (table) {
+			/* an unquoted metrics.val.loss means the key val.loss */
+			for (i = 1; i < nparts; i++)
+				strbuf_addf(&key, "%s%s", i > 1 ? "." : "",
+					    parts[i]);
+			strbuf_addf(sql, "(SELECT value FROM %s WHERE run = r.id"
+					 " AND key = ?)", table);
+			expr_binds_text(binds, key.buf);
+			strbuf_release(&key);
+			return 0;
+		}
+	}
+	if (attr) {
+		if (!strcasecmp(attr, "run_id") || !strcasecmp(attr, "id")) {
+			strbuf_addstr(sql, "r.id");
+			*type = EXPR_SQL_TEXT;
+			return 0;
+		}
+		if (!strcasecmp(attr, "start_time") || !strcasecmp(attr, "end_time")) {
+			strbuf_addf(sql, "r.%s", attr);
+			*type = EXPR_SQL_TIME;
+			return 0;
+		}
+		if (!strcasecmp(attr, "duration")) {
+			strbuf_addstr(sql, "((coalesce(r.end_time, ?) - "
+					   "r.start_time) / 1000000.0)");
+			expr_binds_int(binds, ctx->now);
+			*type = EXPR_SQL_NUM;
+			return 0;
+		}
+		if (!strcasecmp(attr, "exit_status")) {
+			strbuf_addstr(sql, "r.exit_status");
+			*type = EXPR_SQL_NUM;
+			return 0;
+		}
+		for (i = 0; attributes[i]; i++)
+			if (!strcasecmp(attr, attributes[i])) {
+				strbuf_addf(sql, "r.%s", attr);
+				*type = EXPR_SQL_TEXT;
+				return 0;
+			}
+	}
+	strbuf_reset(&key);
+	for (i = 0; i < nparts; i++)
+		strbuf_addf(&key, "%s%s", i ? "." : "", parts[i]);
+	(void)col; /* the expression module prefixes the column */
+	error_input("unknown identifier '%s'", key.buf);
+	err_hint("use metrics.KEY, params.KEY, tags.KEY or an attribute: "
+		 "run_id, name, status, experiment, user, start_time, "
+		 "end_time, duration");
+	strbuf_release(&key);
+	return -1;
+}
+
+/* Append "(KEY) IS NULL, (KEY) ASC|DESC" for one --order-by item. */
+static int add_order(const char *item, struct strbuf *sql,
+		     struct expr_binds *binds, struct resolve_ctx *ctx)
+{
+	char *text = xstrdup(item), *end = text + strlen(text), *word;
+	const char *dir = "ASC";
+	struct expr *e;
+	struct strbuf frag = STRBUF_INIT;
+	int rc = -1;
+
+	while (end > text && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	word = strrchr(text, ' ');
+	if (word && (!strcasecmp(word + 1, "asc") ||
+		     !strcasecmp(word + 1, "desc"))) {
+		dir = !strcasecmp(word + 1, "desc") ? "DESC" : "ASC";
+		*word = '\0';
+	}
+	e = expr_parse_value(text, "--order-by");
+	if (!e)
+		goto out;
+	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0) {
+		err_prefix("--order-by '%s': ", item);
+		goto out;
+	}
+	/* the fragment appears twice: compile (and bind) it twice */
+	strbuf_addf(sql, "(%s) IS NULL, ", frag.buf);
+	strbuf_reset(&frag);
+	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
+		goto out;
+	strbuf_addf(sql, "(%s) %s, ", frag.buf, dir);
+	rc = 0;
+out:
+	expr_free(e);
+	strbuf_release(&frag);
+	free(text);
+	return rc;
+}
+
+int runs_ident_is_metric(const char *ident)
+{
+	return !strncmp(ident, "metrics.", 8) || !strncmp(ident, "metric.", 7);
+}
+
+/* Append ", (column)" for one extra column. */
+static int add_column(const char *ident, struct strbuf *sql,
+		      struct expr_binds *binds, struct resolve_ctx *ctx)
+{
+	struct expr *e = expr_parse_value(ident, "--columns");
+	struct strbuf frag = STRBUF_INIT;
+	int rc = -1;
+
+	if (e && expr_to_sql(e, resolve_ident, ctx, &frag, binds) == 0) {
+		strbuf_addf(sql, ", (%s)", frag.buf);
+		rc = 0;
+	} else if (e) {
+		err_prefix("--columns '%s': ", ident);
+	}
+	expr_free(e);
+	strbuf_release(&frag);
+	return rc;
+}
+
+int runs_query(sqlite3 *db, const struct runs_query *q,
+	       int (*fn)(sqlite3_stmt *row, void *data), void *data)
+{
+	struct strbuf sql = STRBUF_INIT, filter = STRBUF_INIT;
+	struct expr_binds binds = EXPR_BINDS_INIT;
+	struct resolve_ctx ctx = { mltime_now() };
+	struct expr *e = NULL;
+	sqlite3_stmt *st = NULL;
+	int i, rc = -1;
+
+	if (expr_sql_register(db) < 0)
+		return -1;
+	strbuf_addstr(&sql, "SELECT r.id, r.experiment, r.name, r.status, "
+			    "r.start_time, r.end_time");
+	for (i = 0; q->columns && q->columns[i]; i++)
+		if (add_column(q->columns[i], &sql, &binds, &ctx) < 0)
+			goto out;
+	strbuf_addstr(&sql, " FROM runs r WHERE 1");
+	if (!q->all)
+		strbuf_addstr(&sql, " AND r.deleted = 0");
+	if (q->experiment) {
+		strbuf_addstr(&sql, " AND r.experiment = ?");
+		expr_binds_text(&binds, q->experiment);
+	}
+	if (q->has_metric) {
+		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM latest WHERE "
+				    "run = r.id AND key = ? AND value IS NOT NULL)");
+		expr_binds_text(&binds, q->has_metric);
+	}
+	if (q->filter && *q->filter) {
+		e = expr_parse(q->filter, "filter");
+		if (!e || expr_to_sql(e, resolve_ident, &ctx, &filter,
+				      &binds) < 0)
+			goto out;
+		strbuf_addf(&sql, " AND (%s)", filter.buf);
+	}
+	strbuf_addstr(&sql, " ORDER BY ");
+	for (i = 0; q->order_by && q->order_by[i]; i++)
+		if (add_order(q->order_by[i], &sql, &binds, &ctx) < 0)
+			goto out;
+	strbuf_addstr(&sql, "r.start_time DESC, r.id LIMIT ?");
+	expr_binds_int(&binds, q->limit);
+	st = db_prepare(db, sql.buf);
+	if (!st)
+		goto out;
+	expr_binds_apply(&binds, st, 1);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		if (fn(st, data)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	expr_free(e);
+	expr_binds_release(&binds);
+	strbuf_release(&sql);
+	strbuf_release(&filter);
+	return rc;
+}

@@ -1,0 +1,199 @@
+/*
+ * runs.h - experiment tracking: experiments, runs, params, tags, metrics
+ * and artifacts in the catalog (exp-log(1); the tables are in catalog.c).
+ *
+ * The data model follows MLflow Tracking's:
+ *   - an experiment is a name, created on first use;
+ *   - a run has a 32-hex random id, an experiment, a name, a status
+ *     (running, finished, failed, killed), start and end times, who and
+ *     where, the command line, the git commit and dirty flag of the work
+ *     tree, a parent run and a soft-deleted flag;
+ *   - params are write-once: logging the same value again is fine, a
+ *     different value is an error (exit 2);
+ *   - tags can be overwritten;
+ *   - metrics are points (key, value, step, time), appended and never
+ *     overwritten; a run's current value of a metric is the one at the
+ *     largest step, and at equal steps the one logged last.  NaN is stored
+ *     as NULL (SQLite has no NaN) and shown as "nan"; +-inf are stored;
+ *   - artifacts are files or directories in the object store, by name.
+ *
+ * Usage: the caller opens the catalog (repo_catalog()), starts a
+ * transaction (db_begin()), calls the functions here, records an event
+ * when it wants one, and commits.  Functions return 0 or -1 with the error
+ * set (error_input() for bad input: exit 2).  Strings returned in structs
+ * belong to the struct and are freed by its _release function.
+ */
+#ifndef MLREPO_RUNS_H
+#define MLREPO_RUNS_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct repo;
+
+#define RUN_ID_HEX 32
+#define RUNS_NAME_MAX 128
+#define RUNS_KEY_MAX 250
+#define RUNS_PARAM_VALUE_MAX 6000
+
+enum run_status { RUN_RUNNING, RUN_FINISHED, RUN_FAILED, RUN_KILLED };
+const char *runs_status_name(enum run_status s);
+int runs_status_parse(const char *s, enum run_status *out);
+
+/* `name` follows the name rule [A-Za-z_][A-Za-z0-9_.-]*, <= 128 bytes. */
+int runs_check_name(const char *what, const char *name);
+/* A key: [A-Za-z0-9_./ -]+, at most 250 bytes. */
+int runs_check_key(const char *what, const char *key);
+/*
+ * Split "KEY=VALUE" at the first '=' into new strings (free them) and
+ * check the key.  `what` names the kind in messages ("param").
+ */
+int runs_split_kv(const char *what, const char *arg, char **key,
+		  char **value);
+/* Parse a metric value: a number, nan, inf, -inf (any case). */
+int runs_parse_value(const char *s, double *out);
+
+/* A new run (runs_start). */
+struct run_new {
+	const char *experiment; /* NULL: "default" */
+	const char *name;	/* NULL: none */
+	const char *parent;	/* a full id or NULL */
+	const char *command;	/* a JSON array, or NULL */
+	int64_t start_time;	/* 0: now */
+};
+
+/*
+ * Create a run (and its experiment on first use), recording user, host,
+ * working directory and, inside a git work tree, the commit and whether
+ * the tree is dirty.  Writes the id into `id`.
+ */
+int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1]);
+
+/*
+ * Resolve a run given by a unique id prefix of 6 or more hex digits; with
+ * `prefix` NULL, $MLREPO_RUN is used, and with neither it is an error
+ * (exit 2).  Soft-deleted runs resolve too.
+ */
+int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1]);
+
+/* Set a param (write-once) or a tag (overwritable). */
+int runs_param(sqlite3 *db, const char *run, const char *key,
+	       const char *value);
+int runs_tag(sqlite3 *db, const char *run, const char *key,
+	     const char *value);
+
+/*
+ * Metrics.  A writer keeps, for the keys it has seen, the largest step and
+ * the count in memory, so that a stream of points costs one INSERT each;
+ * metric_writer_flush() writes the current values.  Flush before every
+ * commit: the cache is only valid inside one transaction.
+ */
+struct metric_writer;
+struct metric_writer *metric_writer_new(sqlite3 *db, const char *run);
+/* has_step 0: one more than the key's largest step so far (0 at first). */
+int metric_writer_add(struct metric_writer *w, const char *key, double value,
+		      int has_step, int64_t step, int64_t time);
+int metric_writer_flush(struct metric_writer *w);
+/* Points written since creation. */
+uint64_t metric_writer_count(const struct metric_writer *w);
+void metric_writer_free(struct metric_writer *w);
+
+/* What `exp-log run` measured (NULL to runs_end: nothing). */
+struct run_exit {
+	int exit_status; /* the shell's convention: 128 + signal */
+	double wall_time, cpu_time;
+	long max_rss_kb;
+};
+/* End a run: status and end time (now). */
+int runs_end(sqlite3 *db, const char *run, enum run_status status,
+	     const struct run_exit *x);
+
+/*
+ * Store a file or a directory (each file an object, plus a manifest
+ * object listing them) as the artifact `name` of the run, replacing an
+ * artifact of that name.
+ */
+int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
+		      const char *path, const char *name);
+/*
+ * Write the artifact to `dest`: a file (or "-" for stdout), or for a
+ * directory artifact the directory `dest` (created).
+ */
+int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
+		      const char *name, const char *dest);
+
+/* Soft-delete, restore, move to another experiment. */
+int runs_set_deleted(sqlite3 *db, const char *run, int deleted);
+int runs_move(sqlite3 *db, const char *run, const char *experiment);
+/* Hard-delete every soft-deleted run; returns how many or -1. */
+int runs_gc(sqlite3 *db);
+
+/* Create an experiment if it does not exist. */
+int runs_ensure_experiment(sqlite3 *db, const char *name);
+
+/*
+ * Queries.  runs_query_* build one SELECT over runs with a filter in the
+ * expression language (lib/expr.h) compiled to bound SQL.
+ */
+struct runs_query {
+	const char *experiment;	/* NULL: all */
+	const char *filter;	/* NULL: none */
+	const char *const *order_by; /* "KEY [ASC|DESC]" items, NULL-ended */
+	const char *const *columns;  /* extra columns (identifiers), NULL-ended */
+	int64_t limit;		/* -1: none */
+	int all;		/* include soft-deleted runs */
+	const char *has_metric;	/* only runs with a (non-NaN) value of it */
+};
+
+/*
+ * Call fn for every matching run, in order, with the result row: columns
+ * 0-5 are id, experiment, name, status, start_time, end_time, then one
+ * per extra column (NULL when the run lacks it; a metric's NaN is NULL
+ * too).  fn returns non-zero to stop.  Newest first unless ordered.
+ */
+int runs_query(sqlite3 *db, const struct runs_query *q,
+	       int (*fn)(sqlite3_stmt *row, void *data), void *data);
+/* Is `ident` (a column name such as "metrics.auc") a metric? */
+int runs_ident_is_metric(const char *ident);
+
+/* One run, whole. */
+struct run_kv {
+	char *key, *value;
+};
+struct run_metric {
+	char *key;
+	double value; /* NaN when stored as NULL */
+	int64_t step, time, count;
+};
+struct run_artifact {
+	char *name, *oid, *kind;
+	int64_t size, time;
+};
+struct run_info {
+	char id[RUN_ID_HEX + 1];
+	char *experiment, *name, *status, *user, *host, *cwd, *command;
+	char *git_commit, *parent;
+	int git_dirty; /* -1 unknown */
+	int deleted;
+	int64_t start_time, end_time; /* end_time 0: none */
+	int has_exit;
+	struct run_exit exit;
+	struct run_kv *params, *tags;
+	int nparams, ntags;
+	struct run_metric *metrics;
+	int nmetrics;
+	struct run_artifact *artifacts;
+	int nartifacts;
+};
+int runs_get(sqlite3 *db, const char *id, struct run_info *info);
+void runs_info_release(struct run_info *info);
+/* The value of a param, tag or current metric in `info`; NULL if none. */
+const char *runs_info_param(const struct run_info *info, const char *key);
+const char *runs_info_tag(const struct run_info *info, const char *key);
+const struct run_metric *runs_info_metric(const struct run_info *info,
+					  const char *key);
+
+/* Format a metric value: %.10g, or nan, inf, -inf.  Returns buf. */
+char *runs_format_value(double v, char buf[32]);
+
+#endif

@@ -1,0 +1,79 @@
+#!/bin/sh
+test_description='exp-log run: a command as a run'
+. ./test-lib.sh
+
+test_expect_success 'setup: a training script that speaks the protocol' '
+	cat >train.sh <<-\EOF &&
+	#!/bin/sh
+	echo "starting on $MLREPO_RUN"
+	echo "::param lr=0.01"
+	echo "::tag kind=demo"
+	for i in 0 1 2; do echo "::metric loss=0.$((9 - i)) step=$i"; done
+	echo "::metric acc=0.8 f1=0.7"
+	echo "warming up" >&2
+	exp-log metric extra=42
+	exit ${EXIT:-0}
+	EOF
+	chmod +x train.sh
+'
+
+test_expect_success 'records protocol lines, passes output through, keeps logs' '
+	exp-log run -e demo -n t1 -p seed=1 -- ./train.sh >out 2>err &&
+	run=$(sed -n "s/^exp-log: run //p" err) &&
+	test_grep "^starting on $run$" out &&
+	test_grep "^::metric loss=0.9 step=0$" out &&
+	test_grep "^warming up$" err &&
+	exp-log show $run >show &&
+	test_grep "^status      finished$" show &&
+	test_grep "^  lr = 0.01$" show && test_grep "^  seed = 1$" show &&
+	test_grep "^  kind = demo$" show &&
+	test_grep "^  loss = 0.7 (step 2, 3 points)$" show &&
+	test_grep "^  acc = 0.8 " show && test_grep "^  extra = 42 " show &&
+	test_grep "^exit        0 (wall" show &&
+	exp-log get-artifact $run stdout.log -o stdout.copy && cmp out stdout.copy &&
+	exp-log get-artifact $run stderr.log -o - >stderr.copy &&
+	test_grep "^warming up$" stderr.copy &&
+	exp-log show --json $run >j &&
+	test_grep "\"command\":\\[\"./train.sh\"\\]" j &&
+	test_grep "\"max_rss_kb\":" j
+'
+
+test_expect_success 'a failing command: run failed, exit status passed on' '
+	EXIT=3 test_expect_code 3 exp-log run -q -- ./train.sh >/dev/null 2>&1 &&
+	exp-log ls --filter "status = \"failed\"" >out && test_line_count = 1 out
+'
+
+test_expect_success 'a command killed by a signal: run killed, 128+N' '
+	test_expect_code 143 exp-log run -q -- sh -c "kill -TERM \$\$" &&
+	exp-log ls --filter "status = \"killed\"" >out && test_line_count = 1 out &&
+	exp-log show --json $(cut -f1 out) | test_grep "\"exit_status\":143"
+'
+
+test_expect_success 'SIGTERM to exp-log is forwarded; the run ends killed' '
+	exp-log run -q -- sh -c "trap \"exit 7\" TERM; echo ready; sleep 30 & wait" >o 2>e &
+	pid=$! &&
+	for i in $(seq 50); do grep -q ready o 2>/dev/null && break; sleep 0.1; done &&
+	kill -TERM $pid && wait $pid; rc=$? &&
+	test $rc = 7 &&
+	exp-log ls --filter "status = \"killed\"" >out && test_line_count = 2 out
+'
+
+test_expect_success 'a bad protocol line is a warning; the run goes on' '
+	exp-log run -- sh -c "echo ::metric loss=abc; echo ::metric ok=1" >out 2>err &&
+	test_grep "warning: stdout line 1: metric .loss.: not a number" err &&
+	run=$(sed -n "s/^exp-log: run //p" err) &&
+	exp-log show $run | test_grep "^  ok = 1 "
+'
+
+test_expect_success 'a missing program: exit 3, the run is failed' '
+	test_expect_code 3 exp-log run -- ./no-such-program 2>err &&
+	test_grep "cannot run" err &&
+	run=$(sed -n "s/^exp-log: run //p" err) &&
+	exp-log show $run | test_grep "^status      failed$"
+'
+
+test_expect_success 'usage: no command' '
+	test_expect_code 2 exp-log run 2>err && test_grep "COMMAND" err
+'
+
+test_done
