@@ -36,7 +36,10 @@ WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter \
 	   -Wno-sign-compare -Wno-missing-field-initializers -Wformat=2 -Wno-format-nonliteral
 # Evaluated once, after scripts/deps has had a chance to run.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
-PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+# SQLite and libcrypto are linked statically when their archives exist
+# (scripts/link-flags says why); STATIC= links everything shared.
+STATIC ?= sqlite3 libcrypto
+PKG_LIBS = $(eval PKG_LIBS := $$(shell STATIC="$(STATIC)" scripts/link-flags $(PKGS)))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERRFLAG) $(SANFLAGS) \
 	     $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)

@@ -122,6 +122,16 @@ sqlite3 *db_open(const char *path, int create)
 	}
 	sqlite3_extended_result_codes(db, 0);
 	sqlite3_busy_handler(db, busy_handler, NULL);
+	/*
+	 * No checkpoint when a connection closes: short-lived tools would
+	 * otherwise fsync and delete the WAL on every exit.  The WAL stays,
+	 * and the next process to open the database rebuilds its index by
+	 * reading it whole, so it is kept small: a checkpoint every 64 pages
+	 * (256 KiB) instead of SQLite's 1000.  Measured with callgrind on
+	 * `exp-log metric`: 1.5M instructions, against 8M with 1000 pages.
+	 */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_autocheckpoint(db, 64);
 	for (;;) {
 		rc = sqlite3_exec(db,
 				  durable ? "PRAGMA journal_mode=WAL;"
