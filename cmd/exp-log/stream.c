@@ -200,6 +200,8 @@ static int lines_idle(struct lines *l)
 {
 	struct pollfd p = { l->fd, POLLIN, 0 };
 
+	if (!l->buf)
+		return poll(&p, 1, 0) == 0;
 	return !memchr(l->buf + l->start, '\n', l->len - l->start) &&
 	       poll(&p, 1, 0) == 0;
 }
@@ -210,6 +212,10 @@ static int lines_idle(struct lines *l)
  */
 static int lines_next(struct lines *l, char **line, size_t *n)
 {
+	if (!l->buf) {
+		l->cap = 1 << 20;
+		l->buf = xmalloc(l->cap);
+	}
 	for (;;) {
 		char *nl = memchr(l->buf + l->start, '\n', l->len - l->start);
 		ssize_t r;
