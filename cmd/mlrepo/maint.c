@@ -311,7 +311,7 @@ int cmd_status(int argc, char **argv)
 	sqlite3 *db;
 	size_t groups = 0, nref;
 	char **refs;
-	int64_t events, last = 0;
+	int64_t events, last = 0, experiments, runs;
 	char when[MLTIME_BUFSZ] = "";
 	char *fdir;
 	DIR *d;
@@ -333,6 +333,8 @@ int cmd_status(int argc, char **argv)
 	}
 	maint_free_ids(refs, nref);
 	events = db_query_int(db, "SELECT count(*) FROM events");
+	experiments = db_query_int(db, "SELECT count(*) FROM experiments");
+	runs = db_query_int(db, "SELECT count(*) FROM runs WHERE deleted = 0");
 	if (events > 0) {
 		last = db_query_int(db, "SELECT max(time) FROM events");
 		mltime_format(last, when);
@@ -369,6 +371,8 @@ int cmd_status(int argc, char **argv)
 		else
 			cJSON_AddNullToObject(o, "last_event");
 		cJSON_AddNumberToObject(o, "config_entries", (double)r->cfg.nr);
+		cJSON_AddNumberToObject(o, "experiments", (double)experiments);
+		cJSON_AddNumberToObject(o, "runs", (double)runs);
 		json_print_line(stdout, o);
 		cJSON_Delete(o);
 	} else {
@@ -382,6 +386,8 @@ int cmd_status(int argc, char **argv)
 			printf("stray files:     %zu (see 'mlrepo fsck')\n",
 			       oc.stray);
 		printf("feature groups:  %zu\n", groups);
+		printf("experiments:     %lld, %lld runs\n", (long long)experiments,
+		       (long long)runs);
 		printf("events:          %lld%s%s\n", (long long)events,
 		       events > 0 ? ", last at " : "", when);
 	}
