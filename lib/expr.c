@@ -722,7 +722,7 @@ static int arith_operand(struct parser *p, struct expr *e, const char *op,
 		return 0;
 	if (e->str_isnum) {
 		e->kind = EXPR_LIT_NUM;
-		e->num = e->strnum;
+		e->num = e->strnum == 0 ? 0 : e->strnum;	/* no -0 */
 		free(e->str);
 		e->str = NULL;
 		return 0;

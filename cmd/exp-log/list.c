@@ -211,26 +211,14 @@ static int collect_ident(const char *const *parts, int nparts, int col,
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p0 = parts[0];
-	int i;
 
 	(void)col;
-	if (nparts < 2 || !(!strcmp(p0, "metrics") || !strcmp(p0, "metric") ||
-			    !strcmp(p0, "params") || !strcmp(p0, "param") ||
-			    !strcmp(p0, "tags") || !strcmp(p0, "tag")))
+	if (nparts < 2 ||
+	    !(!strcasecmp(p0, "metrics") || !strcasecmp(p0, "metric") ||
+	      !strcasecmp(p0, "params") || !strcasecmp(p0, "param") ||
+	      !strcasecmp(p0, "tags") || !strcasecmp(p0, "tag")))
 		return 0;
-	for (i = 0; i < nparts; i++) {
-		int plain = !strpbrk(parts[i], " .`\"");
-
-		if (i)
-			strbuf_addch(&sb, '.');
-		if (plain || !i) {
-			strbuf_addstr(&sb, parts[i]);
-		} else {
-			strbuf_addch(&sb, '`');
-			strbuf_addstr(&sb, parts[i]);
-			strbuf_addch(&sb, '`');
-		}
-	}
+	expr_ident_format(&sb, parts, nparts);
 	cols_add(data, sb.buf);
 	strbuf_release(&sb);
 	return 0;

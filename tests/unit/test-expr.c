@@ -662,6 +662,8 @@ static void test_format(void)
 	format_is("x = 9007199254740993", "x = 9007199254740993");
 	format_is("x = true", "x = TRUE");
 	format_is("(x + 1) * 2 > y", "(x + 1) * 2 > y");
+	/* found by fuzzing: -0 printed as "-0" read back as 0 */
+	format_is("x = -0e2 + '-0' - -0", "x = 0 + 0 - 0");
 }
 
 static void test_parse_errors(void)
