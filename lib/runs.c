@@ -135,6 +135,20 @@ char *runs_format_value(double v, char buf[32])
 	return buf;
 }
 
+char *runs_format_exact(double v, char buf[32])
+{
+	int prec;
+
+	if (isnan(v) || isinf(v))
+		return runs_format_value(v, buf);
+	for (prec = 15; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
 /* ---- starting, resolving ---------------------------------------------- */
 
 int runs_ensure_experiment(sqlite3 *db, const char *name)
@@ -602,9 +616,12 @@ void metric_writer_free(struct metric_writer *w)
 int runs_end(sqlite3 *db, const char *run, enum run_status status,
 	     const struct run_exit *x)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET status=?, end_time=?,"
-					  " exit_status=?, wall_time=?,"
-					  " cpu_time=?, max_rss_kb=? WHERE id=?");
+	/* without `x`, what `exp-log run` measured stays */
+	sqlite3_stmt *st = db_prepare(db, x ? "UPDATE runs SET status=?1, end_time=?2,"
+					  " exit_status=?3, wall_time=?4,"
+					  " cpu_time=?5, max_rss_kb=?6 WHERE id=?7"
+					: "UPDATE runs SET status=?1, end_time=?2"
+					  " WHERE id=?7");
 	int rc;
 
 	if (!st)
@@ -791,21 +808,15 @@ static int ref_add(sqlite3 *db, const char *oid, const char *run,
 	return rc;
 }
 
-int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
-		      const char *path, const char *name)
+int runs_artifact_store(struct repo *r, const char *path,
+			struct run_stored *out)
 {
 	struct stat st;
-	char id[ODB_HEXSZ + 1];
-	const char *kind;
-	int64_t size = 0;
 	struct tree_file *files = NULL;
 	size_t n = 0, alloc = 0, i;
-	struct strbuf owner = STRBUF_INIT;
-	sqlite3_stmt *q;
 	int rc = -1;
 
-	if (!*name || strchr(name, '\n') || strlen(name) > 1024)
-		return error_input("bad artifact name '%s'", name);
+	memset(out, 0, sizeof(*out));
 	if (stat(path, &st) < 0)
 		return error_input("cannot open '%s': %s", path,
 				   strerror(errno));
@@ -813,7 +824,7 @@ int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 		cJSON *m = cJSON_CreateObject(), *list = cJSON_CreateArray();
 		char *text;
 
-		kind = "dir";
+		out->kind = "dir";
 		if (store_tree(r, path, "", &files, &n, &alloc) < 0) {
 			cJSON_Delete(m);
 			cJSON_Delete(list);
@@ -823,6 +834,7 @@ int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 			qsort(files, n, sizeof(*files), cmp_tree);
 		cJSON_AddStringToObject(m, "format", "mlrepo-tree");
 		cJSON_AddNumberToObject(m, "version", 1);
+		out->files = xcalloc(n + 1, sizeof(*out->files));
 		for (i = 0; i < n; i++) {
 			cJSON *e = cJSON_CreateObject();
 
@@ -831,33 +843,53 @@ int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 			cJSON_AddNumberToObject(e, "size", (double)files[i].size);
 			cJSON_AddBoolToObject(e, "executable", files[i].exec);
 			cJSON_AddItemToArray(list, e);
-			size += files[i].size;
+			out->size += files[i].size;
+			memcpy(out->files[i], files[i].id, sizeof(out->files[i]));
 		}
+		out->nfiles = n;
 		cJSON_AddItemToObject(m, "entries", list);
 		text = cJSON_PrintUnformatted(m);
 		cJSON_Delete(m);
-		rc = odb_put_buf(r, text, strlen(text), id, NULL);
+		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
 		free(text);
-		if (rc < 0)
-			goto out;
-		rc = -1;
 	} else if (S_ISREG(st.st_mode)) {
-		kind = "file";
-		size = st.st_size;
-		if (odb_put_file(r, path, id, NULL) < 0)
-			goto out;
+		out->kind = "file";
+		out->size = st.st_size;
+		rc = odb_put_file(r, path, out->id, NULL);
 	} else {
 		error_input("'%s': only regular files and directories can be "
 			    "artifacts", path);
-		goto out;
 	}
+out:
+	for (i = 0; i < n; i++)
+		free(files[i].rel);
+	free(files);
+	return rc;
+}
+
+void runs_stored_release(struct run_stored *s)
+{
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+int runs_artifact_record(sqlite3 *db, const char *run, const char *name,
+			 const struct run_stored *s)
+{
+	struct strbuf owner = STRBUF_INIT;
+	sqlite3_stmt *q;
+	size_t i;
+	int rc = -1;
+
+	if (!*name || strchr(name, '\n') || strlen(name) > 1024)
+		return error_input("bad artifact name '%s'", name);
 	/* replace an artifact of the same name, references included */
 	strbuf_addf(&owner, "run:%s/artifact:%s", run, name);
 	if (catalog_ref_drop_owner(db, owner.buf) < 0 ||
-	    ref_add(db, id, run, name) < 0)
+	    ref_add(db, s->id, run, name) < 0)
 		goto out;
-	for (i = 0; i < n; i++)
-		if (ref_add(db, files[i].id, run, name) < 0)
+	for (i = 0; i < s->nfiles; i++)
+		if (ref_add(db, s->files[i], run, name) < 0)
 			goto out;
 	q = db_prepare(db, "INSERT OR REPLACE INTO artifacts(run, name, oid, "
 			   "kind, size, time) VALUES (?,?,?,?,?,?)");
@@ -865,17 +897,26 @@ int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 		goto out;
 	db_bind_text(q, 1, run);
 	db_bind_text(q, 2, name);
-	db_bind_text(q, 3, id);
-	db_bind_text(q, 4, kind);
-	db_bind_int64(q, 5, size);
+	db_bind_text(q, 3, s->id);
+	db_bind_text(q, 4, s->kind);
+	db_bind_int64(q, 5, s->size);
 	db_bind_int64(q, 6, mltime_now());
 	rc = db_step(q) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(q);
 out:
-	for (i = 0; i < n; i++)
-		free(files[i].rel);
-	free(files);
 	strbuf_release(&owner);
+	return rc;
+}
+
+int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
+		      const char *path, const char *name)
+{
+	struct run_stored s;
+	int rc = runs_artifact_store(r, path, &s);
+
+	if (rc == 0)
+		rc = runs_artifact_record(db, run, name, &s);
+	runs_stored_release(&s);
 	return rc;
 }
 
@@ -1277,8 +1318,8 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 	(void)col; /* the expression module prefixes the column */
 	error_input("unknown identifier '%s'", key.buf);
 	err_hint("use metrics.KEY, params.KEY, tags.KEY or an attribute: "
-		 "run_id, name, status, experiment, user, start_time, "
-		 "end_time, duration");
+		 "run_id (id), name, status, experiment, user, host, "
+		 "start_time, end_time, duration, parent, exit_status");
 	strbuf_release(&key);
 	return -1;
 }
@@ -1304,10 +1345,8 @@ static int add_order(const char *item, struct strbuf *sql,
 	e = expr_parse_value(text, "--order-by");
 	if (!e)
 		goto out;
-	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0) {
-		err_prefix("--order-by '%s': ", item);
+	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
 		goto out;
-	}
 	/* the fragment appears twice: compile (and bind) it twice */
 	strbuf_addf(sql, "(%s) IS NULL, ", frag.buf);
 	strbuf_reset(&frag);
@@ -1338,8 +1377,6 @@ static int add_column(const char *ident, struct strbuf *sql,
 	if (e && expr_to_sql(e, resolve_ident, ctx, &frag, binds) == 0) {
 		strbuf_addf(sql, ", (%s)", frag.buf);
 		rc = 0;
-	} else if (e) {
-		err_prefix("--columns '%s': ", ident);
 	}
 	expr_free(e);
 	strbuf_release(&frag);

@@ -109,10 +109,28 @@ int runs_end(sqlite3 *db, const char *run, enum run_status status,
 	     const struct run_exit *x);
 
 /*
- * Store a file or a directory (each file an object, plus a manifest
- * object listing them) as the artifact `name` of the run, replacing an
- * artifact of that name.
+ * Artifacts are stored in two steps, so that the (slow) object writes
+ * happen before the caller takes the database's write lock:
+ *   1. runs_artifact_store() writes a file, or a directory (each file an
+ *      object, plus a manifest object listing them), into the object
+ *      store; nothing references them yet (gc's grace period covers that);
+ *   2. runs_artifact_record(), inside the caller's transaction, records it
+ *      as the artifact `name` of the run with its object references,
+ *      replacing an artifact of that name.
+ * runs_artifact_add() does both.
  */
+struct run_stored {
+	char id[65]; /* the file, or the manifest */
+	const char *kind; /* "file" or "dir" */
+	int64_t size;
+	char (*files)[65]; /* a directory's files */
+	size_t nfiles;
+};
+int runs_artifact_store(struct repo *r, const char *path,
+			struct run_stored *s);
+int runs_artifact_record(sqlite3 *db, const char *run, const char *name,
+			 const struct run_stored *s);
+void runs_stored_release(struct run_stored *s);
 int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 		      const char *path, const char *name);
 /*
@@ -195,5 +213,7 @@ const struct run_metric *runs_info_metric(const struct run_info *info,
 
 /* Format a metric value: %.10g, or nan, inf, -inf.  Returns buf. */
 char *runs_format_value(double v, char buf[32]);
+/* The same with every digit: the shortest text that reads back exactly. */
+char *runs_format_exact(double v, char buf[32]);
 
 #endif

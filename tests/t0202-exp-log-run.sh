@@ -76,4 +76,17 @@ test_expect_success 'usage: no command' '
 	test_expect_code 2 exp-log run 2>err && test_grep "COMMAND" err
 '
 
+test_expect_success 'end on a wrapped run keeps what run measured' '
+	exp-log run -e other -- true 2>err && run=$(sed -n "s/^exp-log: run //p" err) &&
+	exp-log end -r $run --status killed &&
+	exp-log show $run >show && test_grep "^status      killed$" show &&
+	test_grep "^exit        0 (wall" show
+'
+
+test_expect_success '::param with spaces around = is trimmed' '
+	exp-log run -e other -- sh -c "echo \"::param lr = 0.5\"" >/dev/null 2>err &&
+	run=$(sed -n "s/^exp-log: run //p" err) &&
+	exp-log show $run | test_grep "^  lr = 0.5$"
+'
+
 test_done

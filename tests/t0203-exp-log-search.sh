@@ -140,8 +140,16 @@ test_expect_success 'ls: order, limit, ids, columns, json, experiments' '
 	EOF
 '
 
+test_expect_success '--order-by KEY DESC as two words; time columns as ISO 8601' '
+	exp-log ls --order-by metrics.auc DESC --limit 1 | cut -f3 >got &&
+	echo gamma >expect && test_cmp expect got &&
+	exp-log ls -o metrics.auc asc --limit 1 | cut -f3 >got &&
+	echo beta >expect && test_cmp expect got &&
+	exp-log ls --columns start_time --limit 1 | cut -f6 | grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z$"
+'
+
 test_expect_success 'ls is newest first by default; --header' '
-	exp-log ls --header >out &&
+	exp-log ls --header -e B >out &&
 	head -1 out | test_grep "^ID	EXPERIMENT	NAME	STATUS	START" &&
 	sed -n 2p out | cut -f3 >got && echo delta >expect && test_cmp expect got
 '
@@ -183,7 +191,10 @@ test_expect_success 'rm hides runs, --all shows them, restore brings them back' 
 	test "$(exp-log ls | wc -l)" = 2 &&
 	test "$(exp-log ls --all | wc -l)" = 4 &&
 	exp-log restore $2 &&
-	test "$(exp-log ls | wc -l)" = 3
+	test "$(exp-log ls | wc -l)" = 3 &&
+	MLREPO_RUN=$2 exp-log rm && test "$(exp-log ls | wc -l)" = 2 &&
+	exp-log restore -r $2 && test "$(exp-log ls | wc -l)" = 3 &&
+	test_expect_code 2 exp-log rm -r $2 $2 2>err
 '
 
 test_expect_success 'mv moves runs to another experiment' '
@@ -215,12 +226,22 @@ test_expect_success 'artifacts: files and directories round trip' '
 	exp-log get-artifact $2 model -o back &&
 	diff -r model back && test -x back/run.sh &&
 	exp-log get-artifact $2 notes.txt -o - >n && cmp n model/a.txt &&
+	exp-log get-artifact -r $2 notes.txt -o n2 && cmp n2 model/a.txt &&
+	MLREPO_RUN=$2 exp-log get-artifact notes.txt && cmp notes.txt model/a.txt &&
 	exp-log show $2 | test_grep "^  model  dir  " &&
 	test_expect_code 2 exp-log get-artifact $2 nosuch 2>err &&
 	test_grep "no artifact .nosuch." err &&
 	test_expect_code 2 exp-log artifact -r $2 nosuch.bin 2>err &&
 	test_expect_code 2 exp-log artifact -r $2 model/a.txt model/sub/b.txt --as x 2>err &&
 	mlrepo fsck
+'
+
+test_expect_success 'export keeps every digit and leaves missing values empty' '
+	r=$(exp-log start -e P) &&
+	exp-log metric -r $r big=12345678901234 third=0.1 &&
+	exp-log export -e P >p.csv &&
+	python3 -c "import csv; r = list(csv.DictReader(open(\"p.csv\")))[0]; assert float(r[\"metrics.big\"]) == 12345678901234 and r[\"metrics.third\"] == \"0.1\" and r[\"end_time\"] == \"\", r" &&
+	grep -v "\"\"" p.csv >/dev/null
 '
 
 test_done

@@ -86,7 +86,8 @@ static cJSON *run_json(const struct run_info *in, int full)
 	else
 		cJSON_AddNullToObject(o, "git_dirty");
 	add_str(o, "parent", in->parent);
-	cJSON_AddBoolToObject(o, "deleted", in->deleted);
+	if (!in->deleted)
+		cJSON_AddBoolToObject(o, "deleted", 0);
 	if (in->has_exit) {
 		cJSON_AddNumberToObject(o, "exit_status", in->exit.exit_status);
 		cJSON_AddNumberToObject(o, "wall_time", in->exit.wall_time);
@@ -126,6 +127,7 @@ static const char *const usage_ls[] = {
 struct ls_state {
 	sqlite3 *db;
 	int ids, json, ncols;
+	const int *is_time; /* per extra column: a time attribute */
 	struct tabout *tab;
 	int failed;
 };
@@ -157,7 +159,7 @@ static int ls_row(sqlite3_stmt *row, void *data)
 	{
 		const char **cells = xcalloc(5 + s->ncols, sizeof(char *));
 		char start[MLTIME_BUFSZ];
-		char (*vals)[32] = xcalloc(s->ncols + 1, sizeof(*vals));
+		char (*vals)[MLTIME_BUFSZ] = xcalloc(s->ncols + 1, sizeof(*vals));
 
 		cells[0] = id;
 		cells[1] = (const char *)sqlite3_column_text(row, 1);
@@ -173,6 +175,15 @@ static int ls_row(sqlite3_stmt *row, void *data)
 				break;
 			case SQLITE_INTEGER:
 			case SQLITE_FLOAT:
+				if (s->is_time[i] &&
+				    sqlite3_column_type(row, c) == SQLITE_INTEGER) {
+					char t[MLTIME_BUFSZ];
+
+					mltime_format(sqlite3_column_int64(row, c), t);
+					snprintf(vals[i], sizeof(vals[i]), "%s", t);
+					cells[5 + i] = vals[i];
+					break;
+				}
 				cells[5 + i] = runs_format_value(
 					sqlite3_column_double(row, c), vals[i]);
 				break;
@@ -186,6 +197,18 @@ static int ls_row(sqlite3_stmt *row, void *data)
 		free(vals);
 	}
 	return 0;
+}
+
+/* Is the column `name` the time attribute start_time or end_time? */
+static int is_time_col(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	if (dot && (!strncasecmp(name, "attributes.", 11) ||
+		    !strncasecmp(name, "attribute.", 10) ||
+		    !strncasecmp(name, "attr.", 5)))
+		name = dot + 1;
+	return !strcasecmp(name, "start_time") || !strcasecmp(name, "end_time");
 }
 
 /* Collect identifiers of a filter or order-by for default columns. */
@@ -249,6 +272,40 @@ static void default_columns(const char *filter, struct opt_list *order,
 	err_clear();
 }
 
+static int is_dir_word(const char *s)
+{
+	return !strcasecmp(s, "asc") || !strcasecmp(s, "desc");
+}
+
+/*
+ * Let "--order-by KEY DESC" be written as two words, as the synopsis
+ * reads: join a following ASC or DESC to the option's value.  The joined
+ * strings are kept in `keep` (freed by the caller).
+ */
+static int join_order_words(int argc, char **argv, struct strbuf *keep)
+{
+	int i, j;
+
+	for (i = 1; i < argc; i++) {
+		int eq = !strncmp(argv[i], "--order-by=", 11);
+		int k = eq ? i : i + 1; /* where the KEY is */
+
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!eq && strcmp(argv[i], "--order-by") && strcmp(argv[i], "-o"))
+			continue;
+		if (k + 1 >= argc || !is_dir_word(argv[k + 1]))
+			continue;
+		strbuf_reset(&keep[i]);
+		strbuf_addf(&keep[i], "%s %s", argv[k], argv[k + 1]);
+		argv[k] = keep[i].buf;
+		for (j = k + 1; j < argc - 1; j++)
+			argv[j] = argv[j + 1];
+		argv[--argc] = NULL;
+	}
+	return argc;
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	const char *exp = NULL, *filter = NULL, *columns = NULL;
@@ -259,6 +316,8 @@ int cmd_ls(int argc, char **argv)
 	struct runs_query q = { 0 };
 	struct ls_state s = { 0 };
 	const char **headers = NULL;
+	int *is_time = NULL, nkeep = 0;
+	struct strbuf *keep = NULL;
 	struct repo *r;
 	sqlite3 *db;
 	struct option opts[] = {
@@ -277,14 +336,25 @@ int cmd_ls(int argc, char **argv)
 		OPT_END()
 	};
 
+	keep = xcalloc(argc, sizeof(*keep));
+	for (i = 0; i < argc; i++)
+		strbuf_init(&keep[i], 0);
+	nkeep = argc;
+	argc = join_order_words(argc, argv, keep);
 	argc = opt_parse(argc, argv, opts, usage_ls, 0);
-	if (argc < 0)
-		return opt_exit(argc);
-	if (argc > 1)
-		return opt_usage_error(usage_ls, "unexpected argument '%s'",
-				       argv[1]);
-	if (ids && gopt.json)
-		return opt_usage_error(usage_ls, "--ids and --json do not mix");
+	if (argc < 0) {
+		status = opt_exit(argc);
+		goto out_free;
+	}
+	if (argc > 1) {
+		status = opt_usage_error(usage_ls, "unexpected argument '%s'",
+					 argv[1]);
+		goto out_free;
+	}
+	if (ids && gopt.json) {
+		status = opt_usage_error(usage_ls, "--ids and --json do not mix");
+		goto out_free;
+	}
 	if (columns) {
 		char *copy = xstrdup(columns), *p = copy, *c;
 
@@ -307,6 +377,10 @@ int cmd_ls(int argc, char **argv)
 	s.ids = ids;
 	s.json = gopt.json;
 	s.ncols = (int)cols.n;
+	is_time = xcalloc(cols.n + 1, sizeof(int));
+	for (i = 0; i < (int)cols.n; i++)
+		is_time[i] = is_time_col(cols.v[i]);
+	s.is_time = is_time;
 	if (!ids && !gopt.json) {
 		headers = xcalloc(5 + cols.n, sizeof(char *));
 		headers[0] = "ID";
@@ -326,12 +400,16 @@ int cmd_ls(int argc, char **argv)
 		status = err_report();
 	tabout_free(s.tab);
 	free(headers);
+	free(is_time);
 	repo_close(r);
 out_free:
 	for (i = 0; i < (int)cols.n; i++)
 		free(cols.v[i]);
 	free(cols.v);
 	opt_list_release(&order);
+	for (i = 0; i < nkeep; i++)
+		strbuf_release(&keep[i]);
+	free(keep);
 	return status;
 }
 
@@ -900,8 +978,8 @@ static void put_field(FILE *fp, const char *s, int tsv)
 {
 	const char *p;
 
-	if (!s)
-		return;
+	if (!s || !*s)
+		return; /* empty: a missing value, unquoted */
 	if (tsv) {
 		for (p = s; *p; p++) {
 			if (*p == '\t')
@@ -917,7 +995,7 @@ static void put_field(FILE *fp, const char *s, int tsv)
 		}
 		return;
 	}
-	if (!strpbrk(s, ",\"\r\n") && *s != ' ' && *s) {
+	if (!strpbrk(s, ",\"\r\n") && *s != ' ') {
 		fputs(s, fp);
 		return;
 	}
@@ -1084,7 +1162,7 @@ int cmd_export(int argc, char **argv)
 				else if (k == 2)
 					val = runs_info_tag(in, keys[k].v[j]);
 				else if ((m = runs_info_metric(in, keys[k].v[j])))
-					val = runs_format_value(m->value, v);
+					val = runs_format_exact(m->value, v);
 				fputs(tsv ? "\t" : ",", stdout);
 				put_field(stdout, val, tsv);
 			}

@@ -35,6 +35,7 @@ int cmd_artifact(int argc, char **argv)
 {
 	const char *run = NULL, *as = NULL;
 	char id[RUN_ID_HEX + 1];
+	struct run_stored *stored = NULL;
 	struct repo *r;
 	sqlite3 *db;
 	int status = 0, i;
@@ -59,8 +60,12 @@ int cmd_artifact(int argc, char **argv)
 		return status;
 	if (xl_run(db, run, id) < 0)
 		goto fail;
-	/* objects first (outside the transaction: they are immutable and
+	/* objects first, outside the transaction (they are immutable, and
 	 * unreferenced until the rows commit), then the rows at once */
+	stored = xcalloc(argc, sizeof(*stored));
+	for (i = 1; i < argc; i++)
+		if (runs_artifact_store(r, argv[i], &stored[i]) < 0)
+			goto fail;
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 1; i < argc; i++) {
@@ -68,7 +73,7 @@ int cmd_artifact(int argc, char **argv)
 		struct strbuf detail = STRBUF_INIT;
 		int rc;
 
-		rc = runs_artifact_add(r, db, id, argv[i], name);
+		rc = runs_artifact_record(db, id, name, &stored[i]);
 		if (rc == 0) {
 			strbuf_addstr(&detail, "{\"name\":");
 			strbuf_add_json_str(&detail, name);
@@ -90,23 +95,29 @@ int cmd_artifact(int argc, char **argv)
 fail:
 	status = err_report();
 out:
+	for (i = 0; stored && i < argc; i++)
+		runs_stored_release(&stored[i]);
+	free(stored);
 	repo_close(r);
 	return status;
 }
 
 static const char *const usage_get_artifact[] = {
-	"exp-log get-artifact RUN NAME [-o PATH]", NULL
+	"exp-log get-artifact RUN NAME [-o PATH]",
+	"exp-log get-artifact [-r RUN] NAME [-o PATH]", NULL
 };
 
 int cmd_get_artifact(int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *run = NULL, *name;
 	char id[RUN_ID_HEX + 1];
 	struct repo *r;
 	sqlite3 *db;
 	int status = 0;
 	char *dflt = NULL;
 	struct option opts[] = {
+		OPT_STRING('r', "run", &run, "RUN",
+			   "the run (default: $MLREPO_RUN)"),
 		OPT_STRING('o', "output", &out, "PATH",
 			   "where to write it ('-': stdout; default: NAME's "
 			   "last part, here)"),
@@ -117,14 +128,18 @@ int cmd_get_artifact(int argc, char **argv)
 	argc = opt_parse(argc, argv, opts, usage_get_artifact, 0);
 	if (argc < 0)
 		return opt_exit(argc);
-	if (argc != 3)
-		return opt_usage_error(usage_get_artifact, "give RUN and NAME");
+	if (argc == 3 && !run)
+		run = argv[1];
+	else if (argc != 2)
+		return opt_usage_error(usage_get_artifact,
+				       "give RUN NAME, or -r RUN NAME");
+	name = argv[argc - 1];
 	if (xl_open(&r, &db, &status) < 0)
 		return status;
 	if (!out)
-		out = dflt = base_name(argv[2]);
-	if (xl_run(db, argv[1], id) < 0 ||
-	    runs_artifact_get(r, db, id, argv[2], out) < 0)
+		out = dflt = base_name(name);
+	if (xl_run(db, run, id) < 0 ||
+	    runs_artifact_get(r, db, id, name, out) < 0)
 		status = err_report();
 	free(dflt);
 	repo_close(r);
@@ -132,7 +147,7 @@ int cmd_get_artifact(int argc, char **argv)
 }
 
 /* rm, restore, mv: resolve every run first, then change them at once. */
-static int for_runs(int argc, char **argv, const char *const *usage,
+static int for_runs(int argc, char **argv, const char *run,
 		    const char *action, int (*fn)(sqlite3 *, const char *,
 						  const void *),
 		    const void *arg, const char *detail)
@@ -142,10 +157,16 @@ static int for_runs(int argc, char **argv, const char *const *usage,
 	sqlite3 *db;
 	int status = 0, i;
 
-	if (argc < 2)
-		return opt_usage_error(usage, "give a RUN");
 	if (xl_open(&r, &db, &status) < 0)
 		return status;
+	/* no RUN arguments: -r RUN, else $MLREPO_RUN */
+	if (argc < 2) {
+		static char *none[] = { NULL, NULL };
+
+		argv = none;
+		argc = 2;
+		argv[1] = (char *)run;
+	}
 	ids = xcalloc(argc, sizeof(*ids));
 	for (i = 1; i < argc; i++)
 		if (xl_run(db, argv[i], ids[i]) < 0)
@@ -179,21 +200,34 @@ static int do_move(sqlite3 *db, const char *id, const void *arg)
 	return runs_move(db, id, arg);
 }
 
-static const char *const usage_rm[] = { "exp-log rm RUN...", NULL };
-static const char *const usage_restore[] = { "exp-log restore RUN...", NULL };
+static const char *const usage_rm[] = {
+	"exp-log rm RUN...", "exp-log rm [-r RUN]", NULL
+};
+static const char *const usage_restore[] = {
+	"exp-log restore RUN...", "exp-log restore [-r RUN]", NULL
+};
 static const char *const usage_mv[] = {
-	"exp-log mv RUN... -e EXPERIMENT", NULL
+	"exp-log mv RUN... -e EXPERIMENT", "exp-log mv [-r RUN] -e EXPERIMENT",
+	NULL
 };
 
 static int rm_or_restore(int argc, char **argv, int deleted)
 {
 	const char *const *u = deleted ? usage_rm : usage_restore;
-	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+	const char *run = NULL;
+	struct option opts[] = {
+		OPT_STRING('r', "run", &run, "RUN",
+			   "the run, when none is given (default: $MLREPO_RUN)"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
 
 	argc = opt_parse(argc, argv, opts, u, 0);
 	if (argc < 0)
 		return opt_exit(argc);
-	return for_runs(argc, argv, u, deleted ? "run.rm" : "run.restore",
+	if (argc > 1 && run)
+		return opt_usage_error(u, "give RUN arguments or -r RUN, not both");
+	return for_runs(argc, argv, run, deleted ? "run.rm" : "run.restore",
 			do_delete, &deleted, NULL);
 }
 
@@ -209,12 +243,14 @@ int cmd_restore(int argc, char **argv)
 
 int cmd_mv(int argc, char **argv)
 {
-	const char *exp = NULL;
+	const char *exp = NULL, *run = NULL;
 	struct strbuf detail = STRBUF_INIT;
 	int status;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
 			   "the experiment to move the runs to"),
+		OPT_STRING('r', "run", &run, "RUN",
+			   "the run, when none is given (default: $MLREPO_RUN)"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -224,13 +260,15 @@ int cmd_mv(int argc, char **argv)
 		return opt_exit(argc);
 	if (!exp)
 		return opt_usage_error(usage_mv, "give -e EXPERIMENT");
+	if (argc > 1 && run)
+		return opt_usage_error(usage_mv,
+				       "give RUN arguments or -r RUN, not both");
 	if (runs_check_name("experiment", exp) < 0)
 		return err_report();
 	strbuf_addstr(&detail, "{\"experiment\":");
 	strbuf_add_json_str(&detail, exp);
 	strbuf_addch(&detail, '}');
-	status = for_runs(argc, argv, usage_mv, "run.mv", do_move, exp,
-			  detail.buf);
+	status = for_runs(argc, argv, run, "run.mv", do_move, exp, detail.buf);
 	strbuf_release(&detail);
 	return status;
 }

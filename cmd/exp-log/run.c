@@ -74,8 +74,14 @@ static int on_line(const char *line, size_t len, void *data)
 			p++;
 		rc = runs_split_kv(kind == 1 ? "param" : "tag", p, &k, &v);
 		if (rc == 0) {
-			size_t n = strlen(v);
+			size_t n = strlen(v), kn = strlen(k);
+			char *vv = v;
 
+			/* "::param lr = 0.1" means lr=0.1 */
+			while (kn && k[kn - 1] == ' ')
+				k[--kn] = '\0';
+			while (*vv == ' ')
+				memmove(vv, vv + 1, n--);
 			while (n && (v[n - 1] == ' ' || v[n - 1] == '\r'))
 				v[--n] = '\0';
 			rc = kind == 1 ? runs_param(c->db, c->id, k, v)
@@ -136,6 +142,7 @@ int cmd_run(int argc, char **argv)
 	struct proc_opts po = PROC_OPTS_INIT;
 	struct proc_result res;
 	struct run_exit x;
+	struct run_stored so = { 0 }, se = { 0 };
 	struct repo *r;
 	sqlite3 *db;
 	char *command = NULL, *out_path = NULL, *err_path = NULL;
@@ -185,7 +192,22 @@ int cmd_run(int argc, char **argv)
 		if (rc < 0)
 			goto fail_tx;
 	}
-	if (xl_event(db, "run.start", id, NULL) < 0 || db_commit(db) < 0)
+	{
+		cJSON *o = cJSON_CreateObject();
+		char *detail;
+		int rc;
+
+		cJSON_AddStringToObject(o, "experiment", exp ? exp : "default");
+		if (name)
+			cJSON_AddStringToObject(o, "name", name);
+		detail = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		rc = xl_event(db, "run.start", id, detail);
+		free(detail);
+		if (rc < 0)
+			goto fail_tx;
+	}
+	if (db_commit(db) < 0)
 		goto fail;
 	if (!gopt.quiet)
 		fprintf(stderr, "exp-log: run %s\n", id);
@@ -217,6 +239,10 @@ int cmd_run(int argc, char **argv)
 	} else {
 		if (prc < 0)
 			warning("%s", err_msg());
+		if (res.long_lines)
+			warning("%llu line%s of more than 1 MiB on stdout were "
+				"not read for ::metric (kept in stdout.log)",
+				res.long_lines, res.long_lines == 1 ? "" : "s");
 		code = proc_exit_code(&res);
 		x.exit_status = code;
 		x.wall_time = res.wall_s;
@@ -228,10 +254,14 @@ int cmd_run(int argc, char **argv)
 			st = code == 0 ? RUN_FINISHED : RUN_FAILED;
 		status = code;
 	}
-	/* the logs become artifacts, then the run ends, at once */
+	/* the logs become artifacts (objects first, outside the write
+	 * lock), then the run ends, at once */
+	if (runs_artifact_store(r, out_path, &so) < 0 ||
+	    runs_artifact_store(r, err_path, &se) < 0)
+		goto fail_logs;
 	if (db_begin(db) < 0 ||
-	    runs_artifact_add(r, db, id, out_path, "stdout.log") < 0 ||
-	    runs_artifact_add(r, db, id, err_path, "stderr.log") < 0 ||
+	    runs_artifact_record(db, id, "stdout.log", &so) < 0 ||
+	    runs_artifact_record(db, id, "stderr.log", &se) < 0 ||
 	    runs_end(db, id, st, &x) < 0) {
 		db_rollback(db);
 		goto fail_logs;
@@ -280,6 +310,8 @@ out:
 	free(out_path);
 	free(err_path);
 	free(command);
+	runs_stored_release(&so);
+	runs_stored_release(&se);
 	repo_close(r);
 out_lists:
 	opt_list_release(&params);
