@@ -320,6 +320,24 @@ int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
 
 /* ---- params, tags ----------------------------------------------------- */
 
+/* Run `sql` with ?1 run, ?2 key, ?3 value, ?4 now. */
+static int put_kv(sqlite3 *db, const char *sql, const char *run,
+		  const char *key, const char *value)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, value);
+	db_bind_int64(st, 4, mltime_now());
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int runs_param(sqlite3 *db, const char *run, const char *key,
 	       const char *value)
 {
@@ -354,42 +372,21 @@ int runs_param(sqlite3 *db, const char *run, const char *key,
 	sqlite3_finalize(st);
 	if (rc < 0)
 		return -1;
-	st = db_prepare(db, "INSERT INTO params(run, key, value, time) "
-			    "VALUES (?,?,?,?)");
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, run);
-	db_bind_text(st, 2, key);
-	db_bind_text(st, 3, value);
-	db_bind_int64(st, 4, mltime_now());
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return put_kv(db, "INSERT INTO params(run, key, value, time) "
+			  "VALUES (?1,?2,?3,?4)", run, key, value);
 }
 
 int runs_tag(sqlite3 *db, const char *run, const char *key,
 	     const char *value)
 {
-	sqlite3_stmt *st;
-	int rc;
-
 	if (runs_check_key("tag", key) < 0)
 		return -1;
 	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
 		return error_input("tag '%s': value longer than %d bytes", key,
 				   RUNS_PARAM_VALUE_MAX);
-	st = db_prepare(db, "INSERT INTO tags(run, key, value, time) VALUES "
-			    "(?1,?2,?3,?4) ON CONFLICT(run, key) DO UPDATE SET "
-			    "value = ?3, time = ?4");
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, run);
-	db_bind_text(st, 2, key);
-	db_bind_text(st, 3, value);
-	db_bind_int64(st, 4, mltime_now());
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return put_kv(db, "INSERT INTO tags(run, key, value, time) VALUES "
+			  "(?1,?2,?3,?4) ON CONFLICT(run, key) DO UPDATE SET "
+			  "value = ?3, time = ?4", run, key, value);
 }
 
 /* ---- metrics ---------------------------------------------------------- */

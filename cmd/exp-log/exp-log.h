@@ -8,6 +8,10 @@
 
 struct repo;
 
+/* -r RUN, as every command that takes a run has it. */
+#define OPT_RUN(v) \
+	OPT_STRING('r', "run", (v), "RUN", "the run (default: $MLREPO_RUN)")
+
 /* Open the repository and its catalog; on failure report and set *status. */
 int xl_open(struct repo **r, sqlite3 **db, int *status);
 /* Resolve -r RUN (or $MLREPO_RUN) to a full id; report on failure. */

@@ -705,8 +705,7 @@ int cmd_history(int argc, char **argv)
 	int status = 0, rc;
 	static const char *const hdr[] = { "STEP", "VALUE", "TIME" };
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_GLOBALS(),
 		OPT_END()
 	};

@@ -204,8 +204,7 @@ static int set_kv(int argc, char **argv, int is_param)
 	char *detail = NULL;
 	int status = 0, i;
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -287,8 +286,7 @@ int cmd_metric(int argc, char **argv)
 	double *values;
 	char **keys;
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_INT('s', "step", &step, "N",
 			"the step (default: one more than the key's last)"),
 		OPT_STRING(0, "time", &when, "TIME", "when it was measured "
@@ -373,8 +371,7 @@ int cmd_end(int argc, char **argv)
 	int status = 0;
 	char detail[64];
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_STRING(0, "status", &st, "STATUS",
 			   "finished (default), failed or killed"),
 		OPT_GLOBALS(),

@@ -40,8 +40,7 @@ int cmd_artifact(int argc, char **argv)
 	sqlite3 *db;
 	int status = 0, i;
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_STRING(0, "as", &as, "NAME",
 			   "the artifact's name (default: the file's name)"),
 		OPT_GLOBALS(),
@@ -116,8 +115,7 @@ int cmd_get_artifact(int argc, char **argv)
 	int status = 0;
 	char *dflt = NULL;
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_STRING('o', "output", &out, "PATH",
 			   "where to write it ('-': stdout; default: NAME's "
 			   "last part, here)"),

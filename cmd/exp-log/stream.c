@@ -290,8 +290,7 @@ int cmd_log(int argc, char **argv)
 	struct strbuf where = STRBUF_INIT;
 	const char *shown;
 	struct option opts[] = {
-		OPT_STRING('r', "run", &run, "RUN",
-			   "the run (default: $MLREPO_RUN)"),
+		OPT_RUN(&run),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
