@@ -77,7 +77,11 @@ void fs_fsync_parent(const char *path)
 
 int fs_mkdirs(const char *path, mode_t mode)
 {
-	char *p = xstrdup(path), *q;
+	char *p, *q;
+
+	if (!*path)
+		return error_input("an empty path is no directory");
+	p = xstrdup(path);
 
 	for (q = p + 1; *q; q++) {
 		if (*q != '/')

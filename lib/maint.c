@@ -137,6 +137,60 @@ static void fsck_db(struct fsck_state *s, const char *path)
 	db_close(db);
 }
 
+/*
+ * Rows that point at nothing: each query counts them.  A table the
+ * catalog lacks is a problem of its own.
+ */
+static const struct {
+	const char *table, *what, *sql;
+} orphan_checks[] = {
+	{ "params", "params of runs that do not exist",
+	  "SELECT count(*) FROM params WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "tags", "tags of runs that do not exist",
+	  "SELECT count(*) FROM tags WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "metrics", "metric points of runs that do not exist",
+	  "SELECT count(*) FROM metrics WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "latest", "current metric values of runs that do not exist",
+	  "SELECT count(*) FROM latest WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "artifacts", "artifacts of runs that do not exist",
+	  "SELECT count(*) FROM artifacts WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "objrefs", "object references held by runs that do not exist",
+	  "SELECT count(*) FROM objrefs WHERE owner LIKE 'run:%' AND "
+	  "substr(owner, 5, 32) NOT IN (SELECT id FROM runs)" },
+	{ "events", NULL, NULL },
+	{ NULL, NULL, NULL }
+};
+
+static void fsck_catalog_rows(struct fsck_state *s, sqlite3 *db)
+{
+	int i;
+
+	for (i = 0; orphan_checks[i].table; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		int64_t n;
+
+		if (!db_has_table(db, orphan_checks[i].table)) {
+			strbuf_addf(&sb, "table '%s' is missing",
+				    orphan_checks[i].table);
+			problem(s, "catalog.db", sb.buf);
+			strbuf_release(&sb);
+			continue;
+		}
+		if (!orphan_checks[i].sql)
+			continue;
+		n = db_query_int(db, orphan_checks[i].sql);
+		if (n < 0) {
+			problem(s, "catalog.db", err_msg());
+			err_clear();
+		} else if (n > 0) {
+			strbuf_addf(&sb, "%lld %s", (long long)n,
+				    orphan_checks[i].what);
+			problem(s, "catalog.db", sb.buf);
+		}
+		strbuf_release(&sb);
+	}
+}
+
 int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	       size_t *objects_checked)
 {
@@ -182,6 +236,10 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 		problem(&s, "objects", err_msg());
 		err_clear();
 	}
+	if (repo_catalog(r))
+		fsck_catalog_rows(&s, repo_catalog(r));
+	else
+		err_clear();
 	if (maint_referenced(r, &ids, &nr) == 0) {
 		sqlite3 *db = repo_catalog(r);
 

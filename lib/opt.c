@@ -46,6 +46,14 @@ int opt_cb_color(const struct option *opt, const char *arg)
 	return 0;
 }
 
+int opt_cb_no_color(const struct option *opt, const char *arg)
+{
+	(void)opt;
+	(void)arg;
+	gopt.color = COLOR_NEVER;
+	return 0;
+}
+
 int opt_cb_quiet(const struct option *opt, const char *arg)
 {
 	(void)opt;
@@ -220,7 +228,9 @@ static int parse_long(const struct option *opts, const char *const *usage,
 			ambiguous = 0;
 			break;
 		}
-		if (!strncmp(name, "no-", 3) && o->type != OPT_T_CALLBACK &&
+		if (!strncmp(name, "no-", 3) &&
+		    (o->type == OPT_T_BOOL || o->type == OPT_T_COUNT ||
+		     o->type == OPT_T_SET_INT || o->type == OPT_T_LIST) &&
 		    strlen(o->long_name) == len - 3 &&
 		    !strncmp(o->long_name, name + 3, len - 3)) {
 			hit = o;

@@ -110,6 +110,7 @@ extern struct global_opts gopt;
 int opt_cb_chdir(const struct option *opt, const char *arg);
 int opt_cb_color(const struct option *opt, const char *arg);
 int opt_cb_quiet(const struct option *opt, const char *arg);
+int opt_cb_no_color(const struct option *opt, const char *arg);
 int opt_cb_verbose(const struct option *opt, const char *arg);
 
 #define OPT_GLOBALS()                                                          \
@@ -120,7 +121,8 @@ int opt_cb_verbose(const struct option *opt, const char *arg);
 	OPT_BOOL(0, "json", &gopt.json, "print JSON"),                         \
 	OPT_BOOL(0, "header", &gopt.header, "print a header line in pipes"),   \
 	{ OPT_T_CALLBACK, 0, "color", 0, "WHEN", "auto, always or never",      \
-	  opt_cb_color, 0, 1 }
+	  opt_cb_color, 0, 1 },                                                \
+	OPT_CALLBACK(0, "no-color", 0, 0, 0, opt_cb_no_color)
 
 /* Parse; see the comment at the top. */
 int opt_parse(int argc, char **argv, const struct option *opts,

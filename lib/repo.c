@@ -64,7 +64,7 @@ static int check_version(const char *dir)
 		goto out;
 	}
 	v = strtol(sb.buf, &end, 10);
-	if (end == sb.buf || (*end && *end != '\n')) {
+	if (end == sb.buf || v < 1 || (*end && strcmp(end, "\n"))) {
 		rc = error("'%s' is damaged: not a layout version: '%.20s'",
 			   path.buf, sb.buf);
 	} else if (v > REPO_LAYOUT_VERSION) {

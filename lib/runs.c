@@ -24,6 +24,7 @@
 #include "repo.h"
 #include "runs.h"
 #include "strbuf.h"
+#include "table.h"
 
 static const char *const status_names[] = { "running", "finished", "failed",
 					    "killed" };
@@ -103,24 +104,31 @@ int runs_split_kv(const char *what, const char *arg, char **key,
 
 int runs_parse_value(const char *s, double *out)
 {
-	char *end;
 	const char *p = s;
 
-	if (*p == '+' || *p == '-')
-		p++;
-	if (!strcasecmp(p, "nan")) {
-		*out = NAN;
-		return 0;
-	}
-	if (!strcasecmp(p, "inf") || !strcasecmp(p, "infinity")) {
-		*out = *s == '-' ? -INFINITY : INFINITY;
-		return 0;
-	}
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || isspace((unsigned char)*s) ||
-	    (errno == ERANGE && isinf(*out)) || isnan(*out) || isinf(*out))
+	/* the table reader's converter: no hex, no stray text */
+	if (table_parse_float(s, strlen(s), out) < 0)
 		return error_input("not a number: '%s'", s);
+	while (*p == ' ' || *p == '\t' || *p == '+' || *p == '-')
+		p++;
+	if (isinf(*out) && strncasecmp(p, "inf", 3))
+		return error_input("out of range: '%s'", s);
+	return 0;
+}
+
+int runs_parse_step(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return error_input("step is not an integer: '%s'", s);
+	if (v > RUNS_STEP_MAX || v < -RUNS_STEP_MAX)
+		return error_input("step %s is out of range (at most 2^53 either "
+				   "way)", s);
+	*out = v;
 	return 0;
 }
 
@@ -499,6 +507,9 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 
 	if (runs_check_key("metric", key) < 0)
 		return -1;
+	if (has_step && (step > RUNS_STEP_MAX || step < -RUNS_STEP_MAX))
+		return error_input("step %lld is out of range (at most 2^53 "
+				   "either way)", (long long)step);
 	k = get_key(w, key);
 	if (!k)
 		return -1;

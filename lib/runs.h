@@ -52,6 +52,9 @@ int runs_split_kv(const char *what, const char *arg, char **key,
 		  char **value);
 /* Parse a metric value: a number, nan, inf, -inf (any case). */
 int runs_parse_value(const char *s, double *out);
+/* Steps are integers within +-2^53 (exact in JSON, and room to count up). */
+#define RUNS_STEP_MAX (INT64_C(1) << 53)
+int runs_parse_step(const char *s, int64_t *out);
 
 /* A new run (runs_start). */
 struct run_new {

@@ -16,6 +16,12 @@ struct repo;
 int xl_open(struct repo **r, sqlite3 **db, int *status);
 /* Resolve -r RUN (or $MLREPO_RUN) to a full id; report on failure. */
 int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1]);
+/*
+ * Begin a write transaction on run `id`, checking inside it that the run
+ * still exists (an `exp-log gc` may have removed it since it was
+ * resolved).  0, or -1 with the error set and no transaction open.
+ */
+int xl_begin(sqlite3 *db, const char *id);
 /* Record an event with a JSON detail built from KEY=VALUE pairs (or NULL). */
 int xl_event(sqlite3 *db, const char *action, const char *subject,
 	     const char *detail);

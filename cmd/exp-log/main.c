@@ -54,6 +54,29 @@ int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1])
 	return runs_resolve(db, given, id);
 }
 
+int xl_begin(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_begin(db) < 0)
+		return -1;
+	st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
+	if (!st) {
+		db_rollback(db);
+		return -1;
+	}
+	db_bind_text(st, 1, id);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_rollback(db);
+	if (rc >= 0)
+		error_input("run %s was removed meanwhile (exp-log gc)", id);
+	return -1;
+}
+
 int xl_event(sqlite3 *db, const char *action, const char *subject,
 	     const char *detail)
 {
@@ -226,7 +249,7 @@ static int set_kv(int argc, char **argv, int is_param)
 	}
 	if (xl_open(&r, &db, &status) < 0)
 		return status;
-	if (xl_run(db, run, id) < 0 || db_begin(db) < 0)
+	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
 		goto fail;
 	for (i = 1; i < argc; i++) {
 		char *k, *v;
@@ -275,8 +298,8 @@ static const char *const usage_metric[] = {
 
 int cmd_metric(int argc, char **argv)
 {
-	const char *run = NULL, *when = NULL;
-	long long step = 0;
+	const char *run = NULL, *when = NULL, *step_s = NULL;
+	int64_t step = 0;
 	int has_step = 0, status = 0, i;
 	int64_t t;
 	char id[RUN_ID_HEX + 1];
@@ -287,21 +310,24 @@ int cmd_metric(int argc, char **argv)
 	char **keys;
 	struct option opts[] = {
 		OPT_RUN(&run),
-		OPT_INT('s', "step", &step, "N",
-			"the step (default: one more than the key's last)"),
+		OPT_STRING('s', "step", &step_s, "N",
+			   "the step (default: one more than the key's last)"),
 		OPT_STRING(0, "time", &when, "TIME", "when it was measured "
 			   "(default: now)"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
 
-	step = LLONG_MIN;
 	argc = opt_parse(argc, argv, opts, usage_metric, 0);
 	if (argc < 0)
 		return opt_exit(argc);
 	if (argc < 2)
 		return opt_usage_error(usage_metric, "give KEY=VALUE");
-	has_step = step != LLONG_MIN;
+	has_step = step_s != NULL;
+	if (has_step && runs_parse_step(step_s, &step) < 0) {
+		err_prefix("--step: ");
+		return err_report();
+	}
 	t = mltime_now();
 	if (when && mltime_parse(when, &t) < 0) {
 		err_prefix("--time: ");
@@ -326,7 +352,7 @@ int cmd_metric(int argc, char **argv)
 	}
 	if (xl_open(&r, &db, &status) < 0)
 		goto out_free;
-	if (xl_run(db, run, id) < 0 || db_begin(db) < 0)
+	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
 		goto fail;
 	w = metric_writer_new(db, id);
 	for (i = 1; i < argc; i++)
@@ -393,7 +419,7 @@ int cmd_end(int argc, char **argv)
 	if (xl_open(&r, &db, &status) < 0)
 		return status;
 	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}", st);
-	if (xl_run(db, run, id) < 0 || db_begin(db) < 0)
+	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
 		goto fail;
 	if (runs_end(db, id, s, NULL) < 0 ||
 	    xl_event(db, "run.end", id, detail) < 0) {

@@ -65,7 +65,7 @@ int cmd_artifact(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (runs_artifact_store(r, argv[i], &stored[i]) < 0)
 			goto fail;
-	if (db_begin(db) < 0)
+	if (xl_begin(db, id) < 0)
 		goto fail;
 	for (i = 1; i < argc; i++) {
 		char *name = as ? xstrdup(as) : base_name(argv[i]);

@@ -58,7 +58,7 @@ static int on_line(const char *line, size_t len, void *data)
 	}
 	snprintf(where, sizeof(where), "stdout line %lld", c->lineno);
 	copy = xstrdup(rest);
-	if (db_begin(c->db) < 0)
+	if (xl_begin(c->db, c->id) < 0)
 		goto out;
 	if (kind == 0) {
 		struct metric_writer *w = metric_writer_new(c->db, c->id);
@@ -259,7 +259,7 @@ int cmd_run(int argc, char **argv)
 	if (runs_artifact_store(r, out_path, &so) < 0 ||
 	    runs_artifact_store(r, err_path, &se) < 0)
 		goto fail_logs;
-	if (db_begin(db) < 0 ||
+	if (xl_begin(db, id) < 0 ||
 	    runs_artifact_record(db, id, "stdout.log", &so) < 0 ||
 	    runs_artifact_record(db, id, "stderr.log", &se) < 0 ||
 	    runs_end(db, id, st, &x) < 0) {

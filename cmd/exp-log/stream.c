@@ -37,7 +37,7 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 
 	/* first pass: split, find step= and time= */
 	while (*p) {
-		char *eq, *end;
+		char *eq;
 
 		while (*p == ' ' || *p == '\t' || *p == '\r')
 			p++;
@@ -54,11 +54,10 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 					   where, tok);
 		*eq = '\0';
 		if (!strcmp(tok, "step")) {
-			errno = 0;
-			step = strtoll(eq + 1, &end, 10);
-			if (errno || end == eq + 1 || *end)
-				return error_input("%s: step is not an integer: "
-						   "'%s'", where, eq + 1);
+			if (runs_parse_step(eq + 1, &step) < 0) {
+				err_prefix("%s: ", where);
+				return -1;
+			}
 			has_step = 1;
 			continue;
 		}
@@ -89,22 +88,27 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 	return n ? 0 : error_input("%s: no KEY=VALUE on the line", where);
 }
 
+static cJSON *field(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
 /* One JSON record: {"metric":K,"value":V[,"step":N][,"time":T]}, param, tag. */
 static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 		       const char *line, const char *where, uint64_t *params,
 		       uint64_t *tags)
 {
-	cJSON *o = cJSON_Parse(line), *k, *v;
+	cJSON *o = cJSON_ParseWithOpts(line, NULL, 1), *k, *v;
 	int rc = -1;
 
 	if (!cJSON_IsObject(o)) {
 		error_input("%s: not a JSON object", where);
 		goto out;
 	}
-	v = cJSON_GetObjectItem(o, "value");
-	if ((k = cJSON_GetObjectItem(o, "metric"))) {
-		cJSON *s = cJSON_GetObjectItem(o, "step");
-		cJSON *t = cJSON_GetObjectItem(o, "time");
+	v = field(o, "value");
+	if ((k = field(o, "metric"))) {
+		cJSON *s = field(o, "step");
+		cJSON *t = field(o, "time");
 		int64_t when = mltime_now(), step = 0;
 		double val;
 
@@ -112,26 +116,30 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 			error_input("%s: \"metric\" must be a string", where);
 			goto out;
 		}
-		if (cJSON_IsNumber(v)) {
+		if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) {
 			val = v->valuedouble;
 		} else if (cJSON_IsString(v)) {
 			if (runs_parse_value(v->valuestring, &val) < 0) {
-				err_prefix("%s: ", where);
+				err_prefix("%s: metric '%s': ", where,
+					   k->valuestring);
 				goto out;
 			}
 		} else {
-			error_input("%s: metric '%s' needs a number \"value\"",
+			error_input("%s: metric '%s' needs a number \"value\" "
+				    "(or \"NaN\", \"Infinity\" as strings)",
 				    where, k->valuestring);
 			goto out;
 		}
 		if (s && !cJSON_IsNull(s)) {
-			if (!cJSON_IsNumber(s) ||
-			    s->valuedouble != (double)(int64_t)s->valuedouble) {
-				error_input("%s: \"step\" must be an integer",
-					    where);
+			double d = cJSON_IsNumber(s) ? s->valuedouble : 0.5;
+
+			if (d != floor(d) || d > (double)RUNS_STEP_MAX ||
+			    d < -(double)RUNS_STEP_MAX) {
+				error_input("%s: \"step\" must be an integer "
+					    "within 2^53", where);
 				goto out;
 			}
-			step = (int64_t)s->valuedouble;
+			step = (int64_t)d;
 		}
 		if (t && !cJSON_IsNull(t)) {
 			if (cJSON_IsString(t)) {
@@ -139,10 +147,14 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 					err_prefix("%s: time: ", where);
 					goto out;
 				}
-			} else if (cJSON_IsNumber(t)) {
+			} else if (cJSON_IsNumber(t) &&
+				   t->valuedouble * 1e6 >= (double)MLTIME_MIN &&
+				   t->valuedouble * 1e6 <= (double)MLTIME_MAX) {
 				when = (int64_t)(t->valuedouble * 1e6);
 			} else {
-				error_input("%s: bad \"time\"", where);
+				error_input("%s: \"time\" must be a time or "
+					    "seconds since the epoch in years "
+					    "1-9999", where);
 				goto out;
 			}
 		}
@@ -151,8 +163,7 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 			err_prefix("%s: ", where);
 			goto out;
 		}
-	} else if ((k = cJSON_GetObjectItem(o, "param")) ||
-		   (k = cJSON_GetObjectItem(o, "tag"))) {
+	} else if ((k = field(o, "param")) || (k = field(o, "tag"))) {
 		int is_param = !strcmp(k->string, "param");
 		char *text;
 
@@ -343,10 +354,15 @@ int cmd_log(int argc, char **argv)
 			line[--len] = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
+		if (strlen(line) != len) {
+			error_input("'%s' line %lld: a NUL byte in the line",
+				    shown, (long long)lineno);
+			goto fail_tx;
+		}
 		if (!*p || *p == '#')
 			continue;
 		if (!in_tx) {
-			if (db_begin(db) < 0)
+			if (xl_begin(db, id) < 0)
 				goto fail;
 			in_tx = 1;
 		}
@@ -363,7 +379,7 @@ int cmd_log(int argc, char **argv)
 		goto fail_tx;
 	}
 	if (!in_tx) {
-		if (db_begin(db) < 0)
+		if (xl_begin(db, id) < 0)
 			goto fail;
 		in_tx = 1;
 	}
