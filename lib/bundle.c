@@ -1,5 +1,6 @@
 /* bundle.c - see bundle.h */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,8 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 	int rc = -1, fd = -1;
 
 	memset(stats, 0, sizeof(*stats));
+	if (!*path)
+		return error_input("no bundle file given");
 	if (!db)
 		return -1;
 	/* one read transaction: rows and references from one moment */
@@ -306,24 +309,74 @@ static int read_all(struct arc_reader *a, struct strbuf *sb, int64_t size)
 	return n < 0 ? -1 : 0;
 }
 
+/* The table of an entry named exactly catalog/NN-TABLE.jsonl, or NULL. */
 static const struct catalog_table *table_of(const char *name)
 {
 	const struct catalog_table *t;
-	const char *dash;
-	size_t n;
+	size_t i;
 
-	/* catalog/NN-TABLE.jsonl */
-	dash = strchr(name + 8, '-');
-	if (!dash)
-		return NULL;
-	dash++;
-	n = strlen(dash);
-	if (n < 7 || strcmp(dash + n - 6, ".jsonl"))
-		return NULL;
-	for (t = catalog_bundle_tables; t->name; t++)
-		if (strlen(t->name) == n - 6 && !strncmp(t->name, dash, n - 6))
+	for (i = 0, t = catalog_bundle_tables; t->name; t++, i++) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "catalog/%02zu-%s.jsonl", i,
+			 t->name);
+		if (!strcmp(name, want))
 			return t;
+	}
 	return NULL;
+}
+
+/* Does `table` have the column `col`? */
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM pragma_table_info(?) "
+					  "WHERE name = ?");
+	int found;
+
+	if (!st)
+		return 0;
+	db_bind_text(st, 1, table);
+	db_bind_text(st, 2, col);
+	found = db_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * Check a row before it goes in: an event needs a 32-hex uid and a time
+ * in range; a reference needs an object id, and the object must be in
+ * the repository now (it came in the bundle, or was there already).
+ */
+static int check_row(struct repo *r, const struct catalog_table *t,
+		     cJSON *cols, cJSON *row)
+{
+	int i, n = cJSON_GetArraySize(cols);
+
+	for (i = 0; i < n; i++) {
+		const char *c = cJSON_GetArrayItem(cols, i)->valuestring;
+		cJSON *v = cJSON_GetArrayItem(row, i);
+
+		if (!strcmp(t->name, "events") && !strcmp(c, "uid") &&
+		    (!cJSON_IsString(v) || strlen(v->valuestring) != 32 ||
+		     strspn(v->valuestring, "0123456789abcdef") != 32))
+			return error_input("column uid: not 32 hex digits");
+		if (!strcmp(c, "time") &&
+		    (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+		     v->valuedouble < (double)MLTIME_MIN ||
+		     v->valuedouble > (double)MLTIME_MAX))
+			return error_input("column time: not a time");
+		if (!strcmp(t->name, "objrefs") && !strcmp(c, "oid")) {
+			if (!cJSON_IsString(v) || !odb_valid_id(v->valuestring))
+				return error_input("column oid: not an "
+						   "object id");
+			if (!odb_has(r, v->valuestring))
+				return error_input("object %s is neither in the "
+						   "bundle nor in the "
+						   "repository",
+						   v->valuestring);
+		}
+	}
+	return 0;
 }
 
 static int bind_json(sqlite3_stmt *st, int i, const cJSON *v)
@@ -367,9 +420,9 @@ static int bind_json(sqlite3_stmt *st, int i, const cJSON *v)
 }
 
 /* Insert the rows of one table dump; adds to the stats. */
-static int load_rows(sqlite3 *db, const char *bundle, const char *entry,
-		     const struct catalog_table *t, char *text,
-		     struct bundle_stats *stats)
+static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
+		     const char *entry, const struct catalog_table *t,
+		     char *text, struct bundle_stats *stats)
 {
 	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *st = NULL;
@@ -403,6 +456,13 @@ static int load_rows(sqlite3 *db, const char *bundle, const char *entry,
 					    bundle, entry);
 				goto out;
 			}
+		if ((t->local_id && !strcmp(c->valuestring, t->local_id)) ||
+		    !has_column(db, t->name, c->valuestring)) {
+			error_input("'%s' entry '%s': table %s has no column "
+				    "'%s' a bundle may carry", bundle, entry,
+				    t->name, c->valuestring);
+			goto out;
+		}
 		strbuf_addf(&sql, "%s\"%s\"", i ? "," : "", c->valuestring);
 	}
 	strbuf_addstr(&sql, ") VALUES (");
@@ -426,6 +486,12 @@ static int load_rows(sqlite3 *db, const char *bundle, const char *entry,
 			cJSON_Delete(row);
 			error_input("'%s' entry '%s' line %d: expected an array "
 				    "of %d values", bundle, entry, lineno, ncols);
+			goto out;
+		}
+		if (check_row(r, t, cols, row) < 0) {
+			cJSON_Delete(row);
+			err_prefix("'%s' entry '%s' line %d: ", bundle, entry,
+				   lineno);
 			goto out;
 		}
 		for (i = 0; i < ncols; i++)
@@ -455,6 +521,41 @@ out:
 	return rc;
 }
 
+/* A set of object ids (open addressing on their leading hex digits). */
+struct idset {
+	char (*v)[ODB_HEXSZ + 1];
+	size_t cap, n;
+};
+
+/* Add `id`; 0 if it was there already. */
+static int idset_add(struct idset *s, const char *id)
+{
+	char head[17];
+	size_t i;
+
+	if ((s->n + 1) * 2 > s->cap) {
+		struct idset bigger = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
+
+		bigger.v = xcalloc(bigger.cap, sizeof(*bigger.v));
+		for (i = 0; i < s->cap; i++)
+			if (s->v[i][0])
+				idset_add(&bigger, s->v[i]);
+		free(s->v);
+		*s = bigger;
+	}
+	memcpy(head, id, 16);
+	head[16] = '\0';
+	i = strtoull(head, NULL, 16) & (s->cap - 1);
+	while (s->v[i][0]) {
+		if (!strcmp(s->v[i], id))
+			return 0;
+		i = (i + 1) & (s->cap - 1);
+	}
+	memcpy(s->v[i], id, ODB_HEXSZ + 1);
+	s->n++;
+	return 1;
+}
+
 struct pending {
 	const struct catalog_table *table;
 	char *entry;
@@ -467,6 +568,7 @@ int bundle_unbundle(struct repo *r, const char *path,
 	struct arc_reader *a;
 	struct pending *pend = NULL;
 	size_t npend = 0, apend = 0, i;
+	struct idset seen = { NULL, 0, 0 }; /* object ids met so far */
 	const char *name;
 	int64_t size;
 	int rc, seen_head = 0, result = -1;
@@ -525,6 +627,12 @@ int bundle_unbundle(struct repo *r, const char *path,
 					    "entry '%s'", path, name);
 				goto out;
 			}
+			for (i = 0; i < npend; i++)
+				if (pend[i].table == t) {
+					error_input("'%s': entry '%s' appears "
+						    "twice", path, name);
+					goto out;
+				}
 			ALLOC_GROW(pend, npend + 1, apend);
 			p = &pend[npend++];
 			p->table = t;
@@ -549,6 +657,11 @@ int bundle_unbundle(struct repo *r, const char *path,
 			if (!odb_valid_id(id)) {
 				error_input("'%s': bad object entry '%s'", path,
 					    name);
+				goto out;
+			}
+			if (!idset_add(&seen, id)) {
+				error_input("'%s': object %s appears twice",
+					    path, id);
 				goto out;
 			}
 			stats->objects++;
@@ -579,7 +692,7 @@ int bundle_unbundle(struct repo *r, const char *path,
 
 		for (k = 0; k < npend; k++)
 			if (pend[k].table == &catalog_bundle_tables[i] &&
-			    load_rows(db, path, pend[k].entry, pend[k].table,
+			    load_rows(r, db, path, pend[k].entry, pend[k].table,
 				      pend[k].text.buf, stats) < 0) {
 				db_rollback(db);
 				goto out;
@@ -606,5 +719,6 @@ out:
 		strbuf_release(&pend[i].text);
 	}
 	free(pend);
+	free(seen.v);
 	return result;
 }

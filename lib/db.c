@@ -291,8 +291,12 @@ int db_migrate(sqlite3 *db, const char *const *migrations)
 	while (migrations[want])
 		want++;
 	have = db_query_int(db, "PRAGMA user_version");
-	if (have < 0)
+	if (have < 0) {
+		if (!*err_msg())
+			error("'%s' is damaged: schema version %lld",
+			      db_name(db), (long long)have);
 		return -1;
+	}
 	if (have > want)
 		return error("'%s' has schema version %lld, newer than this "
 			     "tool knows (%lld)", db_name(db), (long long)have,

@@ -107,14 +107,29 @@ int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size)
 	return 0;
 }
 
-int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1])
+/* Open a file to read whole: a directory or a missing file is bad input. */
+static int open_input(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc;
+	struct stat st;
 
 	if (fd < 0)
 		return error_input("cannot open '%s': %s", path,
 				   strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return error_input("'%s' is a directory", path);
+	}
+	return fd;
+}
+
+int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1])
+{
+	int fd = open_input(path);
+	int rc;
+
+	if (fd < 0)
+		return -1;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	rc = odb_hash_fd(fd, id, NULL);
 	if (rc < 0)
@@ -543,11 +558,10 @@ int odb_put_file(struct repo *r, const char *path, char id[ODB_HEXSZ + 1],
 		 int *added)
 {
 	struct src s;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd = open_input(path), rc;
 
 	if (fd < 0)
-		return error_input("cannot open '%s': %s", path,
-				   strerror(errno));
+		return -1;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	src_init(&s, fd, 0, path);
 	s.name = path;
@@ -725,9 +739,16 @@ int odb_checkout(struct repo *r, const char *id, const char *dest,
 		 enum odb_checkout_how how)
 {
 	int compressed, rc = -1, result = ODB_COPIED, out;
-	char *path = odb_find(r, id, &compressed);
+	char *path;
 	struct strbuf tmp = STRBUF_INIT;
+	struct stat st;
 
+	if (!*dest)
+		return error_input("no output path given");
+	if (lstat(dest, &st) == 0 && !S_ISREG(st.st_mode))
+		return error_input("'%s' exists and is not a regular file",
+				   dest);
+	path = odb_find(r, id, &compressed);
 	if (!path)
 		return error("object %s is missing", id);
 	strbuf_addf(&tmp, "%s.tmp-XXXXXX", dest);

@@ -1015,11 +1015,14 @@ out:
 int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
 		      const char *name, const char *dest)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT oid, kind FROM artifacts "
-					  "WHERE run=? AND name=?");
+	sqlite3_stmt *st;
 	char id[ODB_HEXSZ + 1], kind[8];
 	int rc;
 
+	if (!*dest)
+		return error_input("no output path given");
+	st = db_prepare(db, "SELECT oid, kind FROM artifacts "
+			    "WHERE run=? AND name=?");
 	if (!st)
 		return -1;
 	db_bind_text(st, 1, run);
@@ -1207,35 +1210,44 @@ void runs_info_release(struct run_info *in)
 	memset(in, 0, sizeof(*in));
 }
 
+/*
+ * The lists are sorted by key (ORDER BY key, which is byte order), so a
+ * lookup is a binary search: export and diff over many keys stay linear.
+ */
+static int cmp_kv(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct run_kv *)elem)->key);
+}
+
+static int cmp_metric(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct run_metric *)elem)->key);
+}
+
 const char *runs_info_param(const struct run_info *in, const char *key)
 {
-	int i;
+	const struct run_kv *kv = in->nparams
+		? bsearch(key, in->params, in->nparams, sizeof(*kv), cmp_kv)
+		: NULL;
 
-	for (i = 0; i < in->nparams; i++)
-		if (!strcmp(in->params[i].key, key))
-			return in->params[i].value;
-	return NULL;
+	return kv ? kv->value : NULL;
 }
 
 const char *runs_info_tag(const struct run_info *in, const char *key)
 {
-	int i;
+	const struct run_kv *kv = in->ntags
+		? bsearch(key, in->tags, in->ntags, sizeof(*kv), cmp_kv)
+		: NULL;
 
-	for (i = 0; i < in->ntags; i++)
-		if (!strcmp(in->tags[i].key, key))
-			return in->tags[i].value;
-	return NULL;
+	return kv ? kv->value : NULL;
 }
 
 const struct run_metric *runs_info_metric(const struct run_info *in,
 					  const char *key)
 {
-	int i;
-
-	for (i = 0; i < in->nmetrics; i++)
-		if (!strcmp(in->metrics[i].key, key))
-			return &in->metrics[i];
-	return NULL;
+	return in->nmetrics ? bsearch(key, in->metrics, in->nmetrics,
+				      sizeof(*in->metrics), cmp_metric)
+			    : NULL;
 }
 
 /* ---- queries ---------------------------------------------------------- */

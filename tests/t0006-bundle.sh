@@ -103,4 +103,37 @@ test_expect_success PYTHON3 'an evil bundle with ../ paths is refused' '
 	test_grep "\.\./x" err
 '
 
+test_expect_success PYTHON3 'a bundle that breaks the catalog is refused whole' '
+	cd "$(new_repo strict)" &&
+	cat >mk.py <<-\EOF &&
+	import io, sys, tarfile
+	def bundle(name, entries):
+	    t = tarfile.open(name, "w:gz")
+	    for n, data in [("BUNDLE", b"{\"format\":\"mlrepo-bundle\",\"version\":1}")] + entries:
+	        i = tarfile.TarInfo(n); i.size = len(data); t.addfile(i, io.BytesIO(data))
+	    t.close()
+	ref = b"{\"columns\":[\"oid\",\"owner\",\"time\"]}\n[\"" + b"1" * 64 + b"\",\"x\",1]\n"
+	bundle("dangling.tar.gz", [("catalog/01-objrefs.jsonl", ref)])
+	col = b"{\"columns\":[\"uid\",\"nosuch\"]}\n[\"" + b"a" * 32 + b"\",1]\n"
+	bundle("column.tar.gz", [("catalog/00-events.jsonl", col)])
+	ev = b"{\"columns\":[\"uid\",\"time\",\"who\",\"tool\",\"argv\",\"action\"]}\n[\"zz\",1,\"w\",\"t\",\"[]\",\"a\"]\n"
+	bundle("baduid.tar.gz", [("catalog/00-events.jsonl", ev)])
+	bundle("twice.tar.gz", [("catalog/01-objrefs.jsonl", b"{\"columns\":[\"oid\"]}\n"), ("catalog/01-objrefs.jsonl", b"{\"columns\":[\"oid\"]}\n")])
+	bundle("misnamed.tar.gz", [("catalog/00-objrefs.jsonl", b"{\"columns\":[\"oid\"]}\n")])
+	EOF
+	python3 mk.py &&
+	before=$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM events") &&
+	test_expect_code 2 mlrepo bundle unbundle dangling.tar.gz 2>err &&
+	test_grep "neither in the bundle nor in the repository" err &&
+	test_expect_code 2 mlrepo bundle unbundle column.tar.gz 2>err &&
+	test_grep "no column .nosuch." err &&
+	test_expect_code 2 mlrepo bundle unbundle baduid.tar.gz 2>err &&
+	test_grep "uid" err &&
+	test_expect_code 2 mlrepo bundle unbundle twice.tar.gz 2>err &&
+	test_grep "appears twice" err &&
+	test_expect_code 2 mlrepo bundle unbundle misnamed.tar.gz 2>err &&
+	test "$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM events")" = "$before" &&
+	mlrepo fsck
+'
+
 test_done

@@ -1,4 +1,5 @@
 /* list.c - exp-log ls, show, diff, history, experiments, best, export */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,7 +310,7 @@ static int join_order_words(int argc, char **argv, struct strbuf *keep)
 int cmd_ls(int argc, char **argv)
 {
 	const char *exp = NULL, *filter = NULL, *columns = NULL;
-	long long limit = -1;
+	long long limit = LLONG_MIN; /* not given */
 	int all = 0, ids = 0, status = 0, i;
 	struct opt_list order = OPT_LIST_INIT;
 	struct cols cols = { NULL, 0, 0 };
@@ -355,6 +356,13 @@ int cmd_ls(int argc, char **argv)
 		status = opt_usage_error(usage_ls, "--ids and --json do not mix");
 		goto out_free;
 	}
+	if (limit == LLONG_MIN) {
+		limit = -1;
+	} else if (limit < 0) {
+		status = opt_usage_error(usage_ls, "--limit: 0 or more, not %lld",
+					 limit);
+		goto out_free;
+	}
 	if (columns) {
 		char *copy = xstrdup(columns), *p = copy, *c;
 
@@ -364,6 +372,11 @@ int cmd_ls(int argc, char **argv)
 		free(copy);
 	} else {
 		default_columns(filter, &order, &cols);
+	}
+	if (cols.n > 200) {
+		status = opt_usage_error(usage_ls, "--columns: at most 200 "
+					 "columns, not %zu", cols.n);
+		goto out_free;
 	}
 	if (xl_open(&r, &db, &status) < 0)
 		goto out_free;

@@ -324,6 +324,11 @@ int cmd_log(int argc, char **argv)
 	shown = strcmp(file, "-") ? file : "<stdin>";
 	/* a file goes in whole or not at all; a live stream in batches */
 	whole = fstat(in.fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fstat(in.fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		error_input("'%s' is a directory", shown);
+		status = err_report();
+		goto out_close;
+	}
 	if (xl_open(&r, &db, &status) < 0)
 		goto out_close;
 	if (xl_run(db, run, id) < 0)

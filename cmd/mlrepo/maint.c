@@ -1,5 +1,6 @@
 /* maint.c - mlrepo fsck, gc, log and status */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static void print_removed(void *data, const char *id, uint64_t size)
 int cmd_gc(int argc, char **argv)
 {
 	const char *prune = NULL, *label = "--prune";
-	int dry = 0, status = 0;
+	int dry = 0, status = 0, no_prune = 0;
 	int64_t age, before;
 	struct gc_result res;
 	struct repo *r;
@@ -96,6 +97,8 @@ int cmd_gc(int argc, char **argv)
 		OPT_STRING(0, "prune", &prune, "AGE",
 			   "remove unreferenced objects older than AGE "
 			   "(default 14d; 'now', 'never')"),
+		OPT_BOOL(0, "no-prune", &no_prune,
+			 "remove no objects (same as --prune=never)"),
 		OPT_BOOL('n', "dry-run", &dry, "only list what would go"),
 		OPT_GLOBALS(),
 		OPT_END()
@@ -106,6 +109,12 @@ int cmd_gc(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_gc, "gc takes no arguments");
+	if (no_prune) {
+		if (prune)
+			return opt_usage_error(usage_gc, "--prune or --no-prune, "
+					       "not both");
+		prune = "never";
+	}
 	r = open_repo_or_report(&status);
 	if (!r)
 		return status;
@@ -167,7 +176,7 @@ static const char *const usage_log[] = {
 int cmd_log(int argc, char **argv)
 {
 	const char *since = NULL, *until = NULL, *action = NULL;
-	long long limit = -1;
+	long long limit = LLONG_MIN; /* not given */
 	int reverse = 0, status = 0, rc;
 	int64_t t_since = INT64_MIN, t_until = INT64_MAX;
 	static const char *const headers[] = { "TIME", "WHO", "TOOL",
@@ -192,6 +201,11 @@ int cmd_log(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_log, "log takes no arguments");
+	if (limit == LLONG_MIN)
+		limit = -1;
+	else if (limit < 0)
+		return opt_usage_error(usage_log, "--limit: 0 or more, not %lld",
+				       limit);
 	if ((since && mltime_parse(since, &t_since) < 0) ||
 	    (until && mltime_parse(until, &t_until) < 0)) {
 		err_prefix("%s: ", since && t_since == INT64_MIN ? "--since"

@@ -145,7 +145,7 @@ int cmd_cat_object(int argc, char **argv)
 		status = err_report();
 		goto out;
 	}
-	if (output)
+	if (output && strcmp(output, "-"))
 		rc = odb_checkout(r, id, output, ODB_CHECKOUT_COPY);
 	else
 		rc = odb_cat(r, id, STDOUT_FILENO);
