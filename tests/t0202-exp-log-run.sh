@@ -52,7 +52,7 @@ test_expect_success 'a command killed by a signal: run killed, 128+N' '
 test_expect_success 'SIGTERM to exp-log is forwarded; the run ends killed' '
 	exp-log run -q -- sh -c "trap \"exit 7\" TERM; echo ready; sleep 30 & wait" >o 2>e &
 	pid=$! &&
-	for i in $(seq 50); do grep -q ready o 2>/dev/null && break; sleep 0.1; done &&
+	for i in $(seq 300); do grep -q ready o 2>/dev/null && break; sleep 0.1; done &&
 	kill -TERM $pid && wait $pid; rc=$? &&
 	test $rc = 7 &&
 	exp-log ls --filter "status = \"killed\"" >out && test_line_count = 2 out
