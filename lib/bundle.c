@@ -577,7 +577,7 @@ int bundle_unbundle(struct repo *r, const char *path,
 	memset(stats, 0, sizeof(*stats));
 	if (!db)
 		return -1;
-	if (access(path, R_OK) < 0)
+	if (strcmp(path, "-") && access(path, R_OK) < 0)
 		return error_input("cannot open '%s': %s", path,
 				   strerror(errno));
 	a = arc_open(path);

@@ -35,6 +35,12 @@ test_expect_success SQLITE3 'unbundle into another repository brings objects and
 	mlrepo fsck
 '
 
+test_expect_success SQLITE3 'unbundle - reads the bundle from stdin' '
+	cd "$(new_repo fromstdin)" &&
+	mlrepo bundle unbundle - <../b1.tar.gz 2>err &&
+	test_grep "2 objects (2 new)" err
+'
+
 test_expect_success SQLITE3 'unbundling twice changes nothing' '
 	cd dst &&
 	find .mlrepo/objects -type f | sort >objs1 &&
