@@ -24,7 +24,6 @@
 #include "repo.h"
 #include "runs.h"
 #include "strbuf.h"
-#include "table.h"
 
 static const char *const status_names[] = { "running", "finished", "failed",
 					    "killed" };
@@ -102,16 +101,34 @@ int runs_split_kv(const char *what, const char *arg, char **key,
 	return 0;
 }
 
+/*
+ * A metric value: a decimal number (no hex, no stray text; this module
+ * does its own check rather than link the table reader, and with it
+ * libarchive, into every short exp-log command), or nan, inf, infinity.
+ */
 int runs_parse_value(const char *s, double *out)
 {
 	const char *p = s;
+	char *end;
 
-	/* the table reader's converter: no hex, no stray text */
-	if (table_parse_float(s, strlen(s), out) < 0)
-		return error_input("not a number: '%s'", s);
-	while (*p == ' ' || *p == '\t' || *p == '+' || *p == '-')
+	if (*p == '+' || *p == '-')
 		p++;
-	if (isinf(*out) && strncasecmp(p, "inf", 3))
+	if (!strcasecmp(p, "nan")) {
+		*out = NAN;
+		return 0;
+	}
+	if (!strcasecmp(p, "inf") || !strcasecmp(p, "infinity")) {
+		*out = *s == '-' ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (!*p || strspn(p, "0123456789.eE+-") != strlen(p) ||
+	    !(isdigit((unsigned char)*p) || *p == '.'))
+		return error_input("not a number: '%s'", s);
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*end || end == s)
+		return error_input("not a number: '%s'", s);
+	if (isinf(*out))
 		return error_input("out of range: '%s'", s);
 	return 0;
 }
