@@ -81,6 +81,10 @@ const char *const catalog_migrations[] = {
 	"  size INTEGER NOT NULL, time INTEGER NOT NULL,"
 	"  PRIMARY KEY (run, name)"
 	") WITHOUT ROWID",
+
+	/* 3: searching by key and value (exp-log ls --filter) */
+	"CREATE INDEX params_key ON params(key, value);"
+	"CREATE INDEX tags_key ON tags(key, value)",
 	NULL
 };
 

@@ -1420,6 +1420,68 @@ static int add_column(const char *ident, struct strbuf *sql,
 	return rc;
 }
 
+/*
+ * A necessary condition for one conjunct of the filter, in a form SQLite
+ * can drive a search from: "metrics.auc > 0.9" implies "r.id IN (SELECT
+ * run FROM latest WHERE key = 'auc' AND value > 0.9)", which the index on
+ * latest(key, value) answers at once, instead of one lookup per run.  The
+ * conjunct itself stays in the query, so the results are the same (NOT,
+ * OR and missing keys keep their meaning); this only narrows the scan.
+ */
+static void add_hint(const struct expr *c, struct strbuf *sql,
+		     struct expr_binds *binds)
+{
+	static const char *const ops[] = { [EXPR_EQ] = "=", [EXPR_NE] = "!=",
+					   [EXPR_LT] = "<", [EXPR_LE] = "<=",
+					   [EXPR_GT] = ">", [EXPR_GE] = ">=" };
+	const struct expr *id, *lit;
+	const char *first, *table;
+	struct strbuf key = STRBUF_INIT;
+	double num;
+	int i, is_num;
+
+	if (c->kind != EXPR_CMP || c->nkids != 2)
+		return;
+	id = c->kids[0];
+	lit = c->kids[1];
+	if (id->kind != EXPR_IDENT || id->nparts < 2 ||
+	    (lit->kind != EXPR_LIT_NUM && lit->kind != EXPR_LIT_STR))
+		return;
+	first = id->parts[0];
+	if (!strcasecmp(first, "metrics") || !strcasecmp(first, "metric"))
+		table = "latest";
+	else if (!strcasecmp(first, "params") || !strcasecmp(first, "param"))
+		table = "params";
+	else if (!strcasecmp(first, "tags") || !strcasecmp(first, "tag"))
+		table = "tags";
+	else
+		return;
+	for (i = 1; i < id->nparts; i++)
+		strbuf_addf(&key, "%s%s", i > 1 ? "." : "", id->parts[i]);
+	is_num = lit->kind == EXPR_LIT_NUM;
+	num = lit->num;
+	if (!is_num && !strcmp(table, "latest") &&
+	    expr_text_number(lit->str, strlen(lit->str), &num) == 0)
+		is_num = 1;
+	if (!strcmp(table, "latest") && is_num) {
+		strbuf_addf(sql, " AND r.id IN (SELECT run FROM latest WHERE "
+				 "key = ? AND value %s ?)", ops[c->op]);
+		expr_binds_text(binds, key.buf);
+		expr_binds_double(binds, num);
+	} else if (strcmp(table, "latest") && !is_num && c->op == EXPR_EQ) {
+		strbuf_addf(sql, " AND r.id IN (SELECT run FROM %s WHERE "
+				 "key = ? AND value = ?)", table);
+		expr_binds_text(binds, key.buf);
+		expr_binds_text(binds, lit->str);
+	} else {
+		/* at least the key must be there */
+		strbuf_addf(sql, " AND r.id IN (SELECT run FROM %s WHERE "
+				 "key = ?)", table);
+		expr_binds_text(binds, key.buf);
+	}
+	strbuf_release(&key);
+}
+
 int runs_query(sqlite3 *db, const struct runs_query *q,
 	       int (*fn)(sqlite3_stmt *row, void *data), void *data)
 {
@@ -1455,6 +1517,11 @@ int runs_query(sqlite3 *db, const struct runs_query *q,
 				      &binds) < 0)
 			goto out;
 		strbuf_addf(&sql, " AND (%s)", filter.buf);
+		if (e->kind == EXPR_AND)
+			for (i = 0; i < e->nkids; i++)
+				add_hint(e->kids[i], &sql, &binds);
+		else
+			add_hint(e, &sql, &binds);
 	}
 	strbuf_addstr(&sql, " ORDER BY ");
 	for (i = 0; q->order_by && q->order_by[i]; i++)
