@@ -191,6 +191,44 @@ int runs_ensure_experiment(sqlite3 *db, const char *name)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int put_kv(sqlite3 *db, const char *sql, const char *run,
+		  const char *key, const char *value);
+
+int runs_experiment_tags_begin(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (runs_check_name("experiment", name) < 0 || db_begin(db) < 0)
+		return -1;
+	st = db_prepare(db, "SELECT 1 FROM experiments WHERE name = ?");
+	if (!st) {
+		db_rollback(db);
+		return -1;
+	}
+	db_bind_text(st, 1, name);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_rollback(db);
+	return rc < 0 ? -1 : error_input("no such experiment: '%s'", name);
+}
+
+int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
+			const char *value)
+{
+	if (runs_check_key("tag", key) < 0)
+		return -1;
+	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
+		return error_input("tag '%s': value longer than %d bytes", key,
+				   RUNS_PARAM_VALUE_MAX);
+	return put_kv(db, "INSERT INTO experiment_tags(experiment, key, value,"
+			  " time) VALUES (?1,?2,?3,?4) ON CONFLICT(experiment,"
+			  " key) DO UPDATE SET value = ?3, time = ?4",
+		      experiment, key, value);
+}
+
 /* Run `cmd` (fixed text) and return its first line of output, or NULL. */
 static char *first_line(const char *cmd)
 {

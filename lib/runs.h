@@ -151,6 +151,13 @@ int runs_gc(sqlite3 *db);
 
 /* Create an experiment if it does not exist. */
 int runs_ensure_experiment(sqlite3 *db, const char *name);
+/*
+ * Experiment tags: begin a write transaction in which the experiment
+ * `name` exists (error_input if it does not), then set tags in it.
+ */
+int runs_experiment_tags_begin(sqlite3 *db, const char *name);
+int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
+			const char *value);
 
 /*
  * Queries.  runs_query_* build one SELECT over runs with a filter in the

@@ -100,6 +100,16 @@ test_expect_success 'experiments lists them with run counts' '
 	test_grep "\"name\":\"default\"" out
 '
 
+test_expect_success 'experiments have tags: tag -e' '
+	exp-log tag -e churn owner=ml "goal=beat baseline" &&
+	exp-log experiments >out &&
+	test_grep "^churn	1	.*	goal=beat baseline,owner=ml$" out &&
+	exp-log experiments --json | test_grep "\"tags\":{\"goal\":\"beat baseline\",\"owner\":\"ml\"}" &&
+	test_expect_code 2 exp-log tag -e nosuch a=b 2>err &&
+	test_grep "no such experiment" err &&
+	test_expect_code 2 exp-log tag -e churn -r $(cat id) a=b 2>err
+'
+
 test_expect_success 'history --json; unknown metric is exit 2' '
 	exp-log history -r $(cat id) loss --json >out &&
 	test_line_count = 2 out &&

@@ -806,7 +806,7 @@ int cmd_experiments(int argc, char **argv)
 	struct tabout *t = NULL;
 	int status = 0, rc;
 	static const char *const hdr[] = { "NAME", "RUNS", "CREATED",
-					   "LAST RUN" };
+					   "LAST RUN", "TAGS" };
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
 
 	argc = opt_parse(argc, argv, opts, usage_experiments, 0);
@@ -820,15 +820,19 @@ int cmd_experiments(int argc, char **argv)
 	st = db_prepare(db, "SELECT e.name, e.created, (SELECT count(*) FROM "
 			    "runs WHERE experiment = e.name AND deleted = 0), "
 			    "(SELECT max(start_time) FROM runs WHERE "
-			    "experiment = e.name AND deleted = 0) "
+			    "experiment = e.name AND deleted = 0), "
+			    "(SELECT json_group_object(key, value) FROM "
+			    "(SELECT key, value FROM experiment_tags WHERE "
+			    "experiment = e.name ORDER BY key)) "
 			    "FROM experiments e ORDER BY e.name");
 	if (!st)
 		goto fail;
 	if (!gopt.json)
-		t = tabout_new(4, hdr);
+		t = tabout_new(5, hdr);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
 		char created[MLTIME_BUFSZ], last[MLTIME_BUFSZ] = "", runs[24];
 		const char *name = (const char *)sqlite3_column_text(st, 0);
+		cJSON *tags = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
 
 		mltime_format(sqlite3_column_int64(st, 1), created);
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
@@ -843,13 +847,25 @@ int cmd_experiments(int argc, char **argv)
 						(double)sqlite3_column_int64(st, 2));
 			cJSON_AddStringToObject(o, "created", created);
 			add_str(o, "last_run", *last ? last : NULL);
+			cJSON_AddItemToObject(o, "tags", tags ? tags
+						: cJSON_CreateObject());
+			tags = NULL;
 			json_print_line(stdout, o);
 			cJSON_Delete(o);
 		} else {
-			const char *cells[4] = { name, runs, created, last };
+			struct strbuf tb = STRBUF_INIT;
+			const char *cells[5] = { name, runs, created, last, NULL };
+			cJSON *kv;
 
+			cJSON_ArrayForEach(kv, tags)
+				strbuf_addf(&tb, "%s%s=%s", tb.len ? "," : "",
+					    kv->string,
+					    cJSON_IsString(kv) ? kv->valuestring : "");
+			cells[4] = tb.buf;
 			tabout_add(t, cells);
+			strbuf_release(&tb);
 		}
+		cJSON_Delete(tags);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)

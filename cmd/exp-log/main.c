@@ -214,12 +214,13 @@ static const char *const usage_param[] = {
 	"exp-log param [-r RUN] KEY=VALUE...", NULL
 };
 static const char *const usage_tag[] = {
-	"exp-log tag [-r RUN] KEY=VALUE...", NULL
+	"exp-log tag [-r RUN] KEY=VALUE...",
+	"exp-log tag -e EXPERIMENT KEY=VALUE...", NULL
 };
 
 static int set_kv(int argc, char **argv, int is_param)
 {
-	const char *run = NULL;
+	const char *run = NULL, *exp = NULL;
 	const char *const *u = is_param ? usage_param : usage_tag;
 	char id[RUN_ID_HEX + 1];
 	struct repo *r;
@@ -228,6 +229,8 @@ static int set_kv(int argc, char **argv, int is_param)
 	int status = 0, i;
 	struct option opts[] = {
 		OPT_RUN(&run),
+		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
+			   is_param ? NULL : "tag the experiment, not a run"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -247,16 +250,25 @@ static int set_kv(int argc, char **argv, int is_param)
 		free(k);
 		free(v);
 	}
+	if (exp && (is_param || run))
+		return opt_usage_error(u, is_param ? "params belong to runs"
+					: "-e or -r, not both");
 	if (xl_open(&r, &db, &status) < 0)
 		return status;
-	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
+	if (exp) {
+		if (runs_experiment_tags_begin(db, exp) < 0)
+			goto fail;
+		snprintf(id, sizeof(id), "%s", "");
+	} else if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0) {
 		goto fail;
+	}
 	for (i = 1; i < argc; i++) {
 		char *k, *v;
 		int rc;
 
 		runs_split_kv("", argv[i], &k, &v);
-		rc = is_param ? runs_param(db, id, k, v) : runs_tag(db, id, k, v);
+		rc = exp ? runs_experiment_tag(db, exp, k, v)
+		   : is_param ? runs_param(db, id, k, v) : runs_tag(db, id, k, v);
 		free(k);
 		free(v);
 		if (rc < 0) {
@@ -265,7 +277,9 @@ static int set_kv(int argc, char **argv, int is_param)
 		}
 	}
 	detail = kv_detail(argc - 1, argv + 1);
-	if (xl_event(db, is_param ? "run.param" : "run.tag", id, detail) < 0) {
+	if (xl_event(db, exp ? "experiment.tag" : is_param ? "run.param"
+							     : "run.tag",
+		     exp ? exp : id, detail) < 0) {
 		db_rollback(db);
 		goto fail;
 	}
