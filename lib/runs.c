@@ -215,14 +215,22 @@ int runs_experiment_tags_begin(sqlite3 *db, const char *name)
 	return rc < 0 ? -1 : error_input("no such experiment: '%s'", name);
 }
 
-int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
-			const char *value)
+/* A tag's key and value are within the rules. */
+static int check_tag(const char *key, const char *value)
 {
 	if (runs_check_key("tag", key) < 0)
 		return -1;
 	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
 		return error_input("tag '%s': value longer than %d bytes", key,
 				   RUNS_PARAM_VALUE_MAX);
+	return 0;
+}
+
+int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
+			const char *value)
+{
+	if (check_tag(key, value) < 0)
+		return -1;
 	return put_kv(db, "INSERT INTO experiment_tags(experiment, key, value,"
 			  " time) VALUES (?1,?2,?3,?4) ON CONFLICT(experiment,"
 			  " key) DO UPDATE SET value = ?3, time = ?4",
@@ -442,11 +450,8 @@ int runs_param(sqlite3 *db, const char *run, const char *key,
 int runs_tag(sqlite3 *db, const char *run, const char *key,
 	     const char *value)
 {
-	if (runs_check_key("tag", key) < 0)
+	if (check_tag(key, value) < 0)
 		return -1;
-	if (strlen(value) > RUNS_PARAM_VALUE_MAX)
-		return error_input("tag '%s': value longer than %d bytes", key,
-				   RUNS_PARAM_VALUE_MAX);
 	return put_kv(db, "INSERT INTO tags(run, key, value, time) VALUES "
 			  "(?1,?2,?3,?4) ON CONFLICT(run, key) DO UPDATE SET "
 			  "value = ?3, time = ?4", run, key, value);

@@ -22,6 +22,10 @@ int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1]);
  * resolved).  0, or -1 with the error set and no transaction open.
  */
 int xl_begin(sqlite3 *db, const char *id);
+struct opt_list;
+/* Set the -p KEY=VALUE params and -t KEY=VALUE tags on run `id`. */
+int xl_set_kv(sqlite3 *db, const char *id, const struct opt_list *params,
+	      const struct opt_list *tags);
 /* Record an event with a JSON detail built from KEY=VALUE pairs (or NULL). */
 int xl_event(sqlite3 *db, const char *action, const char *subject,
 	     const char *detail);

@@ -77,6 +77,29 @@ int xl_begin(sqlite3 *db, const char *id)
 	return -1;
 }
 
+int xl_set_kv(sqlite3 *db, const char *id, const struct opt_list *params,
+	      const struct opt_list *tags)
+{
+	int i;
+
+	for (i = 0; i < params->nr + tags->nr; i++) {
+		int is_param = i < params->nr;
+		const char *item = is_param ? params->items[i]
+					    : tags->items[i - params->nr];
+		char *k, *v;
+		int rc = runs_split_kv(is_param ? "param" : "tag", item, &k, &v);
+
+		if (rc == 0)
+			rc = is_param ? runs_param(db, id, k, v)
+				      : runs_tag(db, id, k, v);
+		free(k);
+		free(v);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int xl_event(sqlite3 *db, const char *action, const char *subject,
 	     const char *detail)
 {
@@ -122,7 +145,7 @@ int cmd_start(int argc, char **argv)
 	struct run_new n = { 0 };
 	struct repo *r;
 	sqlite3 *db;
-	int status = 0, i;
+	int status = 0;
 	char *detail = NULL;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -158,28 +181,8 @@ int cmd_start(int argc, char **argv)
 	n.name = name;
 	if (runs_start(db, &n, id) < 0)
 		goto fail_tx;
-	for (i = 0; i < params.nr; i++) {
-		char *k, *v;
-		int rc = runs_split_kv("param", params.items[i], &k, &v);
-
-		if (rc == 0)
-			rc = runs_param(db, id, k, v);
-		free(k);
-		free(v);
-		if (rc < 0)
-			goto fail_tx;
-	}
-	for (i = 0; i < tags.nr; i++) {
-		char *k, *v;
-		int rc = runs_split_kv("tag", tags.items[i], &k, &v);
-
-		if (rc == 0)
-			rc = runs_tag(db, id, k, v);
-		free(k);
-		free(v);
-		if (rc < 0)
-			goto fail_tx;
-	}
+	if (xl_set_kv(db, id, &params, &tags) < 0)
+		goto fail_tx;
 	{
 		cJSON *o = cJSON_CreateObject();
 

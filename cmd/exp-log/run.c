@@ -148,7 +148,7 @@ int cmd_run(int argc, char **argv)
 	char *command = NULL, *out_path = NULL, *err_path = NULL;
 	char envrun[64];
 	const char *env[3];
-	int status = 0, i, out_fd = -1, err_fd = -1, prc, code;
+	int status = 0, out_fd = -1, err_fd = -1, prc, code;
 	enum run_status st;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -177,21 +177,8 @@ int cmd_run(int argc, char **argv)
 	n.command = command;
 	if (db_begin(db) < 0 || runs_start(db, &n, id) < 0)
 		goto fail_tx;
-	for (i = 0; i < params.nr + tags.nr; i++) {
-		int is_param = i < params.nr;
-		const char *item = is_param ? params.items[i]
-					    : tags.items[i - params.nr];
-		char *k, *v;
-		int rc = runs_split_kv(is_param ? "param" : "tag", item, &k, &v);
-
-		if (rc == 0)
-			rc = is_param ? runs_param(db, id, k, v)
-				      : runs_tag(db, id, k, v);
-		free(k);
-		free(v);
-		if (rc < 0)
-			goto fail_tx;
-	}
+	if (xl_set_kv(db, id, &params, &tags) < 0)
+		goto fail_tx;
 	{
 		cJSON *o = cJSON_CreateObject();
 		char *detail;
