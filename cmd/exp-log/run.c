@@ -280,6 +280,13 @@ fail_logs:
 		status = err_report();
 	else
 		err_report();
+	/* the logs could not be kept: still end the run as it ended */
+	if (xl_begin(db, id) == 0) {
+		if (runs_end(db, id, st, &x) == 0)
+			db_commit(db);
+		else
+			db_rollback(db);
+	}
 	goto out;
 fail_tx:
 	db_rollback(db);
