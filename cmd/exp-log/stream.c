@@ -17,6 +17,7 @@
 #include "exp-log.h"
 #include "mltime.h"
 #include "opt.h"
+#include "progress.h"
 #include "repo.h"
 #include "runs.h"
 #include "strbuf.h"
@@ -295,7 +296,8 @@ int cmd_log(int argc, char **argv)
 	size_t len;
 	int got;
 	int64_t lineno = 0, batch = 0, last = 0;
-	uint64_t params = 0, tags = 0;
+	uint64_t params = 0, tags = 0, done = 0;
+	struct progress *bar = NULL;
 	int status = 0, whole, in_tx = 0;
 	struct stat st;
 	struct strbuf where = STRBUF_INIT;
@@ -335,6 +337,9 @@ int cmd_log(int argc, char **argv)
 		goto fail;
 	w = metric_writer_new(db, id);
 	last = now_ms();
+	/* a bar for a big file, on a terminal only, after a second */
+	if (whole)
+		bar = progress_start_bytes("logging", st.st_size);
 	for (;;) {
 		char *p;
 
@@ -353,6 +358,9 @@ int cmd_log(int argc, char **argv)
 		got = lines_next(&in, &line, &len);
 		if (got <= 0)
 			break;
+		done += len + 1;
+		if (bar && !(lineno & 4095))
+			progress_update(bar, done);
 		p = line;
 		lineno++;
 		if (len && line[len - 1] == '\r')
@@ -411,6 +419,7 @@ fail_tx:
 fail:
 	status = err_report();
 out:
+	progress_stop(bar);
 	metric_writer_free(w);
 	repo_close(r);
 out_close:
