@@ -356,6 +356,11 @@ static int check_row(struct repo *r, const struct catalog_table *t,
 		const char *c = cJSON_GetArrayItem(cols, i)->valuestring;
 		cJSON *v = cJSON_GetArrayItem(row, i);
 
+		if ((!strcmp(c, "run") ||
+		     (!strcmp(t->name, "runs") && !strcmp(c, "id"))) &&
+		    (!cJSON_IsString(v) || strlen(v->valuestring) != 32 ||
+		     strspn(v->valuestring, "0123456789abcdef") != 32))
+			return error_input("column %s: not a run id", c);
 		if (!strcmp(t->name, "events") && !strcmp(c, "uid") &&
 		    (!cJSON_IsString(v) || strlen(v->valuestring) != 32 ||
 		     strspn(v->valuestring, "0123456789abcdef") != 32))
@@ -425,10 +430,10 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 		     char *text, struct bundle_stats *stats)
 {
 	struct strbuf sql = STRBUF_INIT;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *touch = NULL;
 	cJSON *head = NULL, *cols;
 	char *line = text, *nl;
-	int ncols, i, lineno = 1, rc = -1;
+	int ncols, i, lineno = 1, rc = -1, run_col = -1;
 
 	nl = strchr(line, '\n');
 	if (nl)
@@ -440,7 +445,8 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 			    bundle, entry);
 		goto out;
 	}
-	strbuf_addf(&sql, "INSERT OR IGNORE INTO \"%s\"(", t->name);
+	strbuf_addf(&sql, "INSERT %sINTO \"%s\"(", t->newer ? "" : "OR IGNORE ",
+		    t->name);
 	for (i = 0; i < ncols; i++) {
 		cJSON *c = cJSON_GetArrayItem(cols, i);
 		const char *q;
@@ -456,6 +462,8 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 					    bundle, entry);
 				goto out;
 			}
+		if (!strcmp(c->valuestring, "run"))
+			run_col = i;
 		if ((t->local_id && !strcmp(c->valuestring, t->local_id)) ||
 		    !has_column(db, t->name, c->valuestring)) {
 			error_input("'%s' entry '%s': table %s has no column "
@@ -469,6 +477,26 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 	for (i = 0; i < ncols; i++)
 		strbuf_addstr(&sql, i ? ",?" : "?");
 	strbuf_addch(&sql, ')');
+	if (t->newer) {
+		/* a changed row: the one changed later wins */
+		int has_time = 0;
+
+		strbuf_addf(&sql, " ON CONFLICT(%s) DO UPDATE SET ", t->newer);
+		for (i = 0; i < ncols; i++) {
+			const char *c = cJSON_GetArrayItem(cols, i)->valuestring;
+
+			has_time |= !strcmp(c, t->time_col);
+			strbuf_addf(&sql, "%s\"%s\" = excluded.\"%s\"",
+				    i ? ", " : "", c, c);
+		}
+		strbuf_addf(&sql, " WHERE excluded.\"%s\" > \"%s\".\"%s\"",
+			    t->time_col, t->name, t->time_col);
+		if (!has_time) {
+			error_input("'%s' entry '%s': no column '%s'", bundle,
+				    entry, t->time_col);
+			goto out;
+		}
+	}
 	st = db_prepare(db, sql.buf);
 	if (!st) {
 		err_prefix("'%s' entry '%s': ", bundle, entry);
@@ -502,20 +530,42 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 					    lineno, i + 1);
 				goto out;
 			}
-		cJSON_Delete(row);
 		if (db_step(st) != SQLITE_DONE) {
+			cJSON_Delete(row);
 			err_prefix("'%s' entry '%s' line %d: ", bundle, entry,
 				   lineno);
 			goto out;
 		}
 		stats->rows++;
-		stats->rows_new += sqlite3_changes(db);
+		if (sqlite3_changes(db)) {
+			stats->rows_new++;
+			/* new points: this run's `latest` is computed again */
+			if (run_col >= 0 && !strcmp(t->name, "metrics")) {
+				if (!touch) {
+					touch = db_prepare(db, "INSERT OR IGNORE "
+						"INTO bundle_touched VALUES (?)");
+					if (!touch) {
+						cJSON_Delete(row);
+						goto out;
+					}
+				}
+				db_bind_text(touch, 1, cJSON_GetArrayItem(
+					row, run_col)->valuestring);
+				if (db_step(touch) != SQLITE_DONE) {
+					cJSON_Delete(row);
+					goto out;
+				}
+				sqlite3_reset(touch);
+			}
+		}
+		cJSON_Delete(row);
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
 	}
 	rc = 0;
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(touch);
 	cJSON_Delete(head);
 	strbuf_release(&sql);
 	return rc;
@@ -556,6 +606,26 @@ static int idset_add(struct idset *s, const char *id)
 	return 1;
 }
 
+/*
+ * `latest` (a run's current value of each metric) is derived, so it is not
+ * carried: after new points arrive it is computed again for the runs and
+ * keys they belong to, by the same rule exp-log uses: the largest step,
+ * then the last logged (largest seq).
+ */
+static int recompute_latest(sqlite3 *db)
+{
+	return db_exec(db,
+		"INSERT OR REPLACE INTO latest(run, key, value, step, seq,"
+		" max_step, n, time) "
+		"SELECT m.run, m.key, m.value, m.step, m.seq, a.max_step, a.n,"
+		" m.time FROM metrics m JOIN (SELECT run, key,"
+		" max(step) AS max_step, count(*) AS n FROM metrics"
+		" WHERE run IN (SELECT run FROM bundle_touched)"
+		" GROUP BY run, key) a ON a.run = m.run AND a.key = m.key"
+		" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = m.run"
+		" AND x.key = m.key ORDER BY step DESC, seq DESC LIMIT 1)");
+}
+
 struct pending {
 	const struct catalog_table *table;
 	char *entry;
@@ -569,6 +639,7 @@ int bundle_unbundle(struct repo *r, const char *path,
 	struct pending *pend = NULL;
 	size_t npend = 0, apend = 0, i;
 	struct idset seen = { NULL, 0, 0 }; /* object ids met so far */
+	size_t metrics_new = 0;
 	const char *name;
 	int64_t size;
 	int rc, seen_head = 0, result = -1;
@@ -687,16 +758,31 @@ int bundle_unbundle(struct repo *r, const char *path,
 	/* rows last, in one transaction, in the order of the table list */
 	if (db_begin(db) < 0)
 		goto out;
+	if (db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS bundle_touched"
+			"(run TEXT PRIMARY KEY); DELETE FROM bundle_touched") < 0) {
+		db_rollback(db);
+		goto out;
+	}
 	for (i = 0; catalog_bundle_tables[i].name; i++) {
 		size_t k;
 
-		for (k = 0; k < npend; k++)
-			if (pend[k].table == &catalog_bundle_tables[i] &&
-			    load_rows(r, db, path, pend[k].entry, pend[k].table,
+		for (k = 0; k < npend; k++) {
+			size_t before = stats->rows_new;
+
+			if (pend[k].table != &catalog_bundle_tables[i])
+				continue;
+			if (load_rows(r, db, path, pend[k].entry, pend[k].table,
 				      pend[k].text.buf, stats) < 0) {
 				db_rollback(db);
 				goto out;
 			}
+			if (!strcmp(pend[k].table->name, "metrics"))
+				metrics_new += stats->rows_new - before;
+		}
+	}
+	if (metrics_new && recompute_latest(db) < 0) {
+		db_rollback(db);
+		goto out;
 	}
 	if (stats->rows_new || stats->objects_new) {
 		char detail[128];

@@ -85,13 +85,24 @@ const char *const catalog_migrations[] = {
 	/* 3: searching by key and value (exp-log ls --filter) */
 	"CREATE INDEX params_key ON params(key, value);"
 	"CREATE INDEX tags_key ON tags(key, value)",
+
+	/* 4: when a run last changed, for bundles (the later one wins) */
+	"ALTER TABLE runs ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE runs SET time = coalesce(end_time, start_time)",
 	NULL
 };
 
 const struct catalog_table catalog_bundle_tables[] = {
-	{ "events", "time", "id" },
-	{ "objrefs", "time", NULL },
-	{ NULL, NULL, NULL }
+	{ "events", "time", "id", NULL },
+	{ "objrefs", "time", NULL, NULL },
+	{ "experiments", "created", NULL, NULL },
+	{ "experiment_tags", "time", NULL, "experiment, key" },
+	{ "runs", "time", NULL, "id" },
+	{ "params", "time", NULL, NULL },
+	{ "tags", "time", NULL, "run, key" },
+	{ "metrics", "time", NULL, NULL },
+	{ "artifacts", "time", NULL, "run, name" },
+	{ NULL, NULL, NULL, NULL }
 };
 
 int catalog_ref_add(sqlite3 *db, const char *oid, const char *owner)

@@ -29,15 +29,20 @@ int catalog_ref_drop_prefix(sqlite3 *db, const char *prefix);
 
 /*
  * The tables a bundle carries, in the order they are loaded, with the
- * column that says when a row was made (for `bundle create --since`) and a
- * local row id to leave out (NULL: none).  Each table has a key that is the
- * same in every repository (a random uid, a content id), so unbundling
- * inserts with INSERT OR IGNORE and a second unbundle changes nothing.
+ * column that says when a row was made or last changed (for `bundle create
+ * --since`) and a local row id to leave out (NULL: none).  Each table has a
+ * key that is the same in every repository (a random uid, a run id and a
+ * key, a content id).  Rows that never change are inserted with INSERT OR
+ * IGNORE; for rows that do (a run that ended, a tag set again), `newer`
+ * names the key and the row with the later time wins.  Either way a
+ * second unbundle of the same file changes nothing.  New tables go at the
+ * end: a bundle names its entries by position (catalog/NN-TABLE.jsonl).
  */
 struct catalog_table {
 	const char *name;
 	const char *time_col;
 	const char *local_id;
+	const char *newer; /* conflict key for "the later time wins", or NULL */
 };
 extern const struct catalog_table catalog_bundle_tables[];
 

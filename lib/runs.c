@@ -307,7 +307,8 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 		goto out;
 	st = db_prepare(db, "INSERT INTO runs(id, experiment, name, status,"
 			    " start_time, user, host, cwd, command, git_commit,"
-			    " git_dirty, parent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+			    " git_dirty, parent, time) VALUES (?,?,?,?,?5,?,?,?,?,"
+			    "?,?,?,?5)");
 	if (!st)
 		goto out;
 	db_bind_text(st, 1, id);
@@ -687,9 +688,10 @@ int runs_end(sqlite3 *db, const char *run, enum run_status status,
 	/* without `x`, what `exp-log run` measured stays */
 	sqlite3_stmt *st = db_prepare(db, x ? "UPDATE runs SET status=?1, end_time=?2,"
 					  " exit_status=?3, wall_time=?4,"
-					  " cpu_time=?5, max_rss_kb=?6 WHERE id=?7"
-					: "UPDATE runs SET status=?1, end_time=?2"
-					  " WHERE id=?7");
+					  " cpu_time=?5, max_rss_kb=?6, time=?2"
+					  " WHERE id=?7"
+					: "UPDATE runs SET status=?1, end_time=?2,"
+					  " time=?2 WHERE id=?7");
 	int rc;
 
 	if (!st)
@@ -710,13 +712,15 @@ int runs_end(sqlite3 *db, const char *run, enum run_status status,
 
 int runs_set_deleted(sqlite3 *db, const char *run, int deleted)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET deleted=? WHERE id=?");
+	sqlite3_stmt *st = db_prepare(db, "UPDATE runs SET deleted=?, time=? "
+					  "WHERE id=?");
 	int rc;
 
 	if (!st)
 		return -1;
 	db_bind_int64(st, 1, deleted);
-	db_bind_text(st, 2, run);
+	db_bind_int64(st, 2, mltime_now());
+	db_bind_text(st, 3, run);
 	rc = db_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -730,11 +734,12 @@ int runs_move(sqlite3 *db, const char *run, const char *experiment)
 	if (runs_check_name("experiment", experiment) < 0 ||
 	    runs_ensure_experiment(db, experiment) < 0)
 		return -1;
-	st = db_prepare(db, "UPDATE runs SET experiment=? WHERE id=?");
+	st = db_prepare(db, "UPDATE runs SET experiment=?, time=? WHERE id=?");
 	if (!st)
 		return -1;
 	db_bind_text(st, 1, experiment);
-	db_bind_text(st, 2, run);
+	db_bind_int64(st, 2, mltime_now());
+	db_bind_text(st, 3, run);
 	rc = db_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
