@@ -140,25 +140,6 @@ out:
 	return rc;
 }
 
-int fs_copy_fd(int in, int out)
-{
-	char buf[1 << 16];
-
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (!n)
-			return 0;
-		if (fs_write_all(out, buf, n) < 0)
-			return -1;
-	}
-}
-
 int fs_exists(const char *path)
 {
 	struct stat st;

@@ -28,8 +28,6 @@ int fs_mkdirs(const char *path, mode_t mode);
  */
 int fs_write_file_atomic(const char *path, const void *buf, size_t len,
 			 mode_t mode);
-/* Copy all of `in` to `out` (from the current offsets).  errno on -1. */
-int fs_copy_fd(int in, int out);
 /* Does `path` exist (any type)? */
 int fs_exists(const char *path);
 /* Is `path` a directory? */

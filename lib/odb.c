@@ -138,17 +138,6 @@ int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1])
 	return rc;
 }
 
-int odb_hash_buf(const void *buf, size_t len, char id[ODB_HEXSZ + 1])
-{
-	struct hasher h;
-
-	if (hasher_init(&h) < 0)
-		return -1;
-	hasher_update(&h, buf, len);
-	hasher_final(&h, id);
-	return 0;
-}
-
 /* ---- reading a source: raw bytes, or zlib inflated ---------------------- */
 
 struct src {
@@ -526,19 +515,6 @@ int odb_put_fd(struct repo *r, int fd, const char *expect,
 	return rc;
 }
 
-int odb_put_zfd(struct repo *r, int fd, const char *expect,
-		char id[ODB_HEXSZ + 1], int *added)
-{
-	struct src s;
-	int rc;
-
-	if (src_init(&s, fd, 1, "compressed object") < 0)
-		return -1;
-	rc = put_src(r, &s, expect, id, added);
-	src_release(&s);
-	return rc;
-}
-
 int odb_put_reader(struct repo *r, odb_read_fn fn, void *ctx, int compressed,
 		   const char *expect, char id[ODB_HEXSZ + 1], int *added)
 {
@@ -619,14 +595,12 @@ static void close_object(struct src *s, char *path)
 }
 
 /* Read the object through; hash it and/or copy it to `out` (-1: no copy). */
-static int read_object(struct repo *r, const char *id, int out, int check,
-		       uint64_t *size)
+static int read_object(struct repo *r, const char *id, int out, int check)
 {
 	struct src s;
 	struct hasher h;
 	char *path = NULL, *buf, got[ODB_HEXSZ + 1];
 	char label[96];
-	uint64_t total = 0;
 	int rc = -1;
 	ssize_t n = 0;
 
@@ -642,7 +616,6 @@ static int read_object(struct repo *r, const char *id, int out, int check,
 	while ((n = src_read(&s, buf, CHUNK)) > 0) {
 		if (check)
 			hasher_update(&h, buf, n);
-		total += n;
 		if (out >= 0 && fs_write_all(out, buf, n) < 0) {
 			error("cannot write: %s", strerror(errno));
 			goto out;
@@ -659,8 +632,6 @@ static int read_object(struct repo *r, const char *id, int out, int check,
 			goto out;
 		}
 	}
-	if (size)
-		*size = total;
 	rc = 0;
 out:
 	if (check)
@@ -672,19 +643,14 @@ out:
 
 int odb_verify(struct repo *r, const char *id)
 {
-	return read_object(r, id, -1, 1, NULL);
-}
-
-int odb_size(struct repo *r, const char *id, uint64_t *size)
-{
-	return read_object(r, id, -1, 0, size);
+	return read_object(r, id, -1, 1);
 }
 
 int odb_cat(struct repo *r, const char *id, int fd)
 {
 	if (odb_verify(r, id) < 0)
 		return -1;
-	return read_object(r, id, fd, 0, NULL);
+	return read_object(r, id, fd, 0);
 }
 
 int odb_resolve(struct repo *r, const char *prefix, char id[ODB_HEXSZ + 1])
@@ -782,7 +748,7 @@ int odb_checkout(struct repo *r, const char *id, const char *dest,
 			goto out;
 		}
 	}
-	if (read_object(r, id, out, 1, NULL) < 0)
+	if (read_object(r, id, out, 1) < 0)
 		goto out_unlink;
 done:
 	if (fchmod(out, 0644) < 0 || fsync(out) < 0) {

@@ -38,10 +38,9 @@ struct progress;
  */
 void odb_set_progress(struct progress *p);
 
-/* SHA-256 of everything readable from `fd`, a file, or a buffer. */
+/* SHA-256 of everything readable from `fd`, or of a file. */
 int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size);
 int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1]);
-int odb_hash_buf(const void *buf, size_t len, char id[ODB_HEXSZ + 1]);
 
 /*
  * Store everything readable from `fd`.  With `expect` (an id or NULL) the
@@ -53,9 +52,6 @@ int odb_put_fd(struct repo *r, int fd, const char *expect,
 int odb_put_file(struct repo *r, const char *path, char id[ODB_HEXSZ + 1],
 		 int *added);
 int odb_put_buf(struct repo *r, const void *buf, size_t len,
-		char id[ODB_HEXSZ + 1], int *added);
-/* As odb_put_fd(), for zlib data from `fd` (an object in its stored form). */
-int odb_put_zfd(struct repo *r, int fd, const char *expect,
 		char id[ODB_HEXSZ + 1], int *added);
 
 /*
@@ -89,8 +85,6 @@ int odb_resolve(struct repo *r, const char *prefix, char id[ODB_HEXSZ + 1]);
 int odb_verify(struct repo *r, const char *id);
 /* Write the content to `fd` after verifying it (two passes). */
 int odb_cat(struct repo *r, const char *id, int fd);
-/* The uncompressed size of the object (reads it for ".z" objects). */
-int odb_size(struct repo *r, const char *id, uint64_t *size);
 
 enum odb_checkout_how {
 	ODB_CHECKOUT_AUTO,    /* reflink, else hardlink, else copy */
