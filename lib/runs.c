@@ -529,6 +529,9 @@ static struct mkey *get_key(struct metric_writer *w, const char *key)
 	k = find_slot(w->keys, w->cap, key);
 	if (k->key)
 		return k;
+	/* a key is checked once, when the writer first meets it */
+	if (runs_check_key("metric", key) < 0)
+		return NULL;
 	if (!w->load) {
 		w->load = db_prepare(w->db, "SELECT max_step, n, step, seq, "
 					    "value, time FROM latest WHERE "
@@ -566,8 +569,6 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 	struct mkey *k;
 	int rc;
 
-	if (runs_check_key("metric", key) < 0)
-		return -1;
 	if (has_step && (step > RUNS_STEP_MAX || step < -RUNS_STEP_MAX))
 		return error_input("step %lld is out of range (at most 2^53 "
 				   "either way)", (long long)step);

@@ -23,6 +23,13 @@ int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1]);
  */
 int xl_begin(sqlite3 *db, const char *id);
 struct opt_list;
+/*
+ * Inside the caller's transaction: start a run, set its -p params and -t
+ * tags, and journal it (start and run both begin runs this way).
+ */
+int xl_start(sqlite3 *db, const struct run_new *n,
+	     const struct opt_list *params, const struct opt_list *tags,
+	     char id[RUN_ID_HEX + 1]);
 /* Set the -p KEY=VALUE params and -t KEY=VALUE tags on run `id`. */
 int xl_set_kv(sqlite3 *db, const char *id, const struct opt_list *params,
 	      const struct opt_list *tags);
@@ -51,8 +58,11 @@ int cmd_mv(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
-/* Parse one line of the metric protocol ("loss=0.3 acc=0.9 step=3") into
- * the writer; `where` prefixes messages ("'f.log' line 3").  0 or -1. */
-int xl_text_metrics(struct metric_writer *w, char *line, const char *where);
+/*
+ * Parse one line of the metric protocol ("loss=0.3 acc=0.9 step=3") into
+ * the writer.  0, or -1 with a message the caller prefixes with where the
+ * line came from.
+ */
+int xl_text_metrics(struct metric_writer *w, char *line);
 
 #endif

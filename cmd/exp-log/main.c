@@ -77,6 +77,28 @@ int xl_begin(sqlite3 *db, const char *id)
 	return -1;
 }
 
+int xl_start(sqlite3 *db, const struct run_new *n,
+	     const struct opt_list *params, const struct opt_list *tags,
+	     char id[RUN_ID_HEX + 1])
+{
+	cJSON *o;
+	char *detail;
+	int rc;
+
+	if (runs_start(db, n, id) < 0 || xl_set_kv(db, id, params, tags) < 0)
+		return -1;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "experiment",
+				n->experiment ? n->experiment : "default");
+	if (n->name)
+		cJSON_AddStringToObject(o, "name", n->name);
+	detail = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	rc = xl_event(db, "run.start", id, detail);
+	free(detail);
+	return rc;
+}
+
 int xl_set_kv(sqlite3 *db, const char *id, const struct opt_list *params,
 	      const struct opt_list *tags)
 {
@@ -146,7 +168,6 @@ int cmd_start(int argc, char **argv)
 	struct repo *r;
 	sqlite3 *db;
 	int status = 0;
-	char *detail = NULL;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
 			   "the experiment (default: default)"),
@@ -179,20 +200,9 @@ int cmd_start(int argc, char **argv)
 	}
 	n.experiment = exp;
 	n.name = name;
-	if (runs_start(db, &n, id) < 0)
+	if (xl_start(db, &n, &params, &tags, id) < 0)
 		goto fail_tx;
-	if (xl_set_kv(db, id, &params, &tags) < 0)
-		goto fail_tx;
-	{
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "experiment", exp ? exp : "default");
-		if (name)
-			cJSON_AddStringToObject(o, "name", name);
-		detail = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-	}
-	if (xl_event(db, "run.start", id, detail) < 0 || db_commit(db) < 0)
+	if (db_commit(db) < 0)
 		goto fail;
 	printf("%s\n", id);
 	if (out_flush(stdout) < 0)
@@ -203,7 +213,6 @@ fail_tx:
 fail:
 	status = err_report();
 out:
-	free(detail);
 	repo_close(r);
 out_lists:
 	opt_list_release(&params);

@@ -38,7 +38,6 @@ static int on_line(const char *line, size_t len, void *data)
 	struct run_ctx *c = data;
 	const char *rest;
 	int kind, rc = -1;
-	char where[64];
 	char *copy;
 
 	c->lineno++;
@@ -56,14 +55,13 @@ static int on_line(const char *line, size_t len, void *data)
 	} else {
 		return 0;
 	}
-	snprintf(where, sizeof(where), "stdout line %lld", c->lineno);
 	copy = xstrdup(rest);
 	if (xl_begin(c->db, c->id) < 0)
 		goto out;
 	if (kind == 0) {
 		struct metric_writer *w = metric_writer_new(c->db, c->id);
 
-		rc = xl_text_metrics(w, copy, where);
+		rc = xl_text_metrics(w, copy);
 		if (rc == 0)
 			rc = metric_writer_flush(w);
 		metric_writer_free(w);
@@ -89,8 +87,6 @@ static int on_line(const char *line, size_t len, void *data)
 			free(k);
 			free(v);
 		}
-		if (rc < 0)
-			err_prefix("%s: ", where);
 	}
 	if (rc == 0)
 		rc = db_commit(c->db);
@@ -101,7 +97,7 @@ out:
 	if (rc < 0) {
 		/* a bad line is reported, and the run goes on */
 		c->rejected++;
-		warning("%s", err_msg());
+		warning("stdout line %lld: %s", c->lineno, err_msg());
 		err_clear();
 		return 0;
 	}
@@ -175,25 +171,10 @@ int cmd_run(int argc, char **argv)
 	n.experiment = exp;
 	n.name = name;
 	n.command = command;
-	if (db_begin(db) < 0 || runs_start(db, &n, id) < 0)
+	if (db_begin(db) < 0)
+		goto fail;
+	if (xl_start(db, &n, &params, &tags, id) < 0)
 		goto fail_tx;
-	if (xl_set_kv(db, id, &params, &tags) < 0)
-		goto fail_tx;
-	{
-		cJSON *o = cJSON_CreateObject();
-		char *detail;
-		int rc;
-
-		cJSON_AddStringToObject(o, "experiment", exp ? exp : "default");
-		if (name)
-			cJSON_AddStringToObject(o, "name", name);
-		detail = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		rc = xl_event(db, "run.start", id, detail);
-		free(detail);
-		if (rc < 0)
-			goto fail_tx;
-	}
 	if (db_commit(db) < 0)
 		goto fail;
 	if (!gopt.quiet)

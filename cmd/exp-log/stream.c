@@ -26,7 +26,7 @@
 #define BATCH_LINES 20000
 #define BATCH_MS 500
 
-int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
+int xl_text_metrics(struct metric_writer *w, char *line)
 {
 	char *p = line, *tok;
 	int has_step = 0, n = 0, i;
@@ -51,12 +51,10 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 			*p++ = '\0';
 		eq = strchr(tok, '=');
 		if (!eq || eq == tok)
-			return error_input("%s: expected KEY=VALUE, not '%s'",
-					   where, tok);
+			return error_input("expected KEY=VALUE, not '%s'", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "step")) {
 			if (runs_parse_step(eq + 1, &step) < 0) {
-				err_prefix("%s: ", where);
 				return -1;
 			}
 			has_step = 1;
@@ -64,20 +62,18 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 		}
 		if (!strcmp(tok, "time")) {
 			if (mltime_parse(eq + 1, &t) < 0) {
-				err_prefix("%s: time: ", where);
+				err_prefix("time: ");
 				return -1;
 			}
 			continue;
 		}
 		if (n == 64)
-			return error_input("%s: more than 64 metrics on a line",
-					   where);
+			return error_input("more than 64 metrics on a line");
 		if (runs_check_key("metric", tok) < 0) {
-			err_prefix("%s: ", where);
 			return -1;
 		}
 		if (runs_parse_value(eq + 1, &items[n].v) < 0) {
-			err_prefix("%s: metric '%s': ", where, tok);
+			err_prefix("metric '%s': ", tok);
 			return -1;
 		}
 		items[n++].key = tok;
@@ -86,7 +82,7 @@ int xl_text_metrics(struct metric_writer *w, char *line, const char *where)
 		if (metric_writer_add(w, items[i].key, items[i].v, has_step,
 				      step, t) < 0)
 			return -1;
-	return n ? 0 : error_input("%s: no KEY=VALUE on the line", where);
+	return n ? 0 : error_input("no KEY=VALUE on the line");
 }
 
 static cJSON *field(const cJSON *o, const char *key)
@@ -96,14 +92,14 @@ static cJSON *field(const cJSON *o, const char *key)
 
 /* One JSON record: {"metric":K,"value":V[,"step":N][,"time":T]}, param, tag. */
 static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
-		       const char *line, const char *where, uint64_t *params,
+		       const char *line, uint64_t *params,
 		       uint64_t *tags)
 {
 	cJSON *o = cJSON_ParseWithOpts(line, NULL, 1), *k, *v;
 	int rc = -1;
 
 	if (!cJSON_IsObject(o)) {
-		error_input("%s: not a JSON object", where);
+		error_input("not a JSON object");
 		goto out;
 	}
 	v = field(o, "value");
@@ -114,21 +110,19 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 		double val;
 
 		if (!cJSON_IsString(k)) {
-			error_input("%s: \"metric\" must be a string", where);
+			error_input("\"metric\" must be a string");
 			goto out;
 		}
 		if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) {
 			val = v->valuedouble;
 		} else if (cJSON_IsString(v)) {
 			if (runs_parse_value(v->valuestring, &val) < 0) {
-				err_prefix("%s: metric '%s': ", where,
-					   k->valuestring);
+				err_prefix("metric '%s': ", k->valuestring);
 				goto out;
 			}
 		} else {
-			error_input("%s: metric '%s' needs a number \"value\" "
-				    "(or \"NaN\", \"Infinity\" as strings)",
-				    where, k->valuestring);
+			error_input("metric '%s' needs a number \"value\" "
+				    "(or \"NaN\", \"Infinity\" as strings)", k->valuestring);
 			goto out;
 		}
 		if (s && !cJSON_IsNull(s)) {
@@ -136,8 +130,8 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 
 			if (d != floor(d) || d > (double)RUNS_STEP_MAX ||
 			    d < -(double)RUNS_STEP_MAX) {
-				error_input("%s: \"step\" must be an integer "
-					    "within 2^53", where);
+				error_input("\"step\" must be an integer "
+					    "within 2^53");
 				goto out;
 			}
 			step = (int64_t)d;
@@ -145,7 +139,7 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 		if (t && !cJSON_IsNull(t)) {
 			if (cJSON_IsString(t)) {
 				if (mltime_parse(t->valuestring, &when) < 0) {
-					err_prefix("%s: time: ", where);
+					err_prefix("time: ");
 					goto out;
 				}
 			} else if (cJSON_IsNumber(t) &&
@@ -153,15 +147,14 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 				   t->valuedouble * 1e6 <= (double)MLTIME_MAX) {
 				when = (int64_t)(t->valuedouble * 1e6);
 			} else {
-				error_input("%s: \"time\" must be a time or "
+				error_input("\"time\" must be a time or "
 					    "seconds since the epoch in years "
-					    "1-9999", where);
+					    "1-9999");
 				goto out;
 			}
 		}
 		if (metric_writer_add(w, k->valuestring, val,
 				      s && !cJSON_IsNull(s), step, when) < 0) {
-			err_prefix("%s: ", where);
 			goto out;
 		}
 	} else if ((k = field(o, "param")) || (k = field(o, "tag"))) {
@@ -170,8 +163,8 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 
 		if (!cJSON_IsString(k) || !v || cJSON_IsNull(v) ||
 		    cJSON_IsObject(v) || cJSON_IsArray(v)) {
-			error_input("%s: a %s needs a string \"%s\" and a "
-				    "\"value\"", where, k->string, k->string);
+			error_input("a %s needs a string \"%s\" and a "
+				    "\"value\"", k->string, k->string);
 			goto out;
 		}
 		text = cJSON_IsString(v) ? xstrdup(v->valuestring)
@@ -180,14 +173,12 @@ static int json_record(sqlite3 *db, struct metric_writer *w, const char *run,
 			      : runs_tag(db, run, k->valuestring, text);
 		free(text);
 		if (rc < 0) {
-			err_prefix("%s: ", where);
 			goto out;
 		}
 		rc = -1;
 		(*(is_param ? params : tags))++;
 	} else {
-		error_input("%s: expected \"metric\", \"param\" or \"tag\"",
-			    where);
+		error_input("expected \"metric\", \"param\" or \"tag\"");
 		goto out;
 	}
 	rc = 0;
@@ -300,7 +291,6 @@ int cmd_log(int argc, char **argv)
 	struct progress *bar = NULL;
 	int status = 0, whole, in_tx = 0;
 	struct stat st;
-	struct strbuf where = STRBUF_INIT;
 	const char *shown;
 	struct option opts[] = {
 		OPT_RUN(&run),
@@ -379,12 +369,12 @@ int cmd_log(int argc, char **argv)
 				goto fail;
 			in_tx = 1;
 		}
-		strbuf_reset(&where);
-		strbuf_addf(&where, "'%s' line %lld", shown, (long long)lineno);
-		if (*p == '{' ? json_record(db, w, id, p, where.buf, &params,
-					    &tags) < 0
-			      : xl_text_metrics(w, p, where.buf) < 0)
+		/* the position is added only to a message, off the hot path */
+		if (*p == '{' ? json_record(db, w, id, p, &params, &tags) < 0
+			      : xl_text_metrics(w, p) < 0) {
+			err_prefix("'%s' line %lld: ", shown, (long long)lineno);
 			goto fail_tx;
+		}
 		batch++;
 	}
 	if (got < 0) {
@@ -426,6 +416,5 @@ out_close:
 	if (in.fd > 0)
 		close(in.fd);
 	free(in.buf);
-	strbuf_release(&where);
 	return status;
 }
