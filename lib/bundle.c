@@ -13,6 +13,7 @@
 #include "bundle.h"
 #include "catalog.h"
 #include "db.h"
+#include "domain.h"
 #include "err.h"
 #include "events.h"
 #include "fsutil.h"
@@ -73,7 +74,7 @@ static void add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
 }
 
 /* Dump the rows of one table into `out`; returns the row count or -1. */
-static long dump_table(sqlite3 *db, const struct catalog_table *t,
+static long dump_table(sqlite3 *db, const struct domain_table *t,
 		       int64_t since, struct strbuf *out)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -128,6 +129,7 @@ struct collect {
 	struct arc_entry *entries;
 	size_t nr, alloc;
 	size_t objects;
+	size_t refs_alloc;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -162,11 +164,61 @@ static int collect_object(const char *id, const char *path, int compressed,
 	return 0;
 }
 
+/* Every domain's bundle tables, in order (NULL-terminated); free it. */
+static const struct domain_table **all_tables(size_t *n)
+{
+	const struct domain *const *d;
+	const struct domain_table **list = NULL;
+	size_t nr = 0, alloc = 0;
+	int i;
+
+	for (d = domain_list(); *d; d++)
+		for (i = 0; (*d)->tables && (*d)->tables[i].name; i++) {
+			ALLOC_GROW(list, nr + 2, alloc);
+			list[nr++] = &(*d)->tables[i];
+		}
+	ALLOC_GROW(list, nr + 1, alloc);
+	list[nr] = NULL;
+	*n = nr;
+	return list;
+}
+
+static int add_ref(void *data, const char *oid)
+{
+	struct collect *c = data;
+
+	ALLOC_GROW(c->refs, c->nrefs + 1, c->refs_alloc);
+	c->refs[c->nrefs++] = xstrdup(oid);
+	return 0;
+}
+
+/* A domain's file goes in as files/DOMAIN/NAME. */
+struct file_ctx {
+	struct collect *c;
+	const struct domain *d;
+};
+
+static int add_file(void *data, const char *name, const char *path)
+{
+	struct file_ctx *f = data;
+	struct arc_entry *e;
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "files/%s/%s", f->d->name, name);
+	ALLOC_GROW(f->c->entries, f->c->nr + 1, f->c->alloc);
+	e = &f->c->entries[f->c->nr++];
+	memset(e, 0, sizeof(*e));
+	e->name = strbuf_detach(&sb, NULL);
+	e->path = xstrdup(path);
+	return 0;
+}
+
 int bundle_create(struct repo *r, const char *path, int64_t since,
 		  struct bundle_stats *stats)
 {
+	const struct domain_table **tables = NULL;
 	sqlite3 *db = repo_catalog(r);
-	struct collect c = { r, since, NULL, 0, NULL, 0, 0, 0 };
+	struct collect c = { r, since, NULL, 0, NULL, 0, 0, 0, 0 };
 	struct strbuf *dumps = NULL, head = STRBUF_INIT, tmp = STRBUF_INIT;
 	char when[MLTIME_BUFSZ];
 	size_t ntables = 0, i;
@@ -180,37 +232,37 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 	/* one read transaction: rows and references from one moment */
 	if (db_exec(db, "BEGIN") < 0)
 		return -1;
-	while (catalog_bundle_tables[ntables].name)
-		ntables++;
+	tables = all_tables(&ntables);
 	dumps = xcalloc(ntables, sizeof(*dumps));
 	for (i = 0; i < ntables; i++) {
 		long n;
 
 		strbuf_init(&dumps[i], 0);
-		n = dump_table(db, &catalog_bundle_tables[i], since, &dumps[i]);
+		n = dump_table(db, tables[i], since, &dumps[i]);
 		if (n < 0)
 			goto out;
 		stats->rows += n;
 	}
 	/* the objects the bundled references name */
-	{
-		sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT oid FROM "
-						  "objrefs WHERE time >= ?");
-		size_t alloc = 0;
-
-		if (!st)
-			goto out;
-		db_bind_int64(st, 1, since);
-		while (db_step(st) == SQLITE_ROW) {
-			ALLOC_GROW(c.refs, c.nrefs + 1, alloc);
-			c.refs[c.nrefs++] =
-				xstrdup((const char *)sqlite3_column_text(st, 0));
-		}
-		sqlite3_finalize(st);
-		if (c.nrefs)
-			qsort(c.refs, c.nrefs, sizeof(*c.refs), cmp_str);
-	}
+	if (catalog_refs(db, since, add_ref, &c) < 0)
+		goto out;
 	db_exec(db, "COMMIT");
+	/* files of domains that keep some outside catalog.db */
+	{
+		const struct domain *const *d;
+
+		for (d = domain_list(); *d; d++) {
+			struct file_ctx f = { &c, *d };
+
+			if ((*d)->refs && (*d)->refs(r, add_ref, &c) < 0)
+				goto out;
+			if ((*d)->bundle_files &&
+			    (*d)->bundle_files(r, since, add_file, &f) < 0)
+				goto out;
+		}
+	}
+	if (c.nrefs)
+		qsort(c.refs, c.nrefs, sizeof(*c.refs), cmp_str);
 	for (i = 0; i < c.nrefs; i++)
 		if (!odb_has(r, c.refs[i])) {
 			error("object %s is missing; run 'mlrepo fsck'",
@@ -240,7 +292,7 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 		struct strbuf name = STRBUF_INIT;
 
 		strbuf_addf(&name, "catalog/%02zu-%s.jsonl", i,
-			    catalog_bundle_tables[i].name);
+			    tables[i]->name);
 		c.entries[c.nr].name = strbuf_detach(&name, NULL);
 		c.entries[c.nr].data = dumps[i].buf;
 		c.entries[c.nr].len = dumps[i].len;
@@ -284,6 +336,7 @@ out:
 	for (i = 0; i < ntables; i++)
 		strbuf_release(&dumps[i]);
 	free(dumps);
+	free(tables);
 	strbuf_release(&head);
 	strbuf_release(&tmp);
 	return rc;
@@ -310,20 +363,23 @@ static int read_all(struct arc_reader *a, struct strbuf *sb, int64_t size)
 }
 
 /* The table of an entry named exactly catalog/NN-TABLE.jsonl, or NULL. */
-static const struct catalog_table *table_of(const char *name)
+static const struct domain_table *table_of(const char *name,
+					   const struct domain **owner)
 {
-	const struct catalog_table *t;
-	size_t i;
+	const struct domain_table *t;
+	char want[160];
+	size_t pos;
+	const char *dash;
 
-	for (i = 0, t = catalog_bundle_tables; t->name; t++, i++) {
-		char want[128];
-
-		snprintf(want, sizeof(want), "catalog/%02zu-%s.jsonl", i,
-			 t->name);
-		if (!strcmp(name, want))
-			return t;
-	}
-	return NULL;
+	if (strncmp(name, "catalog/", 8) || !(dash = strchr(name + 8, '-')))
+		return NULL;
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(dash + 1, "."),
+		 dash + 1);
+	t = domain_find_table(want, &pos, owner);
+	if (!t)
+		return NULL;
+	snprintf(want, sizeof(want), "catalog/%02zu-%s.jsonl", pos, t->name);
+	return strcmp(name, want) ? NULL : t;
 }
 
 /* Does `table` have the column `col`? */
@@ -342,43 +398,59 @@ static int has_column(sqlite3 *db, const char *table, const char *col)
 	return found;
 }
 
+static int is_hex32(const cJSON *v)
+{
+	return cJSON_IsString(v) && strlen(v->valuestring) == 32 &&
+	       strspn(v->valuestring, "0123456789abcdef") == 32;
+}
+
 /*
- * Check a row before it goes in: an event needs a 32-hex uid and a time
- * in range; a reference needs an object id, and the object must be in
- * the repository now (it came in the bundle, or was there already).
+ * Check a row before it goes in, on the columns its table names: an id or
+ * uid is 32 hex digits, a time is in range, and an object id names an
+ * object that is in the repository now (it came in the bundle, or was
+ * there already).
  */
-static int check_row(struct repo *r, const struct catalog_table *t,
+static int check_row(struct repo *r, const struct domain_table *t,
 		     cJSON *cols, cJSON *row)
 {
-	int i, n = cJSON_GetArraySize(cols);
+	int i, k, n = cJSON_GetArraySize(cols);
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; t->checks && i < n; i++) {
 		const char *c = cJSON_GetArrayItem(cols, i)->valuestring;
 		cJSON *v = cJSON_GetArrayItem(row, i);
 
-		if ((!strcmp(c, "run") ||
-		     (!strcmp(t->name, "runs") && !strcmp(c, "id"))) &&
-		    (!cJSON_IsString(v) || strlen(v->valuestring) != 32 ||
-		     strspn(v->valuestring, "0123456789abcdef") != 32))
-			return error_input("column %s: not a run id", c);
-		if (!strcmp(t->name, "events") && !strcmp(c, "uid") &&
-		    (!cJSON_IsString(v) || strlen(v->valuestring) != 32 ||
-		     strspn(v->valuestring, "0123456789abcdef") != 32))
-			return error_input("column uid: not 32 hex digits");
-		if (!strcmp(c, "time") &&
-		    (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
-		     v->valuedouble < (double)MLTIME_MIN ||
-		     v->valuedouble > (double)MLTIME_MAX))
-			return error_input("column time: not a time");
-		if (!strcmp(t->name, "objrefs") && !strcmp(c, "oid")) {
-			if (!cJSON_IsString(v) || !odb_valid_id(v->valuestring))
-				return error_input("column oid: not an "
-						   "object id");
-			if (!odb_has(r, v->valuestring))
-				return error_input("object %s is neither in the "
-						   "bundle nor in the "
-						   "repository",
-						   v->valuestring);
+		for (k = 0; t->checks[k].name; k++) {
+			if (strcmp(c, t->checks[k].name))
+				continue;
+			switch (t->checks[k].kind) {
+			case DOMAIN_COL_ID32:
+				if (is_hex32(v))
+					break;
+				if (!strcmp(c, "uid"))
+					return error_input("column uid: not 32 "
+							   "hex digits");
+				return error_input("column %s: not a run id",
+						   c);
+			case DOMAIN_COL_TIME:
+				if (!cJSON_IsNumber(v) ||
+				    v->valuedouble != floor(v->valuedouble) ||
+				    v->valuedouble < (double)MLTIME_MIN ||
+				    v->valuedouble > (double)MLTIME_MAX)
+					return error_input("column %s: not a "
+							   "time", c);
+				break;
+			case DOMAIN_COL_OBJECT:
+				if (!cJSON_IsString(v) ||
+				    !odb_valid_id(v->valuestring))
+					return error_input("column %s: not an "
+							   "object id", c);
+				if (!odb_has(r, v->valuestring))
+					return error_input("object %s is "
+						"neither in the bundle nor in "
+						"the repository",
+						v->valuestring);
+				break;
+			}
 		}
 	}
 	return 0;
@@ -426,14 +498,14 @@ static int bind_json(sqlite3_stmt *st, int i, const cJSON *v)
 
 /* Insert the rows of one table dump; adds to the stats. */
 static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
-		     const char *entry, const struct catalog_table *t,
+		     const char *entry, const struct domain_table *t,
 		     char *text, struct bundle_stats *stats)
 {
 	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *st = NULL, *touch = NULL;
 	cJSON *head = NULL, *cols;
 	char *line = text, *nl;
-	int ncols, i, lineno = 1, rc = -1, run_col = -1;
+	int ncols, i, lineno = 1, rc = -1, touch_col = -1;
 
 	nl = strchr(line, '\n');
 	if (nl)
@@ -462,8 +534,8 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 					    bundle, entry);
 				goto out;
 			}
-		if (!strcmp(c->valuestring, "run"))
-			run_col = i;
+		if (t->touch_col && !strcmp(c->valuestring, t->touch_col))
+			touch_col = i;
 		if ((t->local_id && !strcmp(c->valuestring, t->local_id)) ||
 		    !has_column(db, t->name, c->valuestring)) {
 			error_input("'%s' entry '%s': table %s has no column "
@@ -539,18 +611,22 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 		stats->rows++;
 		if (sqlite3_changes(db)) {
 			stats->rows_new++;
-			/* new points: this run's `latest` is computed again */
-			if (run_col >= 0 && !strcmp(t->name, "metrics")) {
+			/* remembered for the domain's after_unbundle */
+			if (touch_col >= 0) {
+				cJSON *tv = cJSON_GetArrayItem(row, touch_col);
+
 				if (!touch) {
 					touch = db_prepare(db, "INSERT OR IGNORE "
-						"INTO bundle_touched VALUES (?)");
+						"INTO temp.bundle_touched "
+						"VALUES (?, ?)");
 					if (!touch) {
 						cJSON_Delete(row);
 						goto out;
 					}
 				}
-				db_bind_text(touch, 1, cJSON_GetArrayItem(
-					row, run_col)->valuestring);
+				db_bind_text(touch, 1, t->name);
+				db_bind_text(touch, 2, cJSON_IsString(tv)
+						       ? tv->valuestring : NULL);
 				if (db_step(touch) != SQLITE_DONE) {
 					cJSON_Delete(row);
 					goto out;
@@ -606,28 +682,9 @@ static int idset_add(struct idset *s, const char *id)
 	return 1;
 }
 
-/*
- * `latest` (a run's current value of each metric) is derived, so it is not
- * carried: after new points arrive it is computed again for the runs and
- * keys they belong to, by the same rule exp-log uses: the largest step,
- * then the last logged (largest seq).
- */
-static int recompute_latest(sqlite3 *db)
-{
-	return db_exec(db,
-		"INSERT OR REPLACE INTO latest(run, key, value, step, seq,"
-		" max_step, n, time) "
-		"SELECT m.run, m.key, m.value, m.step, m.seq, a.max_step, a.n,"
-		" m.time FROM metrics m JOIN (SELECT run, key,"
-		" max(step) AS max_step, count(*) AS n FROM metrics"
-		" WHERE run IN (SELECT run FROM bundle_touched)"
-		" GROUP BY run, key) a ON a.run = m.run AND a.key = m.key"
-		" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = m.run"
-		" AND x.key = m.key ORDER BY step DESC, seq DESC LIMIT 1)");
-}
-
 struct pending {
-	const struct catalog_table *table;
+	const struct domain_table *table; /* NULL: a domain's file */
+	const struct domain *domain;
 	char *entry;
 	struct strbuf text;
 };
@@ -639,7 +696,9 @@ int bundle_unbundle(struct repo *r, const char *path,
 	struct pending *pend = NULL;
 	size_t npend = 0, apend = 0, i;
 	struct idset seen = { NULL, 0, 0 }; /* object ids met so far */
-	size_t metrics_new = 0;
+	const struct domain *const *d;
+	size_t k;
+	size_t *new_rows = NULL; /* per domain */
 	const char *name;
 	int64_t size;
 	int rc, seen_head = 0, result = -1;
@@ -690,7 +749,8 @@ int bundle_unbundle(struct repo *r, const char *path,
 				    "entry first)", path);
 			goto out;
 		} else if (!strncmp(name, "catalog/", 8)) {
-			const struct catalog_table *t = table_of(name);
+			const struct domain *owner = NULL;
+			const struct domain_table *t = table_of(name, &owner);
 			struct pending *p;
 
 			if (!t) {
@@ -707,6 +767,29 @@ int bundle_unbundle(struct repo *r, const char *path,
 			ALLOC_GROW(pend, npend + 1, apend);
 			p = &pend[npend++];
 			p->table = t;
+			p->domain = owner;
+			p->entry = xstrdup(name);
+			strbuf_init(&p->text, 0);
+			if (read_all(a, &p->text, size) < 0)
+				goto out;
+		} else if (!strncmp(name, "files/", 6)) {
+			/* files/DOMAIN/NAME: a domain's file outside catalog.db */
+			const char *slash = strchr(name + 6, '/');
+			struct pending *p;
+
+			for (d = domain_list(); slash && *d; d++)
+				if (strlen((*d)->name) == (size_t)(slash - name - 6) &&
+				    !strncmp((*d)->name, name + 6, slash - name - 6))
+					break;
+			if (!slash || !*d || !(*d)->unbundle_file || !slash[1]) {
+				error_input("'%s': unexpected entry '%s'", path,
+					    name);
+				goto out;
+			}
+			ALLOC_GROW(pend, npend + 1, apend);
+			p = &pend[npend++];
+			p->table = NULL;
+			p->domain = *d;
 			p->entry = xstrdup(name);
 			strbuf_init(&p->text, 0);
 			if (read_all(a, &p->text, size) < 0)
@@ -759,30 +842,38 @@ int bundle_unbundle(struct repo *r, const char *path,
 	if (db_begin(db) < 0)
 		goto out;
 	if (db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS bundle_touched"
-			"(run TEXT PRIMARY KEY); DELETE FROM bundle_touched") < 0) {
+			"(tbl TEXT, val TEXT, PRIMARY KEY (tbl, val)); "
+			"DELETE FROM temp.bundle_touched") < 0) {
 		db_rollback(db);
 		goto out;
 	}
-	for (i = 0; catalog_bundle_tables[i].name; i++) {
-		size_t k;
+	for (k = 0, d = domain_list(); *d; d++)
+		k++;
+	new_rows = xcalloc(k + 1, sizeof(*new_rows));
+	for (k = 0, d = domain_list(); *d; d++, k++) {
+		int t;
 
-		for (k = 0; k < npend; k++) {
-			size_t before = stats->rows_new;
+		for (t = 0; (*d)->tables && (*d)->tables[t].name; t++)
+			for (i = 0; i < npend; i++) {
+				size_t before = stats->rows_new;
 
-			if (pend[k].table != &catalog_bundle_tables[i])
-				continue;
-			if (load_rows(r, db, path, pend[k].entry, pend[k].table,
-				      pend[k].text.buf, stats) < 0) {
-				db_rollback(db);
-				goto out;
+				if (!pend[i].table ||
+				    pend[i].table != &(*d)->tables[t])
+					continue;
+				if (load_rows(r, db, path, pend[i].entry,
+					      pend[i].table, pend[i].text.buf,
+					      stats) < 0) {
+					db_rollback(db);
+					goto out;
+				}
+				new_rows[k] += stats->rows_new - before;
 			}
-			if (!strcmp(pend[k].table->name, "metrics"))
-				metrics_new += stats->rows_new - before;
+		if (new_rows[k] && (*d)->after_unbundle &&
+		    (*d)->after_unbundle(db) < 0) {
+			err_prefix("'%s': ", path);
+			db_rollback(db);
+			goto out;
 		}
-	}
-	if (metrics_new && recompute_latest(db) < 0) {
-		db_rollback(db);
-		goto out;
 	}
 	if (stats->rows_new || stats->objects_new) {
 		char detail[128];
@@ -797,6 +888,18 @@ int bundle_unbundle(struct repo *r, const char *path,
 	}
 	if (db_commit(db) < 0)
 		goto out;
+	/* then the domains' files, which are no part of the transaction */
+	for (i = 0; i < npend; i++) {
+		if (pend[i].table)
+			continue;
+		if (pend[i].domain->unbundle_file(r, db, strchr(pend[i].entry + 6,
+								 '/') + 1,
+						  pend[i].text.buf,
+						  pend[i].text.len) < 0) {
+			err_prefix("'%s' entry '%s': ", path, pend[i].entry);
+			goto out;
+		}
+	}
 	result = 0;
 out:
 	arc_close(a);
@@ -806,5 +909,6 @@ out:
 	}
 	free(pend);
 	free(seen.v);
+	free(new_rows);
 	return result;
 }

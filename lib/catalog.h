@@ -2,9 +2,13 @@
  * catalog.h - the catalog database (.mlrepo/catalog.db): its schema and the
  * tables every tool shares.
  *
- * The schema is a list of forward migrations (catalog_migrations), applied
- * by db_migrate() when a tool opens the catalog.  Append new versions at
- * the end; never edit a released one.
+ * The schema is one list of forward migrations, each domain's own kept in
+ * its module (domain.h) and assembled by domain_migrations(); db_migrate()
+ * applies them when a tool opens the catalog.  Append new versions at the
+ * end; never edit a released one.
+ *
+ * It is also the repository's own domain (domain.h), and where any id
+ * table resolves an abbreviated id.
  *
  * objrefs records which objects the catalog references and who holds each
  * reference ("owner", e.g. "run:4f2a.../artifact:model.pkl").  It is what
@@ -17,7 +21,9 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-extern const char *const catalog_migrations[];
+#include "domain.h"
+
+struct strbuf;
 
 /* Record that `owner` references object `oid`.  0 or -1. */
 int catalog_ref_add(sqlite3 *db, const char *oid, const char *owner);
@@ -28,22 +34,27 @@ int catalog_ref_drop_owner(sqlite3 *db, const char *owner);
 int catalog_ref_drop_prefix(sqlite3 *db, const char *prefix);
 
 /*
- * The tables a bundle carries, in the order they are loaded, with the
- * column that says when a row was made or last changed (for `bundle create
- * --since`) and a local row id to leave out (NULL: none).  Each table has a
- * key that is the same in every repository (a random uid, a run id and a
- * key, a content id).  Rows that never change are inserted with INSERT OR
- * IGNORE; for rows that do (a run that ended, a tag set again), `newer`
- * names the key and the row with the later time wins.  Either way a
- * second unbundle of the same file changes nothing.  New tables go at the
- * end: a bundle names its entries by position (catalog/NN-TABLE.jsonl).
+ * Call fn for every object id referenced by a reference recorded at or
+ * after `since` (INT64_MIN: all), in id order, each once.  0 or -1.
  */
-struct catalog_table {
-	const char *name;
-	const char *time_col;
-	const char *local_id;
-	const char *newer; /* conflict key for "the later time wins", or NULL */
-};
-extern const struct catalog_table catalog_bundle_tables[];
+int catalog_refs(sqlite3 *db, int64_t since, domain_ref_fn fn, void *data);
+/* Append " OWNER" for every owner of a reference to `oid`.  0 or -1. */
+int catalog_ref_owners(sqlite3 *db, const char *oid, struct strbuf *out);
+
+/*
+ * The repository's own domain (domain.h): the events and objrefs tables,
+ * the first migration, its line in `mlrepo status`.
+ */
+extern const struct domain catalog_domain;
+
+/*
+ * Resolve `given`, a unique prefix of 6 to 32 hex digits (any case), to a
+ * full id in column `col` of `table` (fixed names from the caller, never
+ * user input).  `what` names the kind in messages ("run").  Writes the id
+ * (at most 32 hex and a NUL) to `id`.  Returns 0, or -1 with error_input()
+ * for a malformed, unknown or ambiguous prefix, error() otherwise.
+ */
+int catalog_resolve_id(sqlite3 *db, const char *table, const char *col,
+		       const char *what, const char *given, char id[33]);
 
 #endif

@@ -7,6 +7,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "db.h"
 #include "err.h"
 #include "events.h"
@@ -102,4 +104,103 @@ int events_add(sqlite3 *db, const char *action, const char *subject,
 	sqlite3_finalize(st);
 	free(argv);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static cJSON *detail_obj(struct event_detail *d)
+{
+	if (!d->obj)
+		d->obj = cJSON_CreateObject();
+	return d->obj;
+}
+
+void event_detail_str(struct event_detail *d, const char *key,
+		      const char *value)
+{
+	cJSON *o = detail_obj(d);
+
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddStringToObject(o, key, value);
+}
+
+void event_detail_int(struct event_detail *d, const char *key, int64_t v)
+{
+	cJSON *o = detail_obj(d);
+
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+void event_detail_kv(struct event_detail *d, int argc, char *const *argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		char *k;
+
+		if (!eq)
+			continue;
+		k = xstrndup(argv[i], eq - argv[i]);
+		event_detail_str(d, k, eq + 1);
+		free(k);
+	}
+}
+
+void event_detail_release(struct event_detail *d)
+{
+	cJSON_Delete(d->obj);
+	d->obj = NULL;
+}
+
+int events_add_detail(sqlite3 *db, const char *action, const char *subject,
+		      struct event_detail *d)
+{
+	char *text = d->obj ? cJSON_PrintUnformatted(d->obj) : NULL;
+	int rc = events_add(db, action, subject, text);
+
+	free(text);
+	event_detail_release(d);
+	return rc;
+}
+
+int events_query(sqlite3 *db, const struct event_filter *f,
+		 int (*fn)(const struct event *e, void *data), void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, f->reverse
+		? "SELECT time, uid, who, tool, argv, action, subject, detail "
+		  "FROM events WHERE time >= ?1 AND time < ?2 AND (?3 IS NULL "
+		  "OR action = ?3 OR (substr(?3, -1) = '.' AND "
+		  "substr(action, 1, length(?3)) = ?3)) AND (?4 IS NULL OR "
+		  "subject = ?4) ORDER BY time, id LIMIT ?5"
+		: "SELECT time, uid, who, tool, argv, action, subject, detail "
+		  "FROM events WHERE time >= ?1 AND time < ?2 AND (?3 IS NULL "
+		  "OR action = ?3 OR (substr(?3, -1) = '.' AND "
+		  "substr(action, 1, length(?3)) = ?3)) AND (?4 IS NULL OR "
+		  "subject = ?4) ORDER BY time DESC, id DESC LIMIT ?5");
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, f->since);
+	db_bind_int64(st, 2, f->until);
+	db_bind_text(st, 3, f->action);
+	db_bind_text(st, 4, f->subject);
+	db_bind_int64(st, 5, f->limit);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct event e;
+
+		e.time = sqlite3_column_int64(st, 0);
+		e.uid = (const char *)sqlite3_column_text(st, 1);
+		e.who = (const char *)sqlite3_column_text(st, 2);
+		e.tool = (const char *)sqlite3_column_text(st, 3);
+		e.argv = (const char *)sqlite3_column_text(st, 4);
+		e.action = (const char *)sqlite3_column_text(st, 5);
+		e.subject = (const char *)sqlite3_column_text(st, 6);
+		e.detail = (const char *)sqlite3_column_text(st, 7);
+		if (fn(&e, data))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }

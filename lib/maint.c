@@ -6,7 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
 #include "db.h"
+#include "domain.h"
 #include "err.h"
 #include "fsutil.h"
 #include "maint.h"
@@ -31,35 +35,50 @@ void maint_free_ids(char **ids, size_t nr)
 	free(ids);
 }
 
+struct id_list {
+	char **ids;
+	size_t nr, alloc;
+};
+
+static int add_id(void *data, const char *oid)
+{
+	struct id_list *l = data;
+
+	ALLOC_GROW(l->ids, l->nr + 1, l->alloc);
+	l->ids[l->nr++] = xstrdup(oid);
+	return 0;
+}
+
 int maint_referenced(struct repo *r, char ***idsp, size_t *nrp)
 {
 	sqlite3 *db = repo_catalog(r);
-	sqlite3_stmt *st;
-	char **ids = NULL;
-	size_t nr = 0, alloc = 0;
-	int rc;
+	const struct domain *const *d;
+	struct id_list l = { NULL, 0, 0 };
+	size_t i, k;
 
 	*idsp = NULL;
 	*nrp = 0;
-	if (!db)
-		return -1;
-	st = db_prepare(db, "SELECT DISTINCT oid FROM objrefs ORDER BY oid");
-	if (!st)
-		return -1;
-	while ((rc = db_step(st)) == SQLITE_ROW) {
-		ALLOC_GROW(ids, nr + 1, alloc);
-		ids[nr++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	if (!db || catalog_refs(db, INT64_MIN, add_id, &l) < 0)
+		goto fail;
+	for (d = domain_list(); *d; d++)
+		if ((*d)->refs && (*d)->refs(r, add_id, &l) < 0)
+			goto fail;
+	if (l.nr)
+		qsort(l.ids, l.nr, sizeof(*l.ids), cmp_str);
+	/* each once */
+	for (i = k = 0; i < l.nr; i++) {
+		if (k && !strcmp(l.ids[k - 1], l.ids[i])) {
+			free(l.ids[i]);
+			continue;
+		}
+		l.ids[k++] = l.ids[i];
 	}
-	sqlite3_finalize(st);
-	if (rc < 0) {
-		maint_free_ids(ids, nr);
-		return -1;
-	}
-	if (nr)
-		qsort(ids, nr, sizeof(*ids), cmp_str);
-	*idsp = ids;
-	*nrp = nr;
+	*idsp = l.ids;
+	*nrp = k;
 	return 0;
+fail:
+	maint_free_ids(l.ids, l.nr);
+	return -1;
 }
 
 static int is_referenced(char **ids, size_t nr, const char *id)
@@ -137,58 +156,42 @@ static void fsck_db(struct fsck_state *s, const char *path)
 	db_close(db);
 }
 
-/*
- * Rows that point at nothing: each query counts them.  A table the
- * catalog lacks is a problem of its own.
- */
-static const struct {
-	const char *table, *what, *sql;
-} orphan_checks[] = {
-	{ "params", "params of runs that do not exist",
-	  "SELECT count(*) FROM params WHERE run NOT IN (SELECT id FROM runs)" },
-	{ "tags", "tags of runs that do not exist",
-	  "SELECT count(*) FROM tags WHERE run NOT IN (SELECT id FROM runs)" },
-	{ "metrics", "metric points of runs that do not exist",
-	  "SELECT count(*) FROM metrics WHERE run NOT IN (SELECT id FROM runs)" },
-	{ "latest", "current metric values of runs that do not exist",
-	  "SELECT count(*) FROM latest WHERE run NOT IN (SELECT id FROM runs)" },
-	{ "artifacts", "artifacts of runs that do not exist",
-	  "SELECT count(*) FROM artifacts WHERE run NOT IN (SELECT id FROM runs)" },
-	{ "objrefs", "object references held by runs that do not exist",
-	  "SELECT count(*) FROM objrefs WHERE owner LIKE 'run:%' AND "
-	  "substr(owner, 5, 32) NOT IN (SELECT id FROM runs)" },
-	{ "events", NULL, NULL },
-	{ NULL, NULL, NULL }
-};
-
 static void fsck_catalog_rows(struct fsck_state *s, sqlite3 *db)
 {
+	const struct domain *const *d;
 	int i;
 
-	for (i = 0; orphan_checks[i].table; i++) {
-		struct strbuf sb = STRBUF_INIT;
-		int64_t n;
+	for (d = domain_list(); *d; d++)
+		for (i = 0; (*d)->checks && (*d)->checks[i].table; i++) {
+			const struct domain_check *c = &(*d)->checks[i];
+			struct strbuf sb = STRBUF_INIT;
+			int64_t n;
 
-		if (!db_has_table(db, orphan_checks[i].table)) {
-			strbuf_addf(&sb, "table '%s' is missing",
-				    orphan_checks[i].table);
-			problem(s, "catalog.db", sb.buf);
+			if (!db_has_table(db, c->table)) {
+				strbuf_addf(&sb, "table '%s' is missing",
+					    c->table);
+				problem(s, "catalog.db", sb.buf);
+				strbuf_release(&sb);
+				continue;
+			}
+			if (!c->sql)
+				continue;
+			n = db_query_int(db, c->sql);
+			if (n < 0) {
+				problem(s, "catalog.db", err_msg());
+				err_clear();
+			} else if (n > 0) {
+				strbuf_addf(&sb, "%lld %s", (long long)n,
+					    c->what);
+				problem(s, "catalog.db", sb.buf);
+			}
 			strbuf_release(&sb);
-			continue;
 		}
-		if (!orphan_checks[i].sql)
-			continue;
-		n = db_query_int(db, orphan_checks[i].sql);
-		if (n < 0) {
-			problem(s, "catalog.db", err_msg());
-			err_clear();
-		} else if (n > 0) {
-			strbuf_addf(&sb, "%lld %s", (long long)n,
-				    orphan_checks[i].what);
-			problem(s, "catalog.db", sb.buf);
-		}
-		strbuf_release(&sb);
-	}
+}
+
+static void fsck_report(void *data, const char *subject, const char *what)
+{
+	problem(data, subject, what);
 }
 
 int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
@@ -197,6 +200,7 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	static const char *const dirs[] = { "objects", "features", "hooks",
 					    "checkout", "runs", "tmp", NULL };
 	struct fsck_state s = { r, report, data, 0, 0 };
+	const struct domain *const *dom;
 	char **ids;
 	size_t nr, i;
 	char *path;
@@ -240,25 +244,22 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 		fsck_catalog_rows(&s, repo_catalog(r));
 	else
 		err_clear();
+	for (dom = domain_list(); *dom; dom++)
+		if ((*dom)->fsck && (*dom)->fsck(r, fsck_report, &s) < 0) {
+			problem(&s, (*dom)->name, err_msg());
+			err_clear();
+		}
 	if (maint_referenced(r, &ids, &nr) == 0) {
 		sqlite3 *db = repo_catalog(r);
 
 		for (i = 0; i < nr; i++) {
-			sqlite3_stmt *st;
 			struct strbuf sb = STRBUF_INIT;
 
 			if (odb_has(r, ids[i]))
 				continue;
 			strbuf_addstr(&sb, "missing object, referenced by");
-			st = db_prepare(db, "SELECT owner FROM objrefs WHERE "
-					    "oid=? ORDER BY owner");
-			if (st) {
-				db_bind_text(st, 1, ids[i]);
-				while (db_step(st) == SQLITE_ROW)
-					strbuf_addf(&sb, " %s",
-						    sqlite3_column_text(st, 0));
-				sqlite3_finalize(st);
-			}
+			if (catalog_ref_owners(db, ids[i], &sb) < 0)
+				err_clear();
 			problem(&s, ids[i], sb.buf);
 			strbuf_release(&sb);
 		}
@@ -385,4 +386,91 @@ int maint_gc(struct repo *r, int64_t prune_before, int dry_run,
 	if (!dry_run)
 		remove_empty_dirs(r);
 	return gc_tmp(r, dry_run, res);
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+struct obj_count {
+	size_t raw, compressed, stray;
+	uint64_t bytes;
+};
+
+static int count_object(const char *id, const char *path, int compressed,
+			const struct stat *st, void *data)
+{
+	struct obj_count *c = data;
+
+	(void)path;
+	if (!id)
+		c->stray++;
+	else if (compressed)
+		c->compressed++;
+	else
+		c->raw++;
+	if (id)
+		c->bytes += st->st_size;
+	return 0;
+}
+
+/* Feature group databases in features/ (the layout's, whatever holds them). */
+static size_t count_groups(struct repo *r)
+{
+	char *fdir = repo_path(r, "features");
+	size_t groups = 0;
+	DIR *d;
+
+	if ((d = opendir(fdir))) {
+		struct dirent *de;
+
+		while ((de = readdir(d))) {
+			size_t n = strlen(de->d_name);
+
+			if (n > 3 && !strcmp(de->d_name + n - 3, ".db"))
+				groups++;
+		}
+		closedir(d);
+	}
+	free(fdir);
+	return groups;
+}
+
+int maint_status(struct repo *r, struct strbuf *text, struct cJSON *json)
+{
+	struct obj_count oc = { 0, 0, 0, 0 };
+	struct domain_status ds = { text, json };
+	const struct domain *const *d;
+	sqlite3 *db = repo_catalog(r);
+	size_t groups, nref;
+	char **refs;
+
+	if (!db || odb_foreach(r, count_object, &oc) < 0 ||
+	    maint_referenced(r, &refs, &nref) < 0)
+		return -1;
+	maint_free_ids(refs, nref);
+	groups = count_groups(r);
+	cJSON_AddStringToObject(json, "repository", r->dir);
+	cJSON_AddNumberToObject(json, "layout_version", REPO_LAYOUT_VERSION);
+	cJSON_AddNumberToObject(json, "objects",
+				(double)(oc.raw + oc.compressed));
+	cJSON_AddNumberToObject(json, "objects_compressed",
+				(double)oc.compressed);
+	cJSON_AddNumberToObject(json, "object_bytes", (double)oc.bytes);
+	cJSON_AddNumberToObject(json, "referenced_objects", (double)nref);
+	cJSON_AddNumberToObject(json, "stray_files", (double)oc.stray);
+	cJSON_AddNumberToObject(json, "feature_groups", (double)groups);
+	cJSON_AddNumberToObject(json, "config_entries", (double)r->cfg.nr);
+	strbuf_addf(text, "repository:      %s\n", r->dir);
+	strbuf_addf(text, "layout version:  %d\n", REPO_LAYOUT_VERSION);
+	strbuf_addf(text, "objects:         %zu (%zu compressed), %llu bytes "
+		    "stored\n", oc.raw + oc.compressed, oc.compressed,
+		    (unsigned long long)oc.bytes);
+	strbuf_addf(text, "referenced:      %zu objects\n", nref);
+	if (oc.stray)
+		strbuf_addf(text, "stray files:     %zu (see 'mlrepo fsck')\n",
+			    oc.stray);
+	strbuf_addf(text, "feature groups:  %zu\n", groups);
+	for (d = domain_list(); *d; d++)
+		if ((*d)->status && (*d)->status(r, db, &ds) < 0)
+			return -1;
+	return 0;
 }

@@ -36,7 +36,19 @@ typedef void (*maint_gc_fn)(void *data, const char *id, uint64_t size);
 int maint_gc(struct repo *r, int64_t prune_before, int dry_run,
 	     maint_gc_fn each, void *data, struct gc_result *res);
 
-/* Sorted list of every object id the catalog references; caller frees. */
+/*
+ * What `mlrepo status` shows: the objects, references and layout, then
+ * each domain's lines (domain.h).  Appends the text to `text` and the
+ * fields to the JSON object `json`.  0 or -1 with the error set.
+ */
+struct strbuf;
+struct cJSON;
+int maint_status(struct repo *r, struct strbuf *text, struct cJSON *json);
+
+/*
+ * Sorted list of every object id referenced (by the catalog's objrefs and
+ * by each domain's files), each once; caller frees with maint_free_ids().
+ */
 int maint_referenced(struct repo *r, char ***ids, size_t *nr);
 void maint_free_ids(char **ids, size_t nr);
 

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "domain.h"
 #include "err.h"
 #include "events.h"
 #include "fsutil.h"
@@ -220,7 +221,7 @@ static sqlite3 *open_catalog(const char *dir, int create)
 	}
 	db = db_open(sb.buf, create);
 	strbuf_release(&sb);
-	if (db && db_migrate(db, catalog_migrations) < 0) {
+	if (db && db_migrate(db, domain_migrations()) < 0) {
 		db_close(db);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "domain.h"
 #include "err.h"
 #include "events.h"
 #include "expr.h"
@@ -337,11 +338,7 @@ out:
 
 int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
 {
-	char lo[RUN_ID_HEX + 1], hi[RUN_ID_HEX + 2];
 	const char *given = prefix;
-	sqlite3_stmt *st;
-	size_t len, i;
-	int n = 0, rc;
 
 	if (!given) {
 		given = getenv("MLREPO_RUN");
@@ -352,41 +349,11 @@ int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
 			return -1;
 		}
 	}
-	len = strlen(given);
-	if (len < 6 || len > RUN_ID_HEX)
-		return error_input("not a run id: '%s' (give 6 to 32 hex "
-				   "digits%s)", given,
-				   prefix ? "" : "; from MLREPO_RUN");
-	for (i = 0; i < len; i++) {
-		if (!isxdigit((unsigned char)given[i]))
-			return error_input("not a run id: '%s'%s", given,
-					   prefix ? "" : " (from MLREPO_RUN)");
-		lo[i] = (char)tolower((unsigned char)given[i]);
-	}
-	lo[len] = '\0';
-	memcpy(hi, lo, len);
-	hi[len] = 'g'; /* just past every hex digit */
-	hi[len + 1] = '\0';
-	st = db_prepare(db, "SELECT id FROM runs WHERE id >= ? AND id < ? "
-			    "ORDER BY id LIMIT 2");
-	if (!st)
+	if (catalog_resolve_id(db, "runs", "id", "run", given, id) < 0) {
+		if (!prefix)
+			err_prefix("MLREPO_RUN: ");
 		return -1;
-	db_bind_text(st, 1, lo);
-	db_bind_text(st, 2, hi);
-	while ((rc = db_step(st)) == SQLITE_ROW) {
-		if (!n++)
-			snprintf(id, RUN_ID_HEX + 1, "%s",
-				 (const char *)sqlite3_column_text(st, 0));
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	if (!n)
-		return error_input("no such run: '%s'%s", given,
-				   prefix ? "" : " (from MLREPO_RUN)");
-	if (n > 1)
-		return error_input("ambiguous run id prefix '%s': give more "
-				   "digits", given);
 	return 0;
 }
 
@@ -1597,3 +1564,166 @@ out:
 	strbuf_release(&filter);
 	return rc;
 }
+
+/* ---- the domain: tables, bundles, fsck, status ------------------------ */
+
+static const struct domain_migration migrations[] = {
+	/* 2: experiment tracking (exp-log) */
+	{ 2,
+	"CREATE TABLE experiments ("
+	"  name TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE experiment_tags ("
+	"  experiment TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (experiment, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE runs ("
+	"  id TEXT PRIMARY KEY,"	      /* 32 hex */
+	"  experiment TEXT NOT NULL,"
+	"  name TEXT,"
+	"  status TEXT NOT NULL,"	      /* running finished failed killed */
+	"  start_time INTEGER NOT NULL,"
+	"  end_time INTEGER,"
+	"  user TEXT, host TEXT, cwd TEXT,"
+	"  command TEXT,"		      /* JSON array */
+	"  git_commit TEXT, git_dirty INTEGER,"
+	"  parent TEXT,"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  exit_status INTEGER,"	      /* exp-log run */
+	"  wall_time REAL, cpu_time REAL, max_rss_kb INTEGER"
+	") WITHOUT ROWID;"
+	"CREATE INDEX runs_start ON runs(start_time);"
+	"CREATE INDEX runs_experiment ON runs(experiment, start_time);"
+	"CREATE TABLE params ("
+	"  run TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (run, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE tags ("
+	"  run TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (run, key)"
+	") WITHOUT ROWID;"
+	/* every point; value NULL is NaN (SQLite has no NaN) */
+	"CREATE TABLE metrics ("
+	"  run TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL, value REAL, time INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, key, seq)"
+	") WITHOUT ROWID;"
+	/* per run and key: the current value (largest step, then last
+	 * logged), the largest step and the count, kept by every writer */
+	"CREATE TABLE latest ("
+	"  run TEXT NOT NULL, key TEXT NOT NULL, value REAL,"
+	"  step INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"  max_step INTEGER NOT NULL, n INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (run, key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX latest_key ON latest(key, value);"
+	"CREATE TABLE artifacts ("
+	"  run TEXT NOT NULL, name TEXT NOT NULL, oid TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"		      /* file or dir */
+	"  size INTEGER NOT NULL, time INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, name)"
+	") WITHOUT ROWID" },
+
+	/* 3: searching by key and value (exp-log ls --filter) */
+	{ 3,
+	"CREATE INDEX params_key ON params(key, value);"
+	"CREATE INDEX tags_key ON tags(key, value)" },
+
+	/* 4: when a run last changed, for bundles (the later one wins) */
+	{ 4,
+	"ALTER TABLE runs ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE runs SET time = coalesce(end_time, start_time)" },
+	{ 0, NULL }
+};
+
+static const struct domain_col run_cols[] = {
+	{ "id", DOMAIN_COL_ID32 }, { "time", DOMAIN_COL_TIME }, { NULL, 0 }
+};
+static const struct domain_col of_run_cols[] = {
+	{ "run", DOMAIN_COL_ID32 }, { "time", DOMAIN_COL_TIME }, { NULL, 0 }
+};
+static const struct domain_col timed_cols[] = {
+	{ "time", DOMAIN_COL_TIME }, { NULL, 0 }
+};
+
+static const struct domain_table tables[] = {
+	{ "experiments", "created", NULL, NULL, NULL, NULL },
+	{ "experiment_tags", "time", NULL, "experiment, key", timed_cols, NULL },
+	{ "runs", "time", NULL, "id", run_cols, NULL },
+	{ "params", "time", NULL, NULL, of_run_cols, NULL },
+	{ "tags", "time", NULL, "run, key", of_run_cols, NULL },
+	/* new points: their run's `latest` is computed again */
+	{ "metrics", "time", NULL, NULL, of_run_cols, "run" },
+	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL }
+};
+
+/* Rows that point at nothing: each query counts them. */
+static const struct domain_check checks[] = {
+	{ "experiments", NULL, NULL },
+	{ "experiment_tags", NULL, NULL },
+	{ "runs", NULL, NULL },
+	{ "params", "params of runs that do not exist",
+	  "SELECT count(*) FROM params WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "tags", "tags of runs that do not exist",
+	  "SELECT count(*) FROM tags WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "metrics", "metric points of runs that do not exist",
+	  "SELECT count(*) FROM metrics WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "latest", "current metric values of runs that do not exist",
+	  "SELECT count(*) FROM latest WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "artifacts", "artifacts of runs that do not exist",
+	  "SELECT count(*) FROM artifacts WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "objrefs", "object references held by runs that do not exist",
+	  "SELECT count(*) FROM objrefs WHERE owner LIKE 'run:%' AND "
+	  "substr(owner, 5, 32) NOT IN (SELECT id FROM runs)" },
+	{ NULL, NULL, NULL }
+};
+
+/*
+ * `latest` (a run's current value of each metric) is derived, so bundles
+ * do not carry it: after new points arrive it is computed again for the
+ * runs they belong to, by the rule the metric writer follows: the largest
+ * step, then the last logged (largest seq).
+ */
+static int after_unbundle(sqlite3 *db)
+{
+	return db_exec(db,
+		"INSERT OR REPLACE INTO latest(run, key, value, step, seq,"
+		" max_step, n, time) "
+		"SELECT m.run, m.key, m.value, m.step, m.seq, a.max_step, a.n,"
+		" m.time FROM metrics m JOIN (SELECT run, key,"
+		" max(step) AS max_step, count(*) AS n FROM metrics"
+		" WHERE run IN (SELECT val FROM temp.bundle_touched"
+		" WHERE tbl = 'metrics')"
+		" GROUP BY run, key) a ON a.run = m.run AND a.key = m.key"
+		" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = m.run"
+		" AND x.key = m.key ORDER BY step DESC, seq DESC LIMIT 1)");
+}
+
+/* experiments: N, M runs */
+static int status(struct repo *r, sqlite3 *db, struct domain_status *st)
+{
+	int64_t experiments = db_query_int(db, "SELECT count(*) FROM "
+					       "experiments");
+	int64_t runs = db_query_int(db, "SELECT count(*) FROM runs WHERE "
+					"deleted = 0");
+
+	(void)r;
+	if (experiments < 0 || runs < 0)
+		return -1;
+	strbuf_addf(st->text, "experiments:     %lld, %lld runs\n",
+		    (long long)experiments, (long long)runs);
+	cJSON_AddNumberToObject(st->json, "experiments", (double)experiments);
+	cJSON_AddNumberToObject(st->json, "runs", (double)runs);
+	return 0;
+}
+
+const struct domain runs_domain = {
+	.name = "runs",
+	.migrations = migrations,
+	.tables = tables,
+	.checks = checks,
+	.after_unbundle = after_unbundle,
+	.status = status,
+};

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 struct repo;
+struct domain;
 
 #define RUN_ID_HEX 32
 #define RUNS_NAME_MAX 128
@@ -220,6 +221,9 @@ const char *runs_info_param(const struct run_info *info, const char *key);
 const char *runs_info_tag(const struct run_info *info, const char *key);
 const struct run_metric *runs_info_metric(const struct run_info *info,
 					  const char *key);
+
+/* The runs' part of the catalog (domain.h). */
+extern const struct domain runs_domain;
 
 /* Format a metric value: %.10g, or nan, inf, -inf.  Returns buf. */
 char *runs_format_value(double v, char buf[32]);

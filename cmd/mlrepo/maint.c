@@ -173,18 +173,55 @@ static const char *const usage_log[] = {
 	NULL
 };
 
+struct log_out {
+	struct tabout *tab; /* NULL with --json */
+};
+
+static int log_event(const struct event *e, void *data)
+{
+	struct log_out *lo = data;
+	char when[MLTIME_BUFSZ];
+
+	mltime_format(e->time, when);
+	if (!lo->tab) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "time", when);
+		cJSON_AddStringToObject(o, "who", e->who);
+		cJSON_AddStringToObject(o, "tool", e->tool);
+		cJSON_AddItemToObject(o, "argv", cJSON_Parse(e->argv));
+		cJSON_AddStringToObject(o, "action", e->action);
+		if (e->subject)
+			cJSON_AddStringToObject(o, "subject", e->subject);
+		else
+			cJSON_AddNullToObject(o, "subject");
+		if (e->detail)
+			cJSON_AddItemToObject(o, "detail", cJSON_Parse(e->detail));
+		else
+			cJSON_AddNullToObject(o, "detail");
+		cJSON_AddStringToObject(o, "uid", e->uid);
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+	} else {
+		const char *cells[5] = { when, e->who, e->tool, e->action,
+					 e->subject ? e->subject : "" };
+
+		tabout_add(lo->tab, cells);
+	}
+	return 0;
+}
+
 int cmd_log(int argc, char **argv)
 {
 	const char *since = NULL, *until = NULL, *action = NULL;
 	long long limit = LLONG_MIN; /* not given */
-	int reverse = 0, status = 0, rc;
-	int64_t t_since = INT64_MIN, t_until = INT64_MAX;
+	int reverse = 0, status = 0;
+	struct event_filter f = EVENT_FILTER_INIT;
 	static const char *const headers[] = { "TIME", "WHO", "TOOL",
 					       "ACTION", "SUBJECT" };
-	struct tabout *tab = NULL;
+	struct log_out lo = { NULL };
 	struct repo *r;
 	sqlite3 *db;
-	sqlite3_stmt *st;
 	struct option opts[] = {
 		OPT_STRING(0, "since", &since, "TIME", "events at or after TIME"),
 		OPT_STRING(0, "until", &until, "TIME", "events before TIME"),
@@ -206,208 +243,72 @@ int cmd_log(int argc, char **argv)
 	else if (limit < 0)
 		return opt_usage_error(usage_log, "--limit: 0 or more, not %lld",
 				       limit);
-	if ((since && mltime_parse(since, &t_since) < 0) ||
-	    (until && mltime_parse(until, &t_until) < 0)) {
-		err_prefix("%s: ", since && t_since == INT64_MIN ? "--since"
+	if ((since && mltime_parse(since, &f.since) < 0) ||
+	    (until && mltime_parse(until, &f.until) < 0)) {
+		err_prefix("%s: ", since && f.since == INT64_MIN ? "--since"
 								 : "--until");
 		return err_report();
 	}
+	f.action = action;
+	f.limit = limit;
+	f.reverse = reverse;
 	r = open_repo_or_report(&status);
 	if (!r)
 		return status;
 	db = repo_catalog(r);
-	st = db ? db_prepare(db, reverse
-		? "SELECT time, who, tool, argv, action, subject, detail, uid "
-		  "FROM events WHERE time >= ? AND time < ? AND (?3 IS NULL OR "
-		  "action = ?3 OR (substr(?3, -1) = '.' AND "
-		  "substr(action, 1, length(?3)) = ?3)) ORDER BY time, id LIMIT ?"
-		: "SELECT time, who, tool, argv, action, subject, detail, uid "
-		  "FROM events WHERE time >= ? AND time < ? AND (?3 IS NULL OR "
-		  "action = ?3 OR (substr(?3, -1) = '.' AND "
-		  "substr(action, 1, length(?3)) = ?3)) "
-		  "ORDER BY time DESC, id DESC LIMIT ?") : NULL;
-	if (!st) {
-		status = err_report();
-		goto out;
-	}
-	db_bind_int64(st, 1, t_since);
-	db_bind_int64(st, 2, t_until);
-	db_bind_text(st, 3, action);
-	db_bind_int64(st, 4, limit);
 	if (!gopt.json)
-		tab = tabout_new(5, headers);
-	while ((rc = db_step(st)) == SQLITE_ROW) {
-		char when[MLTIME_BUFSZ];
-		const char *subject = (const char *)sqlite3_column_text(st, 5);
-
-		mltime_format(sqlite3_column_int64(st, 0), when);
-		if (gopt.json) {
-			cJSON *o = cJSON_CreateObject();
-			const char *argvj = (const char *)sqlite3_column_text(st, 3);
-			const char *detail = (const char *)sqlite3_column_text(st, 6);
-
-			cJSON_AddStringToObject(o, "time", when);
-			cJSON_AddStringToObject(o, "who",
-				(const char *)sqlite3_column_text(st, 1));
-			cJSON_AddStringToObject(o, "tool",
-				(const char *)sqlite3_column_text(st, 2));
-			cJSON_AddItemToObject(o, "argv", cJSON_Parse(argvj));
-			cJSON_AddStringToObject(o, "action",
-				(const char *)sqlite3_column_text(st, 4));
-			if (subject)
-				cJSON_AddStringToObject(o, "subject", subject);
-			else
-				cJSON_AddNullToObject(o, "subject");
-			if (detail)
-				cJSON_AddItemToObject(o, "detail",
-						      cJSON_Parse(detail));
-			else
-				cJSON_AddNullToObject(o, "detail");
-			cJSON_AddStringToObject(o, "uid",
-				(const char *)sqlite3_column_text(st, 7));
-			json_print_line(stdout, o);
-			cJSON_Delete(o);
-		} else {
-			const char *cells[5];
-
-			cells[0] = when;
-			cells[1] = (const char *)sqlite3_column_text(st, 1);
-			cells[2] = (const char *)sqlite3_column_text(st, 2);
-			cells[3] = (const char *)sqlite3_column_text(st, 4);
-			cells[4] = subject ? subject : "";
-			tabout_add(tab, cells);
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc < 0) {
+		lo.tab = tabout_new(5, headers);
+	if (!db || events_query(db, &f, log_event, &lo) < 0) {
 		status = err_report();
 		goto out;
 	}
-	if (tab && tabout_print(tab, stdout) < 0)
+	if (lo.tab && tabout_print(lo.tab, stdout) < 0)
 		status = err_report();
 	else if (out_flush(stdout) < 0)
 		status = err_report();
 out:
-	tabout_free(tab);
+	tabout_free(lo.tab);
 	repo_close(r);
 	return status;
 }
 
 static const char *const usage_status[] = { "mlrepo status [--json]", NULL };
 
-struct obj_count {
-	size_t raw, compressed, stray;
-	uint64_t bytes;
-};
-
-static int count_object(const char *id, const char *path, int compressed,
-			const struct stat *st, void *data)
-{
-	struct obj_count *c = data;
-
-	(void)path;
-	if (!id)
-		c->stray++;
-	else if (compressed)
-		c->compressed++;
-	else
-		c->raw++;
-	if (id)
-		c->bytes += st->st_size;
-	return 0;
-}
-
 int cmd_status(int argc, char **argv)
 {
 	int status = 0;
-	struct obj_count oc = { 0, 0, 0, 0 };
+	struct strbuf text = STRBUF_INIT;
+	cJSON *o = cJSON_CreateObject();
 	struct repo *r;
-	sqlite3 *db;
-	size_t groups = 0, nref;
-	char **refs;
-	int64_t events, last = 0, experiments, runs;
-	char when[MLTIME_BUFSZ] = "";
-	char *fdir;
-	DIR *d;
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
 
 	argc = opt_parse(argc, argv, opts, usage_status, 0);
-	if (argc < 0)
-		return opt_exit(argc);
-	if (argc != 1)
-		return opt_usage_error(usage_status, "status takes no arguments");
+	if (argc < 0) {
+		status = opt_exit(argc);
+		goto out_free;
+	}
+	if (argc != 1) {
+		status = opt_usage_error(usage_status,
+					 "status takes no arguments");
+		goto out_free;
+	}
 	r = open_repo_or_report(&status);
 	if (!r)
-		return status;
-	db = repo_catalog(r);
-	if (!db || odb_foreach(r, count_object, &oc) < 0 ||
-	    maint_referenced(r, &refs, &nref) < 0) {
+		goto out_free;
+	if (maint_status(r, &text, o) < 0) {
 		status = err_report();
 		goto out;
 	}
-	maint_free_ids(refs, nref);
-	events = db_query_int(db, "SELECT count(*) FROM events");
-	experiments = db_query_int(db, "SELECT count(*) FROM experiments");
-	runs = db_query_int(db, "SELECT count(*) FROM runs WHERE deleted = 0");
-	if (events > 0) {
-		last = db_query_int(db, "SELECT max(time) FROM events");
-		mltime_format(last, when);
-	}
-	fdir = repo_path(r, "features");
-	if ((d = opendir(fdir))) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			size_t n = strlen(de->d_name);
-
-			if (n > 3 && !strcmp(de->d_name + n - 3, ".db"))
-				groups++;
-		}
-		closedir(d);
-	}
-	free(fdir);
-	if (gopt.json) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "repository", r->dir);
-		cJSON_AddNumberToObject(o, "layout_version", REPO_LAYOUT_VERSION);
-		cJSON_AddNumberToObject(o, "objects",
-					(double)(oc.raw + oc.compressed));
-		cJSON_AddNumberToObject(o, "objects_compressed",
-					(double)oc.compressed);
-		cJSON_AddNumberToObject(o, "object_bytes", (double)oc.bytes);
-		cJSON_AddNumberToObject(o, "referenced_objects", (double)nref);
-		cJSON_AddNumberToObject(o, "stray_files", (double)oc.stray);
-		cJSON_AddNumberToObject(o, "feature_groups", (double)groups);
-		cJSON_AddNumberToObject(o, "events", (double)events);
-		if (events > 0)
-			cJSON_AddStringToObject(o, "last_event", when);
-		else
-			cJSON_AddNullToObject(o, "last_event");
-		cJSON_AddNumberToObject(o, "config_entries", (double)r->cfg.nr);
-		cJSON_AddNumberToObject(o, "experiments", (double)experiments);
-		cJSON_AddNumberToObject(o, "runs", (double)runs);
+	if (gopt.json)
 		json_print_line(stdout, o);
-		cJSON_Delete(o);
-	} else {
-		printf("repository:      %s\n", r->dir);
-		printf("layout version:  %d\n", REPO_LAYOUT_VERSION);
-		printf("objects:         %zu (%zu compressed), %llu bytes stored\n",
-		       oc.raw + oc.compressed, oc.compressed,
-		       (unsigned long long)oc.bytes);
-		printf("referenced:      %zu objects\n", nref);
-		if (oc.stray)
-			printf("stray files:     %zu (see 'mlrepo fsck')\n",
-			       oc.stray);
-		printf("feature groups:  %zu\n", groups);
-		printf("experiments:     %lld, %lld runs\n", (long long)experiments,
-		       (long long)runs);
-		printf("events:          %lld%s%s\n", (long long)events,
-		       events > 0 ? ", last at " : "", when);
-	}
+	else
+		fputs(text.buf, stdout);
 	if (out_flush(stdout) < 0)
 		status = err_report();
 out:
 	repo_close(r);
+out_free:
+	cJSON_Delete(o);
+	strbuf_release(&text);
 	return status;
 }

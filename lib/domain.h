@@ -1,0 +1,143 @@
+/*
+ * domain.h - the parts of the repository, each described once.
+ *
+ * The catalog holds the data of several domains: the repository's own (the
+ * event journal and object references, lib/catalog.c), exp-log's runs
+ * (lib/runs.c), and next the feature store, the model registry, pipeline
+ * runs and drift history.  Each domain lives in its own lib module and
+ * describes itself there with one `struct domain`.  The repository layer
+ * (opening the catalog, `mlrepo fsck`, `gc`, `status` and `bundle`)
+ * iterates over domain_list() and names no domain's table.
+ *
+ * To add a domain:
+ *  1. Write its migrations as { VERSION, "SQL" } items.  The catalog's
+ *     versions are one append-only list shared by every domain: a new
+ *     migration takes the next number after the highest one of ANY domain,
+ *     and a released one is never edited.  domain_migrations() assembles
+ *     them in order and refuses a gap or a repeat.
+ *  2. List the tables a bundle carries (struct domain_table), in the order
+ *     they load, with the columns a row is checked on before it goes in.
+ *     A bundle names its entries catalog/NN-TABLE.jsonl, NN counting the
+ *     tables of every domain in list order.
+ *  3. List the fsck checks: tables that must exist, and queries counting
+ *     rows that point at nothing.
+ *  4. Give a status callback for its lines in `mlrepo status`.
+ *  5. A domain that owns files outside catalog.db (a feature group's
+ *     features/GROUP.db, a pipeline run's runs/ID/) gives the fsck, refs
+ *     and bundle callbacks for them.
+ *  6. Add it at the END of the list in domain.c, so that the positions of
+ *     the tables already in bundles do not move.
+ *
+ * Callbacks return 0, or -1 with the error set, unless they say otherwise.
+ */
+#ifndef MLREPO_DOMAIN_H
+#define MLREPO_DOMAIN_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct repo;
+struct strbuf;
+struct cJSON;
+
+struct domain_migration {
+	int version;	 /* the catalog version this takes it to */
+	const char *sql; /* one or more statements */
+};
+
+/* What a bundle checks in a column of each row it brings in. */
+enum domain_col_kind {
+	DOMAIN_COL_ID32,   /* 32 lower-case hex digits (run ids, uids) */
+	DOMAIN_COL_TIME,   /* an integer time in mltime's range */
+	DOMAIN_COL_OBJECT  /* an object id, present in the repository */
+};
+struct domain_col {
+	const char *name;
+	enum domain_col_kind kind;
+};
+
+struct domain_table {
+	const char *name;
+	/* when a row was made or last changed (bundle create --since) */
+	const char *time_col;
+	/* a local row id a bundle leaves out (NULL: none) */
+	const char *local_id;
+	/*
+	 * NULL: rows never change; they are inserted with INSERT OR IGNORE.
+	 * Else the conflict key of rows that do (a run that ended, a tag set
+	 * again), and the row with the later time_col wins.  Either way a
+	 * second unbundle of the same file changes nothing.
+	 */
+	const char *newer;
+	/* the columns checked, NULL-name-terminated (NULL: none) */
+	const struct domain_col *checks;
+	/*
+	 * A column whose value in each NEW row is remembered, for
+	 * after_unbundle, in the temporary table
+	 * temp.bundle_touched(tbl TEXT, val TEXT) (NULL: none).
+	 */
+	const char *touch_col;
+};
+
+/* fsck: `table` must exist; with `sql`, a count of bad rows, told as `what`. */
+struct domain_check {
+	const char *table;
+	const char *what;
+	const char *sql;
+};
+
+/* Report a problem (fsck), or an object id that is referenced (gc). */
+typedef void (*domain_problem_fn)(void *data, const char *subject,
+				  const char *what);
+typedef int (*domain_ref_fn)(void *data, const char *oid);
+/* Add a file to a bundle: its name inside the domain's part, its path. */
+typedef int (*domain_file_fn)(void *data, const char *name, const char *path);
+
+struct domain_status {
+	struct strbuf *text;  /* lines "label:  value\n", as status prints */
+	struct cJSON *json;   /* fields of status --json */
+};
+
+struct domain {
+	const char *name;
+	const struct domain_migration *migrations; /* { 0, NULL }-terminated */
+	const struct domain_table *tables;	   /* NULL-name-terminated */
+	const struct domain_check *checks;	   /* NULL-table-terminated */
+	/*
+	 * After a bundle brought new rows into this domain's tables, inside
+	 * the same transaction (derived tables are computed again here).
+	 */
+	int (*after_unbundle)(sqlite3 *db);
+	/* Its lines in `mlrepo status`. */
+	int (*status)(struct repo *r, sqlite3 *db, struct domain_status *st);
+	/* Files outside catalog.db (all optional): */
+	/* check them, calling report() per problem; returns 0 */
+	int (*fsck)(struct repo *r, domain_problem_fn report, void *data);
+	/* every object they reference, for gc and fsck */
+	int (*refs)(struct repo *r, domain_ref_fn fn, void *data);
+	/* the files a bundle made `since` carries */
+	int (*bundle_files)(struct repo *r, int64_t since, domain_file_fn fn,
+			    void *data);
+	/* take in one such file from a bundle, after every row went in */
+	int (*unbundle_file)(struct repo *r, sqlite3 *db, const char *name,
+			     const void *buf, size_t len);
+};
+
+/* The domains, in order, NULL-terminated. */
+const struct domain *const *domain_list(void);
+/* For unit tests: use another list (NULL: the built-in one again). */
+void domain_list_set(const struct domain *const *list);
+
+/*
+ * The catalog's migrations from every domain, as db_migrate() takes them
+ * (migrations[i] takes version i to i+1, NULL-terminated).  Dies on a gap
+ * or a repeated version: that is a bug in the domains' lists.
+ */
+const char *const *domain_migrations(void);
+
+/* The table called `name` in any domain and its position; NULL if none. */
+const struct domain_table *domain_find_table(const char *name, size_t *pos,
+					     const struct domain **owner);
+
+#endif
