@@ -111,6 +111,20 @@ void err_clear(void)
 	code = 0;
 }
 
+void err_save(struct err_saved *s)
+{
+	memcpy(s->msg, msg, sizeof(s->msg));
+	memcpy(s->hint, hint, sizeof(s->hint));
+	s->code = code;
+}
+
+void err_restore(const struct err_saved *s)
+{
+	memcpy(msg, s->msg, sizeof(msg));
+	memcpy(hint, s->hint, sizeof(hint));
+	code = s->code;
+}
+
 int err_report(void)
 {
 	fprintf(stderr, "%s: error: %s\n", progname,

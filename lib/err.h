@@ -61,6 +61,19 @@ void err_set_code(int code);
 /* Forget the last error. */
 void err_clear(void);
 
+/*
+ * Keep the last error while trying something that may fail too (a
+ * fallback), then put it back:
+ *	struct err_saved keep;
+ *	err_save(&keep);  ...  err_restore(&keep);
+ */
+struct err_saved {
+	char msg[4096], hint[1024];
+	int code;
+};
+void err_save(struct err_saved *s);
+void err_restore(const struct err_saved *s);
+
 /* Print the last error (and hint) to stderr; return its exit status. */
 int err_report(void);
 

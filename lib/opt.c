@@ -125,8 +125,15 @@ void opt_usage(void *fpv, const struct option *opts,
 	}
 }
 
+int (*opt_setup_hook)(unsigned flags);
+/* armed by tool_main() for the subcommand's opt_parse() */
+static unsigned setup_pending;
+static int setup_status;
+
 int opt_exit(int rc)
 {
+	if (rc == OPT_SETUP_FAILED)
+		return setup_status;
 	return rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -359,6 +366,14 @@ int opt_parse(int argc, char **argv, const struct option *opts,
 			return rc;
 	}
 	argv[out] = NULL;
+	if (setup_pending && opt_setup_hook) {
+		unsigned f = setup_pending;
+
+		setup_pending = 0;
+		setup_status = opt_setup_hook(f);
+		if (setup_status)
+			return OPT_SETUP_FAILED;
+	}
 	return out;
 }
 
@@ -418,8 +433,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2) {
-		if (t->verb)
+		if (t->verb) {
+			setup_pending = t->verb_setup;
 			return t->verb(argc, argv);
+		}
 		tool_help(t, stderr);
 		return EXIT_USAGE;
 	}
@@ -438,10 +455,14 @@ int tool_main(const struct tool *t, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (s = t->subs; s->name; s++)
-		if (!strcmp(s->name, argv[1]))
+		if (!strcmp(s->name, argv[1])) {
+			setup_pending = s->setup;
 			return s->fn(argc - 1, argv + 1);
-	if (t->verb)
+		}
+	if (t->verb) {
+		setup_pending = t->verb_setup;
 		return t->verb(argc, argv);
+	}
 	fprintf(stderr, "%s: error: unknown command '%s'\n", t->name, argv[1]);
 	fprintf(stderr, "hint: see '%s --help' for the commands\n", t->name);
 	return EXIT_USAGE;

@@ -1,6 +1,7 @@
 /* repo.c - see repo.h */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -360,4 +361,15 @@ out:
 	strbuf_release(&target);
 	strbuf_release(&tmp);
 	return rc;
+}
+
+int repo_tmpfile(struct repo *r, const char *what, char **path)
+{
+	int fd;
+
+	*path = repo_path(r, "tmp/%s-XXXXXX", what);
+	fd = mkostemp(*path, O_CLOEXEC);
+	if (fd < 0)
+		error("cannot create '%s': %s", *path, strerror(errno));
+	return fd;
 }

@@ -48,6 +48,14 @@ int repo_init(const char *worktree, int bare, int *created);
 char *repo_path(const struct repo *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Create a new empty file tmp/WHAT-XXXXXX in the repository, opened for
+ * reading and writing with O_CLOEXEC, for output captured while a command
+ * runs.  Returns the descriptor and the path in *path (the caller unlinks
+ * and frees it), or -1 with error().
+ */
+int repo_tmpfile(struct repo *r, const char *what, char **path);
+
 /* The catalog database, opened and migrated on first use.  NULL on error. */
 sqlite3 *repo_catalog(struct repo *r);
 

@@ -22,7 +22,9 @@
 #include "fsutil.h"
 #include "mltime.h"
 #include "odb.h"
+#include "proc.h"
 #include "repo.h"
+#include "runfeed.h"
 #include "runs.h"
 #include "strbuf.h"
 
@@ -279,61 +281,169 @@ static int in_git_tree(void)
 	return found;
 }
 
-int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
+void runs_provenance(struct run_provenance *p)
 {
-	const char *exp = n->experiment ? n->experiment : "default";
 	const char *who = events_who(), *at = strchr(who, '@');
-	char *user = xstrndup(who, at ? (size_t)(at - who) : strlen(who));
-	char *cwd = fs_absolute(".");
-	char *commit = NULL;
-	int dirty = -1, rc = -1;
-	sqlite3_stmt *st;
 
-	if (runs_check_name("experiment", exp) < 0 ||
-	    (n->name && *n->name && strlen(n->name) > 1000 &&
-	     error_input("run name is longer than 1000 bytes") < 0))
-		goto out;
+	memset(p, 0, sizeof(*p));
+	p->user = xstrndup(who, at ? (size_t)(at - who) : strlen(who));
+	p->host = at ? xstrdup(at + 1) : NULL;
+	p->cwd = fs_absolute(".");
+	p->git_dirty = -1;
 	if (!getenv("MLREPO_NO_GIT") && in_git_tree()) {
-		commit = first_line("git rev-parse --verify -q HEAD 2>/dev/null");
-		if (commit) {
+		p->git_commit = first_line("git rev-parse --verify -q HEAD "
+					   "2>/dev/null");
+		if (p->git_commit) {
 			char *changed = first_line(
 				"git status --porcelain --untracked-files=no "
 				"2>/dev/null");
 
-			dirty = changed != NULL;
+			p->git_dirty = changed != NULL;
 			free(changed);
 		}
 	}
-	if (events_random_hex(id) < 0 || runs_ensure_experiment(db, exp) < 0)
-		goto out;
+}
+
+void runs_provenance_release(struct run_provenance *p)
+{
+	free(p->user);
+	free(p->host);
+	free(p->cwd);
+	free(p->git_commit);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Every KEY=VALUE of a NULL-terminated list splits and has a good key. */
+static int check_kv_list(const char *what, const char *const *list)
+{
+	for (; list && *list; list++) {
+		char *k, *v;
+
+		if (runs_split_kv(what, *list, &k, &v) < 0)
+			return -1;
+		free(k);
+		free(v);
+	}
+	return 0;
+}
+
+int runs_set_kv(sqlite3 *db, const char *id, const char *const *params,
+		const char *const *tags)
+{
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		const char *const *l = pass ? tags : params;
+
+		for (; l && *l; l++) {
+			char *k, *v;
+			int rc = runs_split_kv(pass ? "tag" : "param", *l, &k, &v);
+
+			if (rc == 0)
+				rc = pass ? runs_tag(db, id, k, v)
+					  : runs_param(db, id, k, v);
+			free(k);
+			free(v);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Insert the run's row (inside the caller's transaction). */
+static int insert_run(sqlite3 *db, const struct run_new *n, const char *exp,
+		      const struct run_provenance *p, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
 	st = db_prepare(db, "INSERT INTO runs(id, experiment, name, status,"
 			    " start_time, user, host, cwd, command, git_commit,"
 			    " git_dirty, parent, time) VALUES (?,?,?,?,?5,?,?,?,?,"
 			    "?,?,?,?5)");
 	if (!st)
-		goto out;
+		return -1;
 	db_bind_text(st, 1, id);
 	db_bind_text(st, 2, exp);
 	db_bind_text(st, 3, n->name && *n->name ? n->name : NULL);
 	db_bind_text(st, 4, "running");
 	db_bind_int64(st, 5, n->start_time ? n->start_time : mltime_now());
-	db_bind_text(st, 6, user);
-	db_bind_text(st, 7, at ? at + 1 : NULL);
-	db_bind_text(st, 8, cwd);
+	db_bind_text(st, 6, p->user);
+	db_bind_text(st, 7, p->host);
+	db_bind_text(st, 8, p->cwd);
 	db_bind_text(st, 9, n->command);
-	db_bind_text(st, 10, commit);
-	if (dirty >= 0)
-		db_bind_int64(st, 11, dirty);
+	db_bind_text(st, 10, p->git_commit);
+	if (p->git_dirty >= 0)
+		db_bind_int64(st, 11, p->git_dirty);
 	else
 		sqlite3_bind_null(st, 11);
 	db_bind_text(st, 12, n->parent);
 	rc = db_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
-out:
-	free(user);
-	free(cwd);
-	free(commit);
 	return rc;
+}
+
+int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
+{
+	const char *exp = n->experiment ? n->experiment : "default";
+	struct run_provenance prov;
+	struct event_detail d = EVENT_DETAIL_INIT;
+	int rc = -1;
+
+	/* everything that can be checked is, before any work */
+	if (runs_check_name("experiment", exp) < 0 ||
+	    (n->name && *n->name && strlen(n->name) > 1000 &&
+	     error_input("run name is longer than 1000 bytes") < 0) ||
+	    check_kv_list("param", n->params) < 0 ||
+	    check_kv_list("tag", n->tags) < 0 || events_random_hex(id) < 0)
+		return -1;
+	/* git runs before the write lock is taken: never hold it across a
+	 * subprocess, or parallel writers would wait for git status */
+	runs_provenance(&prov);
+	if (db_begin(db) < 0)
+		goto out;
+	if (runs_ensure_experiment(db, exp) < 0 ||
+	    insert_run(db, n, exp, &prov, id) < 0 ||
+	    runs_set_kv(db, id, n->params, n->tags) < 0)
+		goto fail;
+	event_detail_str(&d, "experiment", exp);
+	if (n->name)
+		event_detail_str(&d, "name", n->name);
+	if (events_add_detail(db, "run.start", id, &d) < 0 ||
+	    db_commit(db) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	db_rollback(db);
+out:
+	event_detail_release(&d);
+	runs_provenance_release(&prov);
+	return rc;
+}
+
+int runs_begin(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_begin(db) < 0)
+		return -1;
+	st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
+	if (!st) {
+		db_rollback(db);
+		return -1;
+	}
+	db_bind_text(st, 1, id);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	db_rollback(db);
+	if (rc >= 0)
+		error_input("run %s was removed meanwhile (exp-log gc)", id);
+	return -1;
 }
 
 int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
@@ -621,12 +731,19 @@ int metric_writer_flush(struct metric_writer *w)
 	}
 	sqlite3_finalize(st);
 	/* the cache is only good inside one transaction */
+	metric_writer_discard(w);
+	return rc;
+}
+
+void metric_writer_discard(struct metric_writer *w)
+{
+	size_t i;
+
 	for (i = 0; i < w->cap; i++) {
 		free(w->keys[i].key);
 		w->keys[i].key = NULL;
 	}
 	w->used = 0;
-	return rc;
 }
 
 uint64_t metric_writer_count(const struct metric_writer *w)
@@ -676,6 +793,79 @@ int runs_end(sqlite3 *db, const char *run, enum run_status status,
 	rc = db_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum run_status runs_exit_from_proc(const struct proc_result *res,
+				    struct run_exit *x)
+{
+	int code = proc_exit_code(res);
+
+	memset(x, 0, sizeof(*x));
+	x->exit_status = code;
+	if (!res->started)
+		return RUN_FAILED;
+	x->wall_time = res->wall_s;
+	x->cpu_time = res->cpu_user_s + res->cpu_sys_s;
+	x->max_rss_kb = res->max_rss_kb;
+	/* killed: by a signal, or failing after one we passed on */
+	if (res->signaled || (res->got_signal && code != 0))
+		return RUN_KILLED;
+	return code == 0 ? RUN_FINISHED : RUN_FAILED;
+}
+
+int runs_finish(struct repo *r, sqlite3 *db, const char *id,
+		enum run_status st, const struct run_exit *x,
+		const char *out_path, const char *err_path,
+		const struct runfeed_counts *counts)
+{
+	struct run_stored so = { 0 }, se = { 0 };
+	struct event_detail d = EVENT_DETAIL_INIT;
+	struct err_saved keep;
+	int rc = -1;
+
+	/* the logs become artifacts: objects first, outside the write lock */
+	if ((out_path && runs_artifact_store(r, out_path, &so) < 0) ||
+	    (err_path && runs_artifact_store(r, err_path, &se) < 0))
+		goto fail_logs;
+	if (runs_begin(db, id) < 0)
+		goto fail_logs;
+	if ((out_path && runs_artifact_record(db, id, "stdout.log", &so) < 0) ||
+	    (err_path && runs_artifact_record(db, id, "stderr.log", &se) < 0) ||
+	    runs_end(db, id, st, x) < 0) {
+		db_rollback(db);
+		goto fail_logs;
+	}
+	event_detail_str(&d, "status", runs_status_name(st));
+	if (x)
+		event_detail_int(&d, "exit_status", x->exit_status);
+	if (counts) {
+		event_detail_int(&d, "recorded", (int64_t)counts->recorded);
+		event_detail_int(&d, "rejected", (int64_t)counts->rejected);
+	}
+	if (events_add_detail(db, "run.end", id, &d) < 0) {
+		db_rollback(db);
+		goto fail_logs;
+	}
+	if (db_commit(db) < 0)
+		goto fail_logs;
+	rc = 0;
+	goto out;
+fail_logs:
+	/* the logs could not be kept: still end the run as it ended, and
+	 * keep the first error for the caller */
+	err_save(&keep);
+	if (runs_begin(db, id) == 0) {
+		if (runs_end(db, id, st, x) == 0)
+			db_commit(db);
+		else
+			db_rollback(db);
+	}
+	err_restore(&keep);
+out:
+	event_detail_release(&d);
+	runs_stored_release(&so);
+	runs_stored_release(&se);
+	return rc;
 }
 
 int runs_set_deleted(sqlite3 *db, const char *run, int deleted)
@@ -1727,3 +1917,68 @@ const struct domain runs_domain = {
 	.after_unbundle = after_unbundle,
 	.status = status,
 };
+
+/* ---- history, experiments --------------------------------------------- */
+
+int runs_metric_history(sqlite3 *db, const char *run, const char *key,
+			int (*fn)(const struct run_point *p, void *data),
+			void *data)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT step, value, time FROM "
+					  "metrics WHERE run=? AND key=? "
+					  "ORDER BY step, seq");
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, key);
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct run_point p;
+
+		p.step = sqlite3_column_int64(st, 0);
+		p.value = sqlite3_column_type(st, 1) == SQLITE_NULL
+				  ? NAN
+				  : sqlite3_column_double(st, 1);
+		p.time = sqlite3_column_int64(st, 2);
+		n++;
+		if (fn(&p, data))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : n;
+}
+
+int runs_experiments(sqlite3 *db,
+		     int (*fn)(const struct experiment_info *e, void *data),
+		     void *data)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = db_prepare(db, "SELECT e.name, e.created, (SELECT count(*) FROM "
+			    "runs WHERE experiment = e.name AND deleted = 0), "
+			    "(SELECT max(start_time) FROM runs WHERE "
+			    "experiment = e.name AND deleted = 0), "
+			    "(SELECT json_group_object(key, value) FROM "
+			    "(SELECT key, value FROM experiment_tags WHERE "
+			    "experiment = e.name ORDER BY key)) "
+			    "FROM experiments e ORDER BY e.name");
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct experiment_info e;
+
+		e.name = (const char *)sqlite3_column_text(st, 0);
+		e.created = sqlite3_column_int64(st, 1);
+		e.runs = sqlite3_column_int64(st, 2);
+		e.last_run = sqlite3_column_type(st, 3) == SQLITE_NULL
+				     ? 0
+				     : sqlite3_column_int64(st, 3);
+		e.tags_json = (const char *)sqlite3_column_text(st, 4);
+		if (fn(&e, data))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}

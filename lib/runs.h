@@ -1,6 +1,7 @@
 /*
  * runs.h - experiment tracking: experiments, runs, params, tags, metrics
- * and artifacts in the catalog (exp-log(1); the tables are in catalog.c).
+ * and artifacts in the catalog (exp-log(1)); the tables are this module's
+ * domain (domain.h).
  *
  * The data model follows MLflow Tracking's:
  *   - an experiment is a name, created on first use;
@@ -17,9 +18,12 @@
  *     as NULL (SQLite has no NaN) and shown as "nan"; +-inf are stored;
  *   - artifacts are files or directories in the object store, by name.
  *
- * Usage: the caller opens the catalog (repo_catalog()), starts a
- * transaction (db_begin()), calls the functions here, records an event
- * when it wants one, and commits.  Functions return 0 or -1 with the error
+ * Usage: the caller opens the catalog (repo_catalog()), starts a run with
+ * runs_start() (its own transaction), and for every later change begins a
+ * transaction with runs_begin(), calls the functions here, records an
+ * event when it wants one, and commits.  runfeed.h feeds a run from text
+ * (the ::metric protocol, `exp-log log` input); runs_finish() ends a run
+ * that ran a command, with its output.  Functions return 0 or -1 with the error
  * set (error_input() for bad input: exit 2).  Strings returned in structs
  * belong to the struct and are freed by its _release function.
  */
@@ -31,6 +35,8 @@
 
 struct repo;
 struct domain;
+struct proc_result;
+struct runfeed_counts;
 
 #define RUN_ID_HEX 32
 #define RUNS_NAME_MAX 128
@@ -64,14 +70,48 @@ struct run_new {
 	const char *parent;	/* a full id or NULL */
 	const char *command;	/* a JSON array, or NULL */
 	int64_t start_time;	/* 0: now */
+	const char *const *params; /* "KEY=VALUE" items, NULL-ended, or NULL */
+	const char *const *tags;   /* likewise */
 };
 
 /*
- * Create a run (and its experiment on first use), recording user, host,
- * working directory and, inside a git work tree, the commit and whether
- * the tree is dirty.  Writes the id into `id`.
+ * Where and by whom a run starts: user, host, working directory and,
+ * inside a git work tree (unless MLREPO_NO_GIT is set), the commit and
+ * whether tracked files changed.  runs_provenance() runs git, so it is
+ * called before a transaction, never inside one: the catalog's write lock
+ * is never held across a subprocess.  Release with
+ * runs_provenance_release().
+ */
+struct run_provenance {
+	char *user, *host, *cwd, *git_commit;
+	int git_dirty; /* -1 unknown */
+};
+void runs_provenance(struct run_provenance *p);
+void runs_provenance_release(struct run_provenance *p);
+
+/*
+ * Start a run, in a transaction of its own: check the experiment, name,
+ * params and tags; collect the provenance (outside the transaction); then
+ * create the run (and its experiment on first use), set its params and
+ * tags and journal "run.start".  Writes the new id into `id`.  This is how
+ * `exp-log start`, `exp-log run` and pipe-run's stages begin runs.
  */
 int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1]);
+
+/*
+ * Begin a write transaction on run `id`, checking inside it that the run
+ * still exists (an `exp-log gc` may have removed it since it was
+ * resolved).  0, or -1 with the error set (error_input when the run is
+ * gone) and no transaction open.
+ */
+int runs_begin(sqlite3 *db, const char *id);
+
+/*
+ * Inside the caller's transaction: set the "KEY=VALUE" params and tags of
+ * the two NULL-ended lists (either may be NULL) on run `id`.
+ */
+int runs_set_kv(sqlite3 *db, const char *id, const char *const *params,
+		const char *const *tags);
 
 /*
  * Resolve a run given by a unique id prefix of 6 or more hex digits; with
@@ -98,6 +138,8 @@ struct metric_writer *metric_writer_new(sqlite3 *db, const char *run);
 int metric_writer_add(struct metric_writer *w, const char *key, double value,
 		      int has_step, int64_t step, int64_t time);
 int metric_writer_flush(struct metric_writer *w);
+/* Forget the cache without writing it (after a rollback). */
+void metric_writer_discard(struct metric_writer *w);
 /* Points written since creation. */
 uint64_t metric_writer_count(const struct metric_writer *w);
 void metric_writer_free(struct metric_writer *w);
@@ -111,6 +153,30 @@ struct run_exit {
 /* End a run: status and end time (now). */
 int runs_end(sqlite3 *db, const char *run, enum run_status status,
 	     const struct run_exit *x);
+
+/*
+ * How a command that ran as the run ended (proc.h's result): its exit
+ * status (127/126 when it could not start), wall and CPU time and peak
+ * memory into `x`, and the run's status: killed when a signal killed it
+ * or it failed after we passed one on, finished on exit 0, else failed.
+ */
+enum run_status runs_exit_from_proc(const struct proc_result *res,
+				    struct run_exit *x);
+
+/*
+ * End a run that ran a command (exp-log run, a pipe-run stage): store the
+ * captured output files `out_path` and `err_path` (either may be NULL) as
+ * the artifacts stdout.log and stderr.log (objects first, outside the
+ * write lock), then in one transaction record them, end the run with `st`
+ * and `x` and journal "run.end" with the status, exit status and, given
+ * `counts`, how many protocol lines were recorded and rejected.  When the
+ * output cannot be stored the run is still ended as it ended, and -1 is
+ * returned with the first error.
+ */
+int runs_finish(struct repo *r, sqlite3 *db, const char *id,
+		enum run_status st, const struct run_exit *x,
+		const char *out_path, const char *err_path,
+		const struct runfeed_counts *counts);
 
 /*
  * Artifacts are stored in two steps, so that the (slow) object writes
@@ -184,6 +250,31 @@ int runs_query(sqlite3 *db, const struct runs_query *q,
 	       int (*fn)(sqlite3_stmt *row, void *data), void *data);
 /* Is `ident` (a column name such as "metrics.auc") a metric? */
 int runs_ident_is_metric(const char *ident);
+
+/*
+ * Every point of metric `key` of `run`, by step and then in the order
+ * logged; fn returns non-zero to stop.  Returns the number of points seen
+ * or -1.
+ */
+struct run_point {
+	int64_t step, time;
+	double value; /* NaN when stored as NULL */
+};
+int runs_metric_history(sqlite3 *db, const char *run, const char *key,
+			int (*fn)(const struct run_point *p, void *data),
+			void *data);
+
+/* Every experiment, by name, with its live runs and tags; fn as above. */
+struct experiment_info {
+	const char *name;
+	int64_t created;
+	int64_t runs;	    /* not deleted */
+	int64_t last_run;   /* the latest start time, 0: no run */
+	const char *tags_json; /* a JSON object of its tags */
+};
+int runs_experiments(sqlite3 *db,
+		     int (*fn)(const struct experiment_info *e, void *data),
+		     void *data);
 
 /* One run, whole. */
 struct run_kv {

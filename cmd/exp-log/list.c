@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "events.h"
 #include "exp-log.h"
 #include "expr.h"
 #include "mltime.h"
@@ -319,7 +320,6 @@ int cmd_ls(int argc, char **argv)
 	const char **headers = NULL;
 	int *is_time = NULL, nkeep = 0;
 	struct strbuf *keep = NULL;
-	struct repo *r;
 	sqlite3 *db;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -378,8 +378,7 @@ int cmd_ls(int argc, char **argv)
 					 "columns, not %zu", cols.n);
 		goto out_free;
 	}
-	if (xl_open(&r, &db, &status) < 0)
-		goto out_free;
+	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;
 	q.order_by = order.items; /* NULL-terminated, or NULL */
@@ -414,7 +413,6 @@ int cmd_ls(int argc, char **argv)
 	tabout_free(s.tab);
 	free(headers);
 	free(is_time);
-	repo_close(r);
 out_free:
 	for (i = 0; i < (int)cols.n; i++)
 		free(cols.v[i]);
@@ -490,7 +488,6 @@ int cmd_show(int argc, char **argv)
 {
 	char id[RUN_ID_HEX + 1];
 	struct run_info in;
-	struct repo *r;
 	sqlite3 *db;
 	int status = 0;
 	const char *run = NULL;
@@ -507,9 +504,8 @@ int cmd_show(int argc, char **argv)
 		return opt_usage_error(usage_show, "give one RUN");
 	if (argc == 2)
 		run = argv[1];
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
-	if (xl_run(db, run, id) < 0 || runs_get(db, id, &in) < 0) {
+	db = the_catalog;
+	if (runs_resolve(db, run, id) < 0 || runs_get(db, id, &in) < 0) {
 		status = err_report();
 		goto out;
 	}
@@ -525,7 +521,6 @@ int cmd_show(int argc, char **argv)
 	if (out_flush(stdout) < 0)
 		status = err_report();
 out:
-	repo_close(r);
 	return status;
 }
 
@@ -564,7 +559,6 @@ static int cmp_strp(const void *a, const void *b)
 int cmd_diff(int argc, char **argv)
 {
 	struct run_info *in;
-	struct repo *r;
 	sqlite3 *db;
 	struct tabout *t = NULL;
 	const char **headers = NULL, **vals = NULL;
@@ -578,13 +572,12 @@ int cmd_diff(int argc, char **argv)
 	if (argc < 3)
 		return opt_usage_error(usage_diff, "give two or more runs");
 	n = argc - 1;
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	db = the_catalog;
 	in = xcalloc(n, sizeof(*in));
 	for (i = 0; i < n; i++, loaded++) {
 		char id[RUN_ID_HEX + 1];
 
-		if (xl_run(db, argv[i + 1], id) < 0 ||
+		if (runs_resolve(db, argv[i + 1], id) < 0 ||
 		    runs_get(db, id, &in[i]) < 0) {
 			status = err_report();
 			goto out;
@@ -659,7 +652,6 @@ out:
 	free(vals);
 	free(fmt);
 	tabout_free(t);
-	repo_close(r);
 	return status;
 }
 
@@ -705,17 +697,44 @@ static void sparkline(const double *v, size_t n, int width)
 	printf("  %g .. %g\n", isfinite(lo) ? lo : NAN, isfinite(hi) ? hi : NAN);
 }
 
+struct history_out {
+	struct tabout *t; /* NULL with --json */
+	double *vals;
+	size_t n, alloc;
+};
+
+static int history_point(const struct run_point *p, void *data)
+{
+	struct history_out *h = data;
+	char step[32], val[32], when[MLTIME_BUFSZ];
+
+	mltime_format(p->time, when);
+	if (!h->t) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "step", (double)p->step);
+		cJSON_AddItemToObject(o, "value", json_value(p->value));
+		cJSON_AddStringToObject(o, "time", when);
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+	} else {
+		const char *cells[3] = { step, runs_format_value(p->value, val),
+					 when };
+
+		snprintf(step, sizeof(step), "%lld", (long long)p->step);
+		tabout_add(h->t, cells);
+	}
+	ALLOC_GROW(h->vals, h->n + 1, h->alloc);
+	h->vals[h->n++] = p->value;
+	return 0;
+}
+
 int cmd_history(int argc, char **argv)
 {
 	const char *run = NULL;
 	char id[RUN_ID_HEX + 1];
-	struct repo *r;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	struct tabout *t = NULL;
-	double *vals = NULL;
-	size_t n = 0, alloc = 0;
-	int status = 0, rc;
+	struct history_out h = { NULL, NULL, 0, 0 };
+	int status = 0;
 	static const char *const hdr[] = { "STEP", "VALUE", "TIME" };
 	struct option opts[] = {
 		OPT_RUN(&run),
@@ -728,67 +747,30 @@ int cmd_history(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 2)
 		return opt_usage_error(usage_history, "give one metric KEY");
-	if (runs_check_key("metric", argv[1]) < 0)
+	if (runs_check_key("metric", argv[1]) < 0 ||
+	    runs_resolve(the_catalog, run, id) < 0)
 		return err_report();
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
-	if (xl_run(db, run, id) < 0)
-		goto fail;
-	st = db_prepare(db, "SELECT step, value, time FROM metrics WHERE "
-			    "run=? AND key=? ORDER BY step, seq");
-	if (!st)
-		goto fail;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, argv[1]);
 	if (!gopt.json)
-		t = tabout_new(3, hdr);
-	while ((rc = db_step(st)) == SQLITE_ROW) {
-		double v = sqlite3_column_type(st, 1) == SQLITE_NULL
-				   ? NAN
-				   : sqlite3_column_double(st, 1);
-		char step[32], val[32], when[MLTIME_BUFSZ];
-
-		snprintf(step, sizeof(step), "%lld",
-			 (long long)sqlite3_column_int64(st, 0));
-		mltime_format(sqlite3_column_int64(st, 2), when);
-		if (gopt.json) {
-			cJSON *o = cJSON_CreateObject();
-
-			cJSON_AddNumberToObject(o, "step",
-						(double)sqlite3_column_int64(st, 0));
-			cJSON_AddItemToObject(o, "value", json_value(v));
-			cJSON_AddStringToObject(o, "time", when);
-			json_print_line(stdout, o);
-			cJSON_Delete(o);
-		} else {
-			const char *cells[3] = { step,
-						 runs_format_value(v, val), when };
-
-			tabout_add(t, cells);
-		}
-		ALLOC_GROW(vals, n + 1, alloc);
-		vals[n++] = v;
-	}
-	if (rc < 0)
+		h.t = tabout_new(3, hdr);
+	if (runs_metric_history(the_catalog, id, argv[1], history_point,
+				&h) < 0)
 		goto fail;
-	if (!n) {
+	if (!h.n) {
 		error_input("run %.12s has no metric '%s'", id, argv[1]);
 		goto fail;
 	}
-	if (t && tabout_print(t, stdout) < 0)
+	if (h.t && tabout_print(h.t, stdout) < 0)
 		goto fail;
-	if (t && isatty(STDOUT_FILENO))
-		sparkline(vals, n, 60);
+	if (h.t && isatty(STDOUT_FILENO))
+		sparkline(h.vals, h.n, 60);
 	if (out_flush(stdout) < 0)
 		goto fail;
 	goto out;
 fail:
 	status = err_report();
 out:
-	sqlite3_finalize(st);
-	tabout_free(t);
-	free(vals);
-	repo_close(r);
+	tabout_free(h.t);
+	free(h.vals);
 	return status;
 }
 
@@ -798,13 +780,49 @@ static const char *const usage_experiments[] = {
 	"exp-log experiments [--json]", NULL
 };
 
+static int experiment_row(const struct experiment_info *e, void *data)
+{
+	struct tabout *t = data;
+	char created[MLTIME_BUFSZ], last[MLTIME_BUFSZ] = "", runs[24];
+	cJSON *tags = cJSON_Parse(e->tags_json);
+
+	mltime_format(e->created, created);
+	if (e->last_run)
+		mltime_format(e->last_run, last);
+	snprintf(runs, sizeof(runs), "%lld", (long long)e->runs);
+	if (!t) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", e->name);
+		cJSON_AddNumberToObject(o, "runs", (double)e->runs);
+		cJSON_AddStringToObject(o, "created", created);
+		add_str(o, "last_run", *last ? last : NULL);
+		cJSON_AddItemToObject(o, "tags", tags ? tags
+					: cJSON_CreateObject());
+		tags = NULL;
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+	} else {
+		struct strbuf tb = STRBUF_INIT;
+		const char *cells[5] = { e->name, runs, created, last, NULL };
+		cJSON *kv;
+
+		cJSON_ArrayForEach(kv, tags)
+			strbuf_addf(&tb, "%s%s=%s", tb.len ? "," : "",
+				    kv->string,
+				    cJSON_IsString(kv) ? kv->valuestring : "");
+		cells[4] = tb.buf;
+		tabout_add(t, cells);
+		strbuf_release(&tb);
+	}
+	cJSON_Delete(tags);
+	return 0;
+}
+
 int cmd_experiments(int argc, char **argv)
 {
-	struct repo *r;
-	sqlite3 *db;
-	sqlite3_stmt *st;
 	struct tabout *t = NULL;
-	int status = 0, rc;
+	int status = 0;
 	static const char *const hdr[] = { "NAME", "RUNS", "CREATED",
 					   "LAST RUN", "TAGS" };
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
@@ -815,71 +833,12 @@ int cmd_experiments(int argc, char **argv)
 	if (argc != 1)
 		return opt_usage_error(usage_experiments,
 				       "experiments takes no arguments");
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
-	st = db_prepare(db, "SELECT e.name, e.created, (SELECT count(*) FROM "
-			    "runs WHERE experiment = e.name AND deleted = 0), "
-			    "(SELECT max(start_time) FROM runs WHERE "
-			    "experiment = e.name AND deleted = 0), "
-			    "(SELECT json_group_object(key, value) FROM "
-			    "(SELECT key, value FROM experiment_tags WHERE "
-			    "experiment = e.name ORDER BY key)) "
-			    "FROM experiments e ORDER BY e.name");
-	if (!st)
-		goto fail;
 	if (!gopt.json)
 		t = tabout_new(5, hdr);
-	while ((rc = db_step(st)) == SQLITE_ROW) {
-		char created[MLTIME_BUFSZ], last[MLTIME_BUFSZ] = "", runs[24];
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		cJSON *tags = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
-
-		mltime_format(sqlite3_column_int64(st, 1), created);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			mltime_format(sqlite3_column_int64(st, 3), last);
-		snprintf(runs, sizeof(runs), "%lld",
-			 (long long)sqlite3_column_int64(st, 2));
-		if (gopt.json) {
-			cJSON *o = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(o, "name", name);
-			cJSON_AddNumberToObject(o, "runs",
-						(double)sqlite3_column_int64(st, 2));
-			cJSON_AddStringToObject(o, "created", created);
-			add_str(o, "last_run", *last ? last : NULL);
-			cJSON_AddItemToObject(o, "tags", tags ? tags
-						: cJSON_CreateObject());
-			tags = NULL;
-			json_print_line(stdout, o);
-			cJSON_Delete(o);
-		} else {
-			struct strbuf tb = STRBUF_INIT;
-			const char *cells[5] = { name, runs, created, last, NULL };
-			cJSON *kv;
-
-			cJSON_ArrayForEach(kv, tags)
-				strbuf_addf(&tb, "%s%s=%s", tb.len ? "," : "",
-					    kv->string,
-					    cJSON_IsString(kv) ? kv->valuestring : "");
-			cells[4] = tb.buf;
-			tabout_add(t, cells);
-			strbuf_release(&tb);
-		}
-		cJSON_Delete(tags);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		goto fail;
-	if (t && tabout_print(t, stdout) < 0)
-		goto fail;
-	if (out_flush(stdout) < 0)
-		goto fail;
-	goto out;
-fail:
-	status = err_report();
-out:
+	if (runs_experiments(the_catalog, experiment_row, t) < 0 ||
+	    (t && tabout_print(t, stdout) < 0) || out_flush(stdout) < 0)
+		status = err_report();
 	tabout_free(t);
-	repo_close(r);
 	return status;
 }
 
@@ -916,7 +875,6 @@ int cmd_best(int argc, char **argv)
 	struct strbuf o = STRBUF_INIT;
 	const char *order[2];
 	struct runs_query q = { 0 };
-	struct repo *r;
 	sqlite3 *db;
 	char *ident;
 	struct option opts[] = {
@@ -951,8 +909,7 @@ int cmd_best(int argc, char **argv)
 	strbuf_addf(&o, "%s %s", ident, min ? "ASC" : "DESC");
 	order[0] = o.buf;
 	order[1] = NULL;
-	if (xl_open(&r, &db, &status) < 0)
-		goto out_free;
+	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;
 	q.has_metric = metric;
@@ -971,8 +928,6 @@ int cmd_best(int argc, char **argv)
 		if (out_flush(stdout) < 0)
 			status = err_report();
 	}
-	repo_close(r);
-out_free:
 	free(ident);
 	strbuf_release(&o);
 	return status;
@@ -1085,7 +1040,6 @@ int cmd_export(int argc, char **argv)
 					     "duration" };
 	static const char *const prefix[] = { "params.", "metrics.", "tags." };
 	struct run_info *infos = NULL;
-	struct repo *r;
 	sqlite3 *db;
 	size_t i, j;
 	int k;
@@ -1113,8 +1067,7 @@ int cmd_export(int argc, char **argv)
 		return opt_usage_error(usage_export,
 				       "--format: csv, tsv or jsonl, not '%s'",
 				       format);
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;
 	q.limit = -1;
@@ -1211,6 +1164,5 @@ out:
 	free(infos);
 	for (k = 0; k < 3; k++)
 		keyset_release(&keys[k]);
-	repo_close(r);
 	return status;
 }

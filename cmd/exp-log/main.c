@@ -23,6 +23,7 @@
 #include "opt.h"
 #include "repo.h"
 #include "runs.h"
+#include "setup.h"
 #include "strbuf.h"
 #include "tabout.h"
 
@@ -30,126 +31,6 @@ static const char *const usage[] = {
 	"exp-log [-C DIR] [--repo PATH] [-q] [-v] [--json] COMMAND [ARGS]",
 	NULL
 };
-
-int xl_open(struct repo **r, sqlite3 **db, int *status)
-{
-	*db = NULL;
-	*r = repo_open();
-	if (!*r) {
-		*status = err_report();
-		return -1;
-	}
-	*db = repo_catalog(*r);
-	if (!*db) {
-		*status = err_report();
-		repo_close(*r);
-		*r = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-int xl_run(sqlite3 *db, const char *given, char id[RUN_ID_HEX + 1])
-{
-	return runs_resolve(db, given, id);
-}
-
-int xl_begin(sqlite3 *db, const char *id)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_begin(db) < 0)
-		return -1;
-	st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
-	if (!st) {
-		db_rollback(db);
-		return -1;
-	}
-	db_bind_text(st, 1, id);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	db_rollback(db);
-	if (rc >= 0)
-		error_input("run %s was removed meanwhile (exp-log gc)", id);
-	return -1;
-}
-
-int xl_start(sqlite3 *db, const struct run_new *n,
-	     const struct opt_list *params, const struct opt_list *tags,
-	     char id[RUN_ID_HEX + 1])
-{
-	cJSON *o;
-	char *detail;
-	int rc;
-
-	if (runs_start(db, n, id) < 0 || xl_set_kv(db, id, params, tags) < 0)
-		return -1;
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "experiment",
-				n->experiment ? n->experiment : "default");
-	if (n->name)
-		cJSON_AddStringToObject(o, "name", n->name);
-	detail = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	rc = xl_event(db, "run.start", id, detail);
-	free(detail);
-	return rc;
-}
-
-int xl_set_kv(sqlite3 *db, const char *id, const struct opt_list *params,
-	      const struct opt_list *tags)
-{
-	int i;
-
-	for (i = 0; i < params->nr + tags->nr; i++) {
-		int is_param = i < params->nr;
-		const char *item = is_param ? params->items[i]
-					    : tags->items[i - params->nr];
-		char *k, *v;
-		int rc = runs_split_kv(is_param ? "param" : "tag", item, &k, &v);
-
-		if (rc == 0)
-			rc = is_param ? runs_param(db, id, k, v)
-				      : runs_tag(db, id, k, v);
-		free(k);
-		free(v);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int xl_event(sqlite3 *db, const char *action, const char *subject,
-	     const char *detail)
-{
-	return events_add(db, action, subject, detail);
-}
-
-/* A JSON object of the KEY=VALUE arguments, for an event's detail. */
-static char *kv_detail(int argc, char **argv)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		char *k;
-
-		if (!eq)
-			continue;
-		k = xstrndup(argv[i], eq - argv[i]);
-		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
-		cJSON_AddStringToObject(o, k, eq + 1);
-		free(k);
-	}
-	s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	return s;
-}
 
 /* ---- start ------------------------------------------------------------ */
 
@@ -165,8 +46,6 @@ int cmd_start(int argc, char **argv)
 	struct opt_list params = OPT_LIST_INIT, tags = OPT_LIST_INIT;
 	char id[RUN_ID_HEX + 1], pid[RUN_ID_HEX + 1];
 	struct run_new n = { 0 };
-	struct repo *r;
-	sqlite3 *db;
 	int status = 0;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -180,41 +59,33 @@ int cmd_start(int argc, char **argv)
 	};
 
 	argc = opt_parse(argc, argv, opts, usage_start, 0);
-	if (argc < 0)
-		return opt_exit(argc);
-	if (argc > 1)
-		return opt_usage_error(usage_start, "unexpected argument '%s'",
-				       argv[1]);
-	if (!exp)
-		exp = getenv("MLREPO_EXPERIMENT");
-	if (exp && runs_check_name("experiment", exp) < 0)
-		return err_report();
-	if (xl_open(&r, &db, &status) < 0)
-		goto out_lists;
-	if (db_begin(db) < 0)
-		goto fail;
+	if (argc < 0) {
+		status = opt_exit(argc);
+		goto out;
+	}
+	if (argc > 1) {
+		status = opt_usage_error(usage_start, "unexpected argument "
+					 "'%s'", argv[1]);
+		goto out;
+	}
 	if (parent) {
-		if (xl_run(db, parent, pid) < 0)
-			goto fail_tx;
+		if (runs_resolve(the_catalog, parent, pid) < 0)
+			goto fail;
 		n.parent = pid;
 	}
-	n.experiment = exp;
+	n.experiment = exp ? exp : getenv("MLREPO_EXPERIMENT");
 	n.name = name;
-	if (xl_start(db, &n, &params, &tags, id) < 0)
-		goto fail_tx;
-	if (db_commit(db) < 0)
+	n.params = params.items;
+	n.tags = tags.items;
+	if (runs_start(the_catalog, &n, id) < 0)
 		goto fail;
 	printf("%s\n", id);
 	if (out_flush(stdout) < 0)
-		status = err_report();
+		goto fail;
 	goto out;
-fail_tx:
-	db_rollback(db);
 fail:
 	status = err_report();
 out:
-	repo_close(r);
-out_lists:
 	opt_list_release(&params);
 	opt_list_release(&tags);
 	return status;
@@ -234,11 +105,10 @@ static int set_kv(int argc, char **argv, int is_param)
 {
 	const char *run = NULL, *exp = NULL;
 	const char *const *u = is_param ? usage_param : usage_tag;
+	struct event_detail d = EVENT_DETAIL_INIT;
 	char id[RUN_ID_HEX + 1];
-	struct repo *r;
 	sqlite3 *db;
-	char *detail = NULL;
-	int status = 0, i;
+	int i;
 	struct option opts[] = {
 		OPT_RUN(&run),
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -252,58 +122,44 @@ static int set_kv(int argc, char **argv, int is_param)
 		return opt_exit(argc);
 	if (argc < 2)
 		return opt_usage_error(u, "give KEY=VALUE");
-	/* check every argument before touching the repository */
-	for (i = 1; i < argc; i++) {
-		char *k, *v;
-
-		if (runs_split_kv(is_param ? "param" : "tag", argv[i], &k,
-				  &v) < 0)
-			return err_report();
-		free(k);
-		free(v);
-	}
 	if (exp && (is_param || run))
 		return opt_usage_error(u, is_param ? "params belong to runs"
 					: "-e or -r, not both");
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	db = the_catalog;
 	if (exp) {
 		if (runs_experiment_tags_begin(db, exp) < 0)
-			goto fail;
-		snprintf(id, sizeof(id), "%s", "");
-	} else if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0) {
-		goto fail;
-	}
-	for (i = 1; i < argc; i++) {
-		char *k, *v;
-		int rc;
+			return err_report();
+		for (i = 1; i < argc; i++) {
+			char *k, *v;
+			int rc = runs_split_kv("tag", argv[i], &k, &v);
 
-		runs_split_kv("", argv[i], &k, &v);
-		rc = exp ? runs_experiment_tag(db, exp, k, v)
-		   : is_param ? runs_param(db, id, k, v) : runs_tag(db, id, k, v);
-		free(k);
-		free(v);
-		if (rc < 0) {
-			db_rollback(db);
-			goto fail;
+			if (rc == 0)
+				rc = runs_experiment_tag(db, exp, k, v);
+			free(k);
+			free(v);
+			if (rc < 0)
+				goto fail_tx;
 		}
+	} else {
+		if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
+			return err_report();
+		if (runs_set_kv(db, id, is_param ? (const char *const *)argv + 1
+						: NULL,
+				is_param ? NULL : (const char *const *)argv + 1) < 0)
+			goto fail_tx;
 	}
-	detail = kv_detail(argc - 1, argv + 1);
-	if (xl_event(db, exp ? "experiment.tag" : is_param ? "run.param"
-							     : "run.tag",
-		     exp ? exp : id, detail) < 0) {
-		db_rollback(db);
-		goto fail;
-	}
+	event_detail_kv(&d, argc - 1, argv + 1);
+	if (events_add_detail(db, exp ? "experiment.tag" : is_param ? "run.param"
+								    : "run.tag",
+			      exp ? exp : id, &d) < 0)
+		goto fail_tx;
 	if (db_commit(db) < 0)
-		goto fail;
-	goto out;
-fail:
-	status = err_report();
-out:
-	free(detail);
-	repo_close(r);
-	return status;
+		return err_report();
+	return 0;
+fail_tx:
+	db_rollback(db);
+	event_detail_release(&d);
+	return err_report();
 }
 
 int cmd_param(int argc, char **argv)
@@ -330,7 +186,6 @@ int cmd_metric(int argc, char **argv)
 	int64_t t;
 	char id[RUN_ID_HEX + 1];
 	struct metric_writer *w = NULL;
-	struct repo *r;
 	sqlite3 *db;
 	double *values;
 	char **keys;
@@ -376,9 +231,8 @@ int cmd_metric(int argc, char **argv)
 		}
 		free(v);
 	}
-	if (xl_open(&r, &db, &status) < 0)
-		goto out_free;
-	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
+	db = the_catalog;
+	if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
 		goto fail;
 	w = metric_writer_new(db, id);
 	for (i = 1; i < argc; i++)
@@ -398,7 +252,6 @@ fail:
 	status = err_report();
 out:
 	metric_writer_free(w);
-	repo_close(r);
 out_free:
 	for (i = 0; i < argc; i++)
 		free(keys[i]);
@@ -418,10 +271,8 @@ int cmd_end(int argc, char **argv)
 	const char *run = NULL, *st = "finished";
 	enum run_status s;
 	char id[RUN_ID_HEX + 1];
-	struct repo *r;
-	sqlite3 *db;
-	int status = 0;
-	char detail[64];
+	sqlite3 *db = NULL;
+	struct event_detail d = EVENT_DETAIL_INIT;
 	struct option opts[] = {
 		OPT_RUN(&run),
 		OPT_STRING(0, "status", &st, "STATUS",
@@ -442,47 +293,61 @@ int cmd_end(int argc, char **argv)
 		error_input("--status: a run ends finished, failed or killed");
 		return err_report();
 	}
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
-	snprintf(detail, sizeof(detail), "{\"status\":\"%s\"}", st);
-	if (xl_run(db, run, id) < 0 || xl_begin(db, id) < 0)
-		goto fail;
+	db = the_catalog;
+	if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
+		return err_report();
+	event_detail_str(&d, "status", st);
 	if (runs_end(db, id, s, NULL) < 0 ||
-	    xl_event(db, "run.end", id, detail) < 0) {
+	    events_add_detail(db, "run.end", id, &d) < 0) {
 		db_rollback(db);
-		goto fail;
+		return err_report();
 	}
 	if (db_commit(db) < 0)
-		goto fail;
-	goto out;
-fail:
-	status = err_report();
-out:
-	repo_close(r);
-	return status;
+		return err_report();
+	return 0;
 }
 
 static const struct subcommand subcommands[] = {
-	{ "start", cmd_start, "start a run; prints its id" },
-	{ "param", cmd_param, "log params (write-once)" },
-	{ "tag", cmd_tag, "set tags" },
-	{ "metric", cmd_metric, "log metric values" },
-	{ "log", cmd_log, "log a stream of metrics, params and tags" },
-	{ "artifact", cmd_artifact, "store files or directories with a run" },
-	{ "get-artifact", cmd_get_artifact, "write an artifact out" },
-	{ "end", cmd_end, "end a run" },
-	{ "run", cmd_run, "run a command as a run" },
-	{ "ls", cmd_ls, "list and search runs" },
-	{ "show", cmd_show, "everything about a run" },
-	{ "diff", cmd_diff, "params and metrics of runs side by side" },
-	{ "history", cmd_history, "a metric's steps" },
-	{ "experiments", cmd_experiments, "list experiments" },
-	{ "best", cmd_best, "the id of the best run by a metric" },
-	{ "rm", cmd_rm, "delete runs (restore can bring them back)" },
-	{ "restore", cmd_restore, "bring back deleted runs" },
-	{ "mv", cmd_mv, "move runs to another experiment" },
-	{ "gc", cmd_gc, "remove deleted runs for good" },
-	{ "export", cmd_export, "runs as a data set (CSV, TSV, JSON Lines)" },
+	{ "start", cmd_start, "start a run; prints its id",
+	  SETUP_CATALOG },
+	{ "param", cmd_param, "log params (write-once)",
+	  SETUP_CATALOG },
+	{ "tag", cmd_tag, "set tags",
+	  SETUP_CATALOG },
+	{ "metric", cmd_metric, "log metric values",
+	  SETUP_CATALOG },
+	{ "log", cmd_log, "log a stream of metrics, params and tags",
+	  SETUP_CATALOG },
+	{ "artifact", cmd_artifact, "store files or directories with a run",
+	  SETUP_CATALOG },
+	{ "get-artifact", cmd_get_artifact, "write an artifact out",
+	  SETUP_CATALOG },
+	{ "end", cmd_end, "end a run",
+	  SETUP_CATALOG },
+	{ "run", cmd_run, "run a command as a run",
+	  SETUP_CATALOG },
+	{ "ls", cmd_ls, "list and search runs",
+	  SETUP_CATALOG },
+	{ "show", cmd_show, "everything about a run",
+	  SETUP_CATALOG },
+	{ "diff", cmd_diff, "params and metrics of runs side by side",
+	  SETUP_CATALOG },
+	{ "history", cmd_history, "a metric's steps",
+	  SETUP_CATALOG },
+	{ "experiments", cmd_experiments, "list experiments",
+	  SETUP_CATALOG },
+	{ "best", cmd_best, "the id of the best run by a metric",
+	  SETUP_CATALOG },
+	{ "rm", cmd_rm, "delete runs (restore can bring them back)",
+	  SETUP_CATALOG },
+	{ "restore", cmd_restore, "bring back deleted runs",
+	  SETUP_CATALOG },
+	{ "mv", cmd_mv, "move runs to another experiment",
+	  SETUP_CATALOG },
+	{ "gc", cmd_gc, "remove deleted runs for good",
+	  SETUP_CATALOG },
+	{ "export", cmd_export, "runs as a data set (CSV, TSV, JSON Lines)",
+	  SETUP_CATALOG },
 	{ NULL, NULL, NULL }
 };
 
@@ -490,5 +355,5 @@ static const struct tool tool = { "exp-log", usage, subcommands, NULL };
 
 int main(int argc, char **argv)
 {
-	return tool_main(&tool, argc, argv);
+	return setup_main(&tool, argc, argv);
 }

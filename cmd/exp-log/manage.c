@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "events.h"
 #include "exp-log.h"
 #include "opt.h"
 #include "repo.h"
@@ -55,9 +56,9 @@ int cmd_artifact(int argc, char **argv)
 	if (as && argc > 2)
 		return opt_usage_error(usage_artifact,
 				       "--as names one PATH, not %d", argc - 1);
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
-	if (xl_run(db, run, id) < 0)
+	r = the_repo;
+	db = the_catalog;
+	if (runs_resolve(db, run, id) < 0)
 		goto fail;
 	/* objects first, outside the transaction (they are immutable, and
 	 * unreferenced until the rows commit), then the rows at once */
@@ -65,7 +66,7 @@ int cmd_artifact(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (runs_artifact_store(r, argv[i], &stored[i]) < 0)
 			goto fail;
-	if (xl_begin(db, id) < 0)
+	if (runs_begin(db, id) < 0)
 		goto fail;
 	for (i = 1; i < argc; i++) {
 		char *name = as ? xstrdup(as) : base_name(argv[i]);
@@ -79,7 +80,7 @@ int cmd_artifact(int argc, char **argv)
 			strbuf_addstr(&detail, ",\"path\":");
 			strbuf_add_json_str(&detail, argv[i]);
 			strbuf_addch(&detail, '}');
-			rc = xl_event(db, "run.artifact", id, detail.buf);
+			rc = events_add(db, "run.artifact", id, detail.buf);
 		}
 		strbuf_release(&detail);
 		free(name);
@@ -97,7 +98,6 @@ out:
 	for (i = 0; stored && i < argc; i++)
 		runs_stored_release(&stored[i]);
 	free(stored);
-	repo_close(r);
 	return status;
 }
 
@@ -132,15 +132,14 @@ int cmd_get_artifact(int argc, char **argv)
 		return opt_usage_error(usage_get_artifact,
 				       "give RUN NAME, or -r RUN NAME");
 	name = argv[argc - 1];
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	r = the_repo;
+	db = the_catalog;
 	if (!out)
 		out = dflt = base_name(name);
-	if (xl_run(db, run, id) < 0 ||
+	if (runs_resolve(db, run, id) < 0 ||
 	    runs_artifact_get(r, db, id, name, out) < 0)
 		status = err_report();
 	free(dflt);
-	repo_close(r);
 	return status;
 }
 
@@ -151,12 +150,10 @@ static int for_runs(int argc, char **argv, const char *run,
 		    const void *arg, const char *detail)
 {
 	char (*ids)[RUN_ID_HEX + 1];
-	struct repo *r;
 	sqlite3 *db;
 	int status = 0, i;
 
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	db = the_catalog;
 	/* no RUN arguments: -r RUN, else $MLREPO_RUN */
 	if (argc < 2) {
 		static char *none[] = { NULL, NULL };
@@ -167,13 +164,13 @@ static int for_runs(int argc, char **argv, const char *run,
 	}
 	ids = xcalloc(argc, sizeof(*ids));
 	for (i = 1; i < argc; i++)
-		if (xl_run(db, argv[i], ids[i]) < 0)
+		if (runs_resolve(db, argv[i], ids[i]) < 0)
 			goto fail;
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 1; i < argc; i++)
 		if (fn(db, ids[i], arg) < 0 ||
-		    xl_event(db, action, ids[i], detail) < 0) {
+		    events_add(db, action, ids[i], detail) < 0) {
 			db_rollback(db);
 			goto fail;
 		}
@@ -184,7 +181,6 @@ fail:
 	status = err_report();
 out:
 	free(ids);
-	repo_close(r);
 	return status;
 }
 
@@ -275,7 +271,6 @@ static const char *const usage_gc[] = { "exp-log gc", NULL };
 
 int cmd_gc(int argc, char **argv)
 {
-	struct repo *r;
 	sqlite3 *db;
 	int status = 0, n;
 	char detail[64];
@@ -286,8 +281,7 @@ int cmd_gc(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_gc, "gc takes no arguments");
-	if (xl_open(&r, &db, &status) < 0)
-		return status;
+	db = the_catalog;
 	if (db_begin(db) < 0)
 		goto fail;
 	n = runs_gc(db);
@@ -296,7 +290,7 @@ int cmd_gc(int argc, char **argv)
 		goto fail;
 	}
 	snprintf(detail, sizeof(detail), "{\"runs\":%d}", n);
-	if ((n && xl_event(db, "run.gc", NULL, detail) < 0) ||
+	if ((n && events_add(db, "run.gc", NULL, detail) < 0) ||
 	    db_commit(db) < 0)
 		goto fail;
 	if (!gopt.quiet)
@@ -306,6 +300,5 @@ int cmd_gc(int argc, char **argv)
 fail:
 	status = err_report();
 out:
-	repo_close(r);
 	return status;
 }

@@ -11,6 +11,7 @@
 #include "mltime.h"
 #include "opt.h"
 #include "repo.h"
+#include "setup.h"
 #include "strbuf.h"
 #include "tabout.h"
 
@@ -89,15 +90,12 @@ int cmd_bundle(int argc, char **argv)
 	if (since && strcmp(argv[1], "create"))
 		return opt_usage_error(usage_bundle,
 				       "--since goes with 'bundle create'");
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	if (!strcmp(argv[1], "create"))
 		rc = bundle_create_cmd(r, argv[2], since);
 	else
 		rc = bundle_unbundle_cmd(r, argv[2]);
 	if (rc < 0)
 		status = err_report();
-	repo_close(r);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include "mlrepo.h"
 #include "opt.h"
 #include "repo.h"
+#include "setup.h"
 #include "strbuf.h"
 #include "tabout.h"
 
@@ -25,15 +26,6 @@ static const char *const usage[] = {
 	"[--color=WHEN] COMMAND [ARGS]",
 	NULL
 };
-
-struct repo *open_repo_or_report(int *status)
-{
-	struct repo *r = repo_open();
-
-	if (!r)
-		*status = err_report();
-	return r;
-}
 
 static const char *const usage_init[] = {
 	"mlrepo init [--bare] [DIR]", NULL
@@ -199,9 +191,7 @@ int cmd_config(int argc, char **argv)
 		return opt_usage_error(usage_config,
 				       "give one of KEY, KEY VALUE, --get-all, "
 				       "--unset or --list");
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	path = repo_path(r, "config");
 	if (list) {
 		config_list(r);
@@ -276,20 +266,25 @@ int cmd_config(int argc, char **argv)
 		status = err_report();
 out:
 	free(path);
-	repo_close(r);
 	return status;
 }
 
 static const struct subcommand subcommands[] = {
-	{ "init", cmd_init, "create a repository (idempotent)" },
-	{ "config", cmd_config, "get and set repository options" },
-	{ "hash-object", cmd_hash_object, "print the ids of files; -w stores them" },
-	{ "cat-object", cmd_cat_object, "print an object's content" },
-	{ "fsck", cmd_fsck, "verify objects, databases and references" },
-	{ "gc", cmd_gc, "remove unreferenced objects and stale files" },
-	{ "log", cmd_log, "show the event journal" },
-	{ "status", cmd_status, "what the repository holds" },
-	{ "bundle", cmd_bundle, "move objects and catalog rows between repositories" },
+	{ "init", cmd_init, "create a repository (idempotent)", 0 },
+	{ "config", cmd_config, "get and set repository options", SETUP_REPO },
+	/* the repository only with -w */
+	{ "hash-object", cmd_hash_object,
+	  "print the ids of files; -w stores them", 0 },
+	{ "cat-object", cmd_cat_object, "print an object's content", SETUP_REPO },
+	/* a damaged catalog is for fsck to report, not to stop it */
+	{ "fsck", cmd_fsck, "verify objects, databases and references",
+	  SETUP_REPO },
+	{ "gc", cmd_gc, "remove unreferenced objects and stale files",
+	  SETUP_REPO },
+	{ "log", cmd_log, "show the event journal", SETUP_CATALOG },
+	{ "status", cmd_status, "what the repository holds", SETUP_CATALOG },
+	{ "bundle", cmd_bundle,
+	  "move objects and catalog rows between repositories", SETUP_REPO },
 	{ NULL, NULL, NULL }
 };
 
@@ -297,5 +292,5 @@ static const struct tool tool = { "mlrepo", usage, subcommands, NULL };
 
 int main(int argc, char **argv)
 {
-	return tool_main(&tool, argc, argv);
+	return setup_main(&tool, argc, argv);
 }

@@ -16,6 +16,7 @@
 #include "odb.h"
 #include "opt.h"
 #include "repo.h"
+#include "setup.h"
 #include "strbuf.h"
 #include "tabout.h"
 
@@ -48,9 +49,7 @@ int cmd_fsck(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_fsck, "fsck takes no arguments");
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	n = maint_fsck(r, print_problem, NULL, &objects);
 	if (n < 0)
 		status = err_report();
@@ -61,7 +60,6 @@ int cmd_fsck(int argc, char **argv)
 	if (n >= 0 && !gopt.quiet)
 		fprintf(stderr, "%s: checked %zu objects; %d problem%s\n",
 			err_progname(), objects, n, n == 1 ? "" : "s");
-	repo_close(r);
 	return status;
 }
 
@@ -115,9 +113,7 @@ int cmd_gc(int argc, char **argv)
 					       "not both");
 		prune = "never";
 	}
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	if (!prune) {
 		prune = config_get(&r->cfg, "gc.pruneexpire");
 		label = "gc.pruneExpire";
@@ -163,7 +159,6 @@ int cmd_gc(int argc, char **argv)
 	if (out_flush(stdout) < 0)
 		status = err_report();
 out:
-	repo_close(r);
 	return status;
 }
 
@@ -252,9 +247,7 @@ int cmd_log(int argc, char **argv)
 	f.action = action;
 	f.limit = limit;
 	f.reverse = reverse;
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	db = repo_catalog(r);
 	if (!gopt.json)
 		lo.tab = tabout_new(5, headers);
@@ -268,7 +261,6 @@ int cmd_log(int argc, char **argv)
 		status = err_report();
 out:
 	tabout_free(lo.tab);
-	repo_close(r);
 	return status;
 }
 
@@ -292,9 +284,7 @@ int cmd_status(int argc, char **argv)
 					 "status takes no arguments");
 		goto out_free;
 	}
-	r = open_repo_or_report(&status);
-	if (!r)
-		goto out_free;
+	r = the_repo;
 	if (maint_status(r, &text, o) < 0) {
 		status = err_report();
 		goto out;
@@ -306,7 +296,6 @@ int cmd_status(int argc, char **argv)
 	if (out_flush(stdout) < 0)
 		status = err_report();
 out:
-	repo_close(r);
 out_free:
 	cJSON_Delete(o);
 	strbuf_release(&text);

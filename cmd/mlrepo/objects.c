@@ -15,6 +15,7 @@
 #include "opt.h"
 #include "progress.h"
 #include "repo.h"
+#include "setup.h"
 #include "strbuf.h"
 #include "tabout.h"
 
@@ -41,8 +42,11 @@ int cmd_hash_object(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc < 2)
 		return opt_usage_error(usage_hash_object, "no file given");
-	if (write && !(r = open_repo_or_report(&status)))
-		return status;
+	if (write) {
+		if ((status = setup_repo(SETUP_REPO)))
+			return status;
+		r = the_repo;
+	}
 	ids = xcalloc(argc, sizeof(*ids));
 	added = xcalloc(argc, sizeof(*added));
 	for (i = 1; i < argc; i++) {
@@ -112,7 +116,6 @@ out:
 	strbuf_release(&detail);
 	free(ids);
 	free(added);
-	repo_close(r);
 	return status;
 }
 
@@ -138,9 +141,7 @@ int cmd_cat_object(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 2)
 		return opt_usage_error(usage_cat_object, "give one object id");
-	r = open_repo_or_report(&status);
-	if (!r)
-		return status;
+	r = the_repo;
 	if (odb_resolve(r, argv[1], id) < 0) {
 		status = err_report();
 		goto out;
@@ -152,6 +153,5 @@ int cmd_cat_object(int argc, char **argv)
 	if (rc < 0)
 		status = err_report();
 out:
-	repo_close(r);
 	return status;
 }

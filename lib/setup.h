@@ -1,0 +1,47 @@
+/*
+ * setup.h - what the dispatcher opens for a command: its repository and
+ * the catalog, as git's setup.c and RUN_SETUP do.
+ *
+ * A tool's main() is setup_main(&tool, argc, argv).  Each subcommand in
+ * the tool's table says what it needs:
+ *
+ *	{ "ls", cmd_ls, "list and search runs", SETUP_CATALOG },
+ *
+ * and once the subcommand's own opt_parse() has read its options (-C and
+ * --repo among them), the repository is found and opened (SETUP_REPO) and
+ * with SETUP_CATALOG the catalog too (opened and migrated).  A failure is
+ * reported there ("not an mlrepo repository", exit 3) and opt_parse()
+ * returns OPT_SETUP_FAILED, which opt_exit() turns into that status.  The
+ * command then uses `the_repo` and `the_catalog`, and never closes them:
+ * setup_main() does when the command returns.
+ *
+ * A command that needs the repository only sometimes (hash-object -w)
+ * sets no flag and calls setup_repo() when it does.
+ */
+#ifndef MLREPO_SETUP_H
+#define MLREPO_SETUP_H
+
+#include <sqlite3.h>
+
+#include "opt.h"
+
+struct repo;
+
+enum setup_flags {
+	SETUP_REPO = 1 << 0,	/* find and open the repository */
+	SETUP_CATALOG = 1 << 1	/* and its catalog (implies SETUP_REPO) */
+};
+
+/* What setup opened for the running command (NULL: not asked for). */
+extern struct repo *the_repo;
+extern sqlite3 *the_catalog;
+
+/* tool_main() with the setup above; closes what it opened. */
+int setup_main(const struct tool *t, int argc, char **argv);
+/*
+ * Open now what `flags` ask for, if not yet open.  Returns 0, or the exit
+ * status after reporting the error.
+ */
+int setup_repo(unsigned flags);
+
+#endif
