@@ -8,6 +8,7 @@
 #include "db.h"
 #include "err.h"
 #include "mltime.h"
+#include "names.h"
 #include "strbuf.h"
 
 static const struct domain_migration migrations[] = {
@@ -185,8 +186,15 @@ int catalog_resolve_id(sqlite3 *db, const char *table, const char *col,
 	memcpy(hi, lo, len);
 	hi[len] = 'g'; /* just past every hex digit */
 	hi[len + 1] = '\0';
-	strbuf_addf(&sql, "SELECT \"%s\" FROM \"%s\" WHERE \"%s\" >= ? AND "
-		    "\"%s\" < ? ORDER BY 1 LIMIT 2", col, table, col, col);
+	strbuf_addstr(&sql, "SELECT ");
+	names_sql_ident(&sql, col);
+	strbuf_addstr(&sql, " FROM ");
+	names_sql_ident(&sql, table);
+	strbuf_addstr(&sql, " WHERE ");
+	names_sql_ident(&sql, col);
+	strbuf_addstr(&sql, " >= ? AND ");
+	names_sql_ident(&sql, col);
+	strbuf_addstr(&sql, " < ? ORDER BY 1 LIMIT 2");
 	st = db_prepare(db, sql.buf);
 	strbuf_release(&sql);
 	if (!st)

@@ -21,12 +21,14 @@
 #include "expr.h"
 #include "fsutil.h"
 #include "mltime.h"
+#include "names.h"
 #include "odb.h"
 #include "proc.h"
 #include "repo.h"
 #include "runfeed.h"
 #include "runs.h"
 #include "strbuf.h"
+#include "tree.h"
 
 static const char *const status_names[] = { "running", "finished", "failed",
 					    "killed" };
@@ -47,26 +49,6 @@ int runs_status_parse(const char *s, enum run_status *out)
 		}
 	return error_input("not a run status: '%s' (running, finished, "
 			   "failed or killed)", s);
-}
-
-int runs_check_name(const char *what, const char *name)
-{
-	const char *p;
-
-	if (!*name)
-		return error_input("%s name is empty", what);
-	if (strlen(name) > RUNS_NAME_MAX)
-		return error_input("%s name is longer than %d bytes: '%.40s...'",
-				   what, RUNS_NAME_MAX, name);
-	if (!isalpha((unsigned char)name[0]) && name[0] != '_')
-		return error_input("bad %s name '%s': it must start with a "
-				   "letter or '_'", what, name);
-	for (p = name; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))
-			return error_input("bad %s name '%s': only letters, "
-					   "digits, '_', '.' and '-' are "
-					   "allowed", what, name);
-	return 0;
 }
 
 int runs_check_key(const char *what, const char *key)
@@ -202,7 +184,7 @@ int runs_experiment_tags_begin(sqlite3 *db, const char *name)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (runs_check_name("experiment", name) < 0 || db_begin(db) < 0)
+	if (names_check("experiment", name) < 0 || db_begin(db) < 0)
 		return -1;
 	st = db_prepare(db, "SELECT 1 FROM experiments WHERE name = ?");
 	if (!st) {
@@ -392,7 +374,7 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 	int rc = -1;
 
 	/* everything that can be checked is, before any work */
-	if (runs_check_name("experiment", exp) < 0 ||
+	if (names_check("experiment", exp) < 0 ||
 	    (n->name && *n->name && strlen(n->name) > 1000 &&
 	     error_input("run name is longer than 1000 bytes") < 0) ||
 	    check_kv_list("param", n->params) < 0 ||
@@ -889,7 +871,7 @@ int runs_move(sqlite3 *db, const char *run, const char *experiment)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (runs_check_name("experiment", experiment) < 0 ||
+	if (names_check("experiment", experiment) < 0 ||
 	    runs_ensure_experiment(db, experiment) < 0)
 		return -1;
 	st = db_prepare(db, "UPDATE runs SET experiment=?, time=? WHERE id=?");
@@ -962,71 +944,6 @@ out:
 
 /* ---- artifacts -------------------------------------------------------- */
 
-struct tree_file {
-	char *rel;
-	char id[ODB_HEXSZ + 1];
-	int exec;
-	int64_t size;
-};
-
-static int cmp_tree(const void *a, const void *b)
-{
-	return strcmp(((const struct tree_file *)a)->rel,
-		      ((const struct tree_file *)b)->rel);
-}
-
-/* Store every regular file under `dir`; symlinks and others are refused. */
-static int store_tree(struct repo *r, const char *dir, const char *rel,
-		      struct tree_file **files, size_t *n, size_t *alloc)
-{
-	struct strbuf path = STRBUF_INIT;
-	DIR *d;
-	struct dirent *de;
-	int rc = 0;
-
-	strbuf_addf(&path, "%s%s%s", dir, *rel ? "/" : "", rel);
-	d = opendir(path.buf);
-	if (!d) {
-		rc = error_input("cannot open '%s': %s", path.buf,
-				 strerror(errno));
-		strbuf_release(&path);
-		return rc;
-	}
-	while (!rc && (de = readdir(d))) {
-		struct strbuf child = STRBUF_INIT, crel = STRBUF_INIT;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		strbuf_addf(&crel, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		strbuf_addf(&child, "%s/%s", dir, crel.buf);
-		if (lstat(child.buf, &st) < 0) {
-			rc = error_input("cannot stat '%s': %s", child.buf,
-					 strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = store_tree(r, dir, crel.buf, files, n, alloc);
-		} else if (S_ISREG(st.st_mode)) {
-			struct tree_file *f;
-
-			ALLOC_GROW(*files, *n + 1, *alloc);
-			f = &(*files)[(*n)++];
-			f->rel = strbuf_detach(&crel, NULL);
-			f->exec = (st.st_mode & 0111) != 0;
-			f->size = st.st_size;
-			rc = odb_put_file(r, child.buf, f->id, NULL);
-		} else {
-			rc = error_input("'%s': only regular files and "
-					 "directories can be artifacts",
-					 child.buf);
-		}
-		strbuf_release(&child);
-		strbuf_release(&crel);
-	}
-	closedir(d);
-	strbuf_release(&path);
-	return rc;
-}
-
 static int ref_add(sqlite3 *db, const char *oid, const char *run,
 		   const char *name)
 {
@@ -1043,59 +960,30 @@ int runs_artifact_store(struct repo *r, const char *path,
 			struct run_stored *out)
 {
 	struct stat st;
-	struct tree_file *files = NULL;
-	size_t n = 0, alloc = 0, i;
-	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (stat(path, &st) < 0)
 		return error_input("cannot open '%s': %s", path,
 				   strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
-		cJSON *m = cJSON_CreateObject(), *list = cJSON_CreateArray();
-		char *text;
+		struct tree_stored t;
 
 		out->kind = "dir";
-		if (store_tree(r, path, "", &files, &n, &alloc) < 0) {
-			cJSON_Delete(m);
-			cJSON_Delete(list);
-			goto out;
-		}
-		if (n)
-			qsort(files, n, sizeof(*files), cmp_tree);
-		cJSON_AddStringToObject(m, "format", "mlrepo-tree");
-		cJSON_AddNumberToObject(m, "version", 1);
-		out->files = xcalloc(n + 1, sizeof(*out->files));
-		for (i = 0; i < n; i++) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "path", files[i].rel);
-			cJSON_AddStringToObject(e, "id", files[i].id);
-			cJSON_AddNumberToObject(e, "size", (double)files[i].size);
-			cJSON_AddBoolToObject(e, "executable", files[i].exec);
-			cJSON_AddItemToArray(list, e);
-			out->size += files[i].size;
-			memcpy(out->files[i], files[i].id, sizeof(out->files[i]));
-		}
-		out->nfiles = n;
-		cJSON_AddItemToObject(m, "entries", list);
-		text = cJSON_PrintUnformatted(m);
-		cJSON_Delete(m);
-		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
-		free(text);
-	} else if (S_ISREG(st.st_mode)) {
+		if (tree_store(r, path, &t) < 0)
+			return -1;
+		memcpy(out->id, t.id, sizeof(out->id));
+		out->size = t.size;
+		out->files = t.files; /* taken over: released with `out` */
+		out->nfiles = t.nfiles;
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
 		out->kind = "file";
 		out->size = st.st_size;
-		rc = odb_put_file(r, path, out->id, NULL);
-	} else {
-		error_input("'%s': only regular files and directories can be "
-			    "artifacts", path);
+		return odb_put_file(r, path, out->id, NULL);
 	}
-out:
-	for (i = 0; i < n; i++)
-		free(files[i].rel);
-	free(files);
-	return rc;
+	return error_input("'%s': only regular files and directories can be "
+			   "artifacts", path);
 }
 
 void runs_stored_release(struct run_stored *s)
@@ -1151,90 +1039,6 @@ int runs_artifact_add(struct repo *r, sqlite3 *db, const char *run,
 	return rc;
 }
 
-/* A manifest path is safe: relative, no "." or ".." parts, no "//". */
-static int safe_rel(const char *p)
-{
-	const char *s = p;
-
-	if (!*p || *p == '/')
-		return 0;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (!n || (n == 1 && s[0] == '.') ||
-		    (n == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-		s += n + (e ? 1 : 0);
-		if (e && !*s)
-			return 0;
-	}
-	return 1;
-}
-
-static int get_tree(struct repo *r, const char *manifest_id, const char *dest)
-{
-	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
-	struct strbuf text = STRBUF_INIT;
-	cJSON *m = NULL, *e;
-	int fd, rc = -1;
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	unlink(tmp);
-	if (odb_cat(r, manifest_id, fd) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-	    strbuf_read_fd(&text, fd) < 0)
-		goto out;
-	m = cJSON_Parse(text.buf);
-	if (!cJSON_IsArray(cJSON_GetObjectItem(m, "entries"))) {
-		error("artifact manifest %.12s is damaged", manifest_id);
-		goto out;
-	}
-	if (fs_mkdirs(dest, 0777) < 0)
-		goto out;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(m, "entries"))
-	{
-		cJSON *p = cJSON_GetObjectItem(e, "path");
-		cJSON *id = cJSON_GetObjectItem(e, "id");
-		struct strbuf out = STRBUF_INIT;
-		char *slash;
-
-		if (!cJSON_IsString(p) || !cJSON_IsString(id) ||
-		    !safe_rel(p->valuestring) || !odb_valid_id(id->valuestring)) {
-			error("artifact manifest %.12s has a bad entry",
-			      manifest_id);
-			goto out;
-		}
-		strbuf_addf(&out, "%s/%s", dest, p->valuestring);
-		slash = strrchr(out.buf, '/');
-		*slash = '\0';
-		if (fs_mkdirs(out.buf, 0777) < 0) {
-			strbuf_release(&out);
-			goto out;
-		}
-		*slash = '/';
-		if (odb_checkout(r, id->valuestring, out.buf,
-				 ODB_CHECKOUT_COPY) < 0) {
-			strbuf_release(&out);
-			goto out;
-		}
-		if (cJSON_IsTrue(cJSON_GetObjectItem(e, "executable")))
-			chmod(out.buf, 0755);
-		strbuf_release(&out);
-	}
-	rc = 0;
-out:
-	cJSON_Delete(m);
-	close(fd);
-	free(tmp);
-	strbuf_release(&text);
-	return rc;
-}
-
 int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
 		      const char *name, const char *dest)
 {
@@ -1265,7 +1069,7 @@ int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
 		if (!strcmp(dest, "-"))
 			return error_input("artifact '%s' is a directory: give "
 					   "-o DIR", name);
-		return get_tree(r, id, dest);
+		return tree_checkout(r, id, dest);
 	}
 	if (!strcmp(dest, "-"))
 		return odb_cat(r, id, STDOUT_FILENO);

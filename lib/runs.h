@@ -39,7 +39,6 @@ struct proc_result;
 struct runfeed_counts;
 
 #define RUN_ID_HEX 32
-#define RUNS_NAME_MAX 128
 #define RUNS_KEY_MAX 250
 #define RUNS_PARAM_VALUE_MAX 6000
 
@@ -47,8 +46,6 @@ enum run_status { RUN_RUNNING, RUN_FINISHED, RUN_FAILED, RUN_KILLED };
 const char *runs_status_name(enum run_status s);
 int runs_status_parse(const char *s, enum run_status *out);
 
-/* `name` follows the name rule [A-Za-z_][A-Za-z0-9_.-]*, <= 128 bytes. */
-int runs_check_name(const char *what, const char *name);
 /* A key: [A-Za-z0-9_./ -]+, at most 250 bytes. */
 int runs_check_key(const char *what, const char *key);
 /*

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "events.h"
 #include "exp-log.h"
+#include "names.h"
 #include "opt.h"
 #include "repo.h"
 #include "runs.h"
@@ -257,7 +258,7 @@ int cmd_mv(int argc, char **argv)
 	if (argc > 1 && run)
 		return opt_usage_error(usage_mv,
 				       "give RUN arguments or -r RUN, not both");
-	if (runs_check_name("experiment", exp) < 0)
+	if (names_check("experiment", exp) < 0)
 		return err_report();
 	strbuf_addstr(&detail, "{\"experiment\":");
 	strbuf_add_json_str(&detail, exp);

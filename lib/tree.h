@@ -1,0 +1,56 @@
+/*
+ * tree.h - directory manifests: a directory stored in the object store as
+ * one object per file plus a manifest object that lists them, as a git
+ * tree does.  exp-log's directory artifacts are trees; model versions and
+ * pipeline outputs will be too.
+ *
+ * The manifest is JSON:
+ *	{"format":"mlrepo-tree","version":1,"entries":[
+ *	  {"path":"sub/a.bin","id":"<64 hex>","size":12,"executable":false},
+ *	  ...]}
+ * with entries sorted by path (so the same directory gives the same
+ * manifest id), paths relative with '/' separators, regular files only.
+ *
+ *  1. tree_store() writes every file under a directory and the manifest,
+ *     and returns the manifest's id with the file ids (a caller records
+ *     references to all of them, so gc keeps them).  Nothing references
+ *     them yet: gc's grace period covers the time until the caller does.
+ *  2. tree_checkout() writes a manifest's files out under a directory.
+ *
+ * Both return 0 or -1 with the error set: error_input() for a path that
+ * cannot be stored (a symbolic link, a device), error() for I/O and for a
+ * damaged manifest.
+ */
+#ifndef MLREPO_TREE_H
+#define MLREPO_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "odb.h"
+
+struct repo;
+
+struct tree_stored {
+	char id[ODB_HEXSZ + 1];		/* the manifest */
+	int64_t size;			/* the files' bytes, summed */
+	char (*files)[ODB_HEXSZ + 1];	/* each file's id, in path order */
+	size_t nfiles;
+};
+
+/*
+ * Store the regular files under `dir` (recursively; symbolic links and
+ * other files are refused) and their manifest.  Release `out` with
+ * tree_stored_release().
+ */
+int tree_store(struct repo *r, const char *dir, struct tree_stored *out);
+void tree_stored_release(struct tree_stored *s);
+
+/*
+ * Write the files of manifest `id` under `dest` (created, with parents),
+ * copies of the objects, executable bits restored.  A manifest entry whose
+ * path is absolute or holds "." or ".." parts is refused as damage.
+ */
+int tree_checkout(struct repo *r, const char *id, const char *dest);
+
+#endif
