@@ -179,25 +179,41 @@ int runs_ensure_experiment(sqlite3 *db, const char *name)
 static int put_kv(sqlite3 *db, const char *sql, const char *run,
 		  const char *key, const char *value);
 
-int runs_experiment_tags_begin(sqlite3 *db, const char *name)
+/*
+ * Begin a write transaction in which the row that `sql` ("SELECT 1 FROM
+ * ... WHERE key = ?") finds for `key` exists: 0 with the transaction open,
+ * 1 when there is no such row, -1 on error; no transaction stays open
+ * unless 0 is returned.
+ */
+static int begin_where(sqlite3 *db, const char *sql, const char *key)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (names_check("experiment", name) < 0 || db_begin(db) < 0)
+	if (db_begin(db) < 0)
 		return -1;
-	st = db_prepare(db, "SELECT 1 FROM experiments WHERE name = ?");
+	st = db_prepare(db, sql);
 	if (!st) {
 		db_rollback(db);
 		return -1;
 	}
-	db_bind_text(st, 1, name);
+	db_bind_text(st, 1, key);
 	rc = db_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	db_rollback(db);
-	return rc < 0 ? -1 : error_input("no such experiment: '%s'", name);
+	return rc < 0 ? -1 : 1;
+}
+
+int runs_experiment_tags_begin(sqlite3 *db, const char *name)
+{
+	int rc;
+
+	if (names_check("experiment", name) < 0)
+		return -1;
+	rc = begin_where(db, "SELECT 1 FROM experiments WHERE name = ?", name);
+	return rc <= 0 ? rc : error_input("no such experiment: '%s'", name);
 }
 
 /* A tag's key and value are within the rules. */
@@ -407,25 +423,10 @@ out:
 
 int runs_begin(sqlite3 *db, const char *id)
 {
-	sqlite3_stmt *st;
-	int rc;
+	int rc = begin_where(db, "SELECT 1 FROM runs WHERE id = ?", id);
 
-	if (db_begin(db) < 0)
-		return -1;
-	st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
-	if (!st) {
-		db_rollback(db);
-		return -1;
-	}
-	db_bind_text(st, 1, id);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	db_rollback(db);
-	if (rc >= 0)
-		error_input("run %s was removed meanwhile (exp-log gc)", id);
-	return -1;
+	return rc <= 0 ? rc : error_input("run %s was removed meanwhile "
+					  "(exp-log gc)", id);
 }
 
 int runs_resolve(sqlite3 *db, const char *prefix, char id[RUN_ID_HEX + 1])
