@@ -425,7 +425,8 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size)
+int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size,
+		 unsigned flags)
 {
 	struct lines in = { fd, NULL, 0, 0, 0, 0 };
 	struct progress *bar = NULL;
@@ -434,7 +435,7 @@ int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size)
 	uint64_t done = 0;
 	int whole = size >= 0, in_tx = 0, got, rc = -1;
 	size_t len;
-	char *line;
+	char *line, *rest;
 
 	/* a bar for a big file, on a terminal only, after a second */
 	if (whole)
@@ -472,6 +473,9 @@ int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size)
 			goto fail_tx;
 		}
 		if (!*p || *p == '#')
+			continue;
+		if ((flags & RUNFEED_PROTOCOL_ONLY) &&
+		    protocol_kind(line, &rest) == NOT_PROTOCOL)
 			continue;
 		if (!in_tx) {
 			if (runs_begin(f->db, f->run) < 0)

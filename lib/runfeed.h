@@ -80,11 +80,17 @@ const struct runfeed_counts *runfeed_counts(const struct runfeed *f);
  * progress bar on a terminal.  With `size` < 0 it is a stream (a pipe, a
  * terminal): lines are committed in batches whenever it goes quiet, at
  * least every 0.5 s or 20000 lines, so a live stream shows up as it
- * comes.  Blank lines and lines starting with '#' are skipped.  Journals
+ * comes.  Blank lines and lines starting with '#' are skipped, and with
+ * RUNFEED_PROTOCOL_ONLY every line that is no protocol line.  Journals
  * "run.log" with the counts.  0, or -1 with the message naming the input
  * and line ("'train.log' line 3: metric 'x': not a number: 'abc'").
  */
-int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size);
+enum runfeed_flags {
+	/* only protocol lines count; others are skipped (a saved output) */
+	RUNFEED_PROTOCOL_ONLY = 1 << 0
+};
+int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size,
+		 unsigned flags);
 
 /*
  * A line of a command's output (a proc_line_fn; `data` is the feed):

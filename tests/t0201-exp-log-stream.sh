@@ -85,4 +85,26 @@ test_expect_success 'a live stream from a pipe is committed in batches as it com
 	test "$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM metrics WHERE run = \"$run\"")" = 2
 '
 
+test_expect_success 'log reads the ::metric protocol, as run does, from a saved output' '
+	run=$(exp-log start) &&
+	cat >train.out <<-\EOF &&
+	epoch 1 of 2
+	::param lr = 0.01
+	::tag  data=2026-11 extra
+	::metric loss=0.5 step=1
+	::metric loss=0.25 acc=0.9 step=2
+	EOF
+	test_expect_code 2 exp-log log -r $run train.out 2>err &&
+	test_grep "train.out. line 1: expected KEY=VALUE, not .epoch." err &&
+	exp-log log -r $run --protocol train.out 2>err &&
+	exp-log show $run >out &&
+	test_grep "^  lr = 0.01$" out &&
+	test_grep "^  data = 2026-11 extra$" out &&
+	test_grep "^  loss = 0.25 (step 2, 2 points)$" out &&
+	test_grep "^  acc = 0.9 (step 2, 1 point)$" out &&
+	printf "::metric loss=abc\n" >bad.out &&
+	test_expect_code 2 exp-log log -r $run --protocol bad.out 2>err &&
+	test_grep "bad.out. line 1: metric .loss.: not a number" err
+'
+
 test_done

@@ -12,7 +12,7 @@
 #include "runs.h"
 
 static const char *const usage_log[] = {
-	"exp-log log [-r RUN] [FILE|-]", NULL
+	"exp-log log [-r RUN] [--protocol] [FILE|-]", NULL
 };
 
 int cmd_log(int argc, char **argv)
@@ -20,10 +20,13 @@ int cmd_log(int argc, char **argv)
 	const char *run = NULL, *file = "-", *shown;
 	char id[RUN_ID_HEX + 1];
 	struct runfeed *feed = NULL;
-	int fd = 0, status = 0, whole;
+	int fd = 0, status = 0, whole, protocol = 0;
 	struct stat st;
 	struct option opts[] = {
 		OPT_RUN(&run),
+		OPT_BOOL(0, "protocol", &protocol,
+			 "read a command's output: only ::metric, ::param and "
+			 "::tag lines"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -53,7 +56,8 @@ int cmd_log(int argc, char **argv)
 	if (runs_resolve(the_catalog, run, id) < 0)
 		goto fail;
 	feed = runfeed_new(the_catalog, id);
-	if (runfeed_read(feed, fd, shown, whole ? st.st_size : -1) < 0)
+	if (runfeed_read(feed, fd, shown, whole ? st.st_size : -1,
+			 protocol ? RUNFEED_PROTOCOL_ONLY : 0) < 0)
 		goto fail;
 	goto out;
 fail:
