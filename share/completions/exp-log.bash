@@ -29,6 +29,7 @@ _exp_log()
 	ls) COMPREPLY=($(compgen -W "-e --filter --order-by --limit --all --columns --json --ids --header" -- "$cur")) ;;
 	best) COMPREPLY=($(compgen -W "-e --metric --max --min --filter" -- "$cur")) ;;
 	start|run) COMPREPLY=($(compgen -W "-e -n -p -t --parent" -- "$cur")) ;;
+	log) COMPREPLY=($(compgen -W "-r --protocol" -- "$cur") $(compgen -f -- "$cur")) ;;
 	show|diff|rm|restore|mv|get-artifact)
 		COMPREPLY=($(compgen -W "$(exp-log ls --ids --limit 50 2>/dev/null)" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
