@@ -310,6 +310,19 @@ const char *runs_info_tag(const struct run_info *info, const char *key);
 const struct run_metric *runs_info_metric(const struct run_info *info,
 					  const char *key);
 
+/*
+ * A metric value as JSON: a number, or the strings "NaN", "Infinity" and
+ * "-Infinity" (JSON has none of them).  The caller owns the item.
+ */
+struct cJSON *runs_json_value(double v);
+/*
+ * The JSON record of a run, as `exp-log ls --json` (full 0: id, experiment,
+ * name, status, times, params, metrics, tags) and `show --json` (full 1:
+ * and who, where, the command, git, the exit and costs, metric steps and
+ * artifacts) print it.  The caller owns it (cJSON_Delete).
+ */
+struct cJSON *runs_info_json(const struct run_info *in, int full);
+
 /* The runs' part of the catalog (domain.h). */
 extern const struct domain runs_domain;
 

@@ -20,102 +20,12 @@
 #include "strbuf.h"
 #include "tabout.h"
 
-/* A JSON number, or "NaN" / "Infinity" / "-Infinity" (JSON has none). */
-static cJSON *json_value(double v)
-{
-	if (isnan(v))
-		return cJSON_CreateString("NaN");
-	if (isinf(v))
-		return cJSON_CreateString(v > 0 ? "Infinity" : "-Infinity");
-	return cJSON_CreateNumber(v);
-}
-
-static void add_time(cJSON *o, const char *key, int64_t t)
-{
-	char buf[MLTIME_BUFSZ];
-
-	if (t)
-		cJSON_AddStringToObject(o, key, mltime_format(t, buf));
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 static void add_str(cJSON *o, const char *key, const char *s)
 {
 	if (s)
 		cJSON_AddStringToObject(o, key, s);
 	else
 		cJSON_AddNullToObject(o, key);
-}
-
-/* The JSON record of a run (ls --json, show --json). */
-static cJSON *run_json(const struct run_info *in, int full)
-{
-	cJSON *o = cJSON_CreateObject(), *p, *m, *t;
-	int i;
-
-	cJSON_AddStringToObject(o, "run_id", in->id);
-	add_str(o, "experiment", in->experiment);
-	add_str(o, "name", in->name);
-	add_str(o, "status", in->status);
-	add_time(o, "start_time", in->start_time);
-	add_time(o, "end_time", in->end_time);
-	p = cJSON_AddObjectToObject(o, "params");
-	for (i = 0; i < in->nparams; i++)
-		cJSON_AddStringToObject(p, in->params[i].key,
-					in->params[i].value);
-	m = cJSON_AddObjectToObject(o, "metrics");
-	for (i = 0; i < in->nmetrics; i++)
-		cJSON_AddItemToObject(m, in->metrics[i].key,
-				      json_value(in->metrics[i].value));
-	t = cJSON_AddObjectToObject(o, "tags");
-	for (i = 0; i < in->ntags; i++)
-		cJSON_AddStringToObject(t, in->tags[i].key, in->tags[i].value);
-	if (in->deleted)
-		cJSON_AddBoolToObject(o, "deleted", 1);
-	if (!full)
-		return o;
-	add_str(o, "user", in->user);
-	add_str(o, "host", in->host);
-	add_str(o, "cwd", in->cwd);
-	if (in->command)
-		cJSON_AddItemToObject(o, "command", cJSON_Parse(in->command));
-	else
-		cJSON_AddNullToObject(o, "command");
-	add_str(o, "git_commit", in->git_commit);
-	if (in->git_dirty >= 0)
-		cJSON_AddBoolToObject(o, "git_dirty", in->git_dirty);
-	else
-		cJSON_AddNullToObject(o, "git_dirty");
-	add_str(o, "parent", in->parent);
-	if (!in->deleted)
-		cJSON_AddBoolToObject(o, "deleted", 0);
-	if (in->has_exit) {
-		cJSON_AddNumberToObject(o, "exit_status", in->exit.exit_status);
-		cJSON_AddNumberToObject(o, "wall_time", in->exit.wall_time);
-		cJSON_AddNumberToObject(o, "cpu_time", in->exit.cpu_time);
-		cJSON_AddNumberToObject(o, "max_rss_kb",
-					(double)in->exit.max_rss_kb);
-	}
-	m = cJSON_AddObjectToObject(o, "metric_steps");
-	for (i = 0; i < in->nmetrics; i++) {
-		cJSON *x = cJSON_AddObjectToObject(m, in->metrics[i].key);
-
-		cJSON_AddNumberToObject(x, "step", (double)in->metrics[i].step);
-		cJSON_AddNumberToObject(x, "points",
-					(double)in->metrics[i].count);
-	}
-	p = cJSON_AddArrayToObject(o, "artifacts");
-	for (i = 0; i < in->nartifacts; i++) {
-		cJSON *a = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(a, "name", in->artifacts[i].name);
-		cJSON_AddStringToObject(a, "kind", in->artifacts[i].kind);
-		cJSON_AddStringToObject(a, "id", in->artifacts[i].oid);
-		cJSON_AddNumberToObject(a, "size", (double)in->artifacts[i].size);
-		cJSON_AddItemToArray(p, a);
-	}
-	return o;
 }
 
 /* ---- ls --------------------------------------------------------------- */
@@ -152,7 +62,7 @@ static int ls_row(sqlite3_stmt *row, void *data)
 			s->failed = 1;
 			return 1;
 		}
-		o = run_json(&in, 0);
+		o = runs_info_json(&in, 0);
 		json_print_line(stdout, o);
 		cJSON_Delete(o);
 		runs_info_release(&in);
@@ -510,7 +420,7 @@ int cmd_show(int argc, char **argv)
 		goto out;
 	}
 	if (gopt.json) {
-		cJSON *o = run_json(&in, 1);
+		cJSON *o = runs_info_json(&in, 1);
 
 		json_print_line(stdout, o);
 		cJSON_Delete(o);
@@ -713,7 +623,7 @@ static int history_point(const struct run_point *p, void *data)
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(o, "step", (double)p->step);
-		cJSON_AddItemToObject(o, "value", json_value(p->value));
+		cJSON_AddItemToObject(o, "value", runs_json_value(p->value));
 		cJSON_AddStringToObject(o, "time", when);
 		json_print_line(stdout, o);
 		cJSON_Delete(o);
@@ -1114,7 +1024,7 @@ int cmd_export(int argc, char **argv)
 				 (in->end_time - in->start_time) / 1e6);
 		}
 		if (jsonl) {
-			cJSON *o = run_json(in, 0);
+			cJSON *o = runs_info_json(in, 0);
 
 			json_print_line(stdout, o);
 			cJSON_Delete(o);
