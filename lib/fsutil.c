@@ -390,8 +390,8 @@ static int create_lock(struct fs_atomic *a)
 		sigset_t old;
 
 		block_cleanup(&old);
-		a->fd = open(a->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			     a->mode);
+		a->fd = open(a->tmp_path,
+			     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, a->mode);
 		e = errno;
 		if (a->fd >= 0)
 			a->entry = remember(a->tmp_path, 0);
@@ -518,8 +518,10 @@ int fs_atomic_commit(struct fs_atomic *a)
 		return error("nothing to commit: no temporary file or target");
 	}
 	if (!a->linked) {
-		if ((!(a->flags & FS_ATOMIC_LOCK) && fchmod(a->fd, a->mode) < 0) ||
-		    fsync(a->fd) < 0)
+		/* a lock file was created with its mode (less the umask) */
+		if (!(a->flags & FS_ATOMIC_LOCK) && fchmod(a->fd, a->mode) < 0)
+			goto write_failed;
+		if (fsync(a->fd) < 0)
 			goto write_failed;
 		rc = close(a->fd);
 		a->fd = -1;

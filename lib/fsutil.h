@@ -140,12 +140,12 @@ struct fs_tmp_entry; /* the cleanup list's record, private to fsutil.c */
  * -1, once the file is committed or aborted.
  */
 struct fs_atomic {
-	int fd;		 /* the temporary, open for writing; -1 when closed */
-	char *path;	 /* the target; NULL until fs_atomic_commit_to() */
-	char *tmp_path;	 /* the temporary file (PATH.lock with the lock) */
+	int fd;		/* the temporary, open for writing; -1: closed */
+	char *path;	/* the target; NULL until fs_atomic_commit_to() */
+	char *tmp_path; /* the temporary file (PATH.lock with the lock) */
 	mode_t mode;
 	unsigned flags;
-	int linked;	 /* fs_atomic_link() replaced the temporary */
+	int linked;	/* fs_atomic_link() replaced the temporary */
 	struct fs_tmp_entry *entry;
 };
 #define FS_ATOMIC_INIT { .fd = -1 }

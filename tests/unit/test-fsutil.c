@@ -32,11 +32,16 @@ static char dir[] = "/tmp/test-fsutil.XXXXXX";
 
 /* ---- the fsync hook --------------------------------------------------- */
 
-static int fsync_fail;		/* fail with EIO */
-static const char *watch;	/* the target being replaced */
-static const char *watch_new;	/* its new content */
-static char fsync_log[64];	/* F/f: a file with the target old/new; D/d: */
-static size_t fsync_n;		/* a directory with the target new/old */
+/*
+ * fsync_log gets one letter a call: F (f) for a file while the target still
+ * holds its old content (already the new), D (d) for a directory while the
+ * target holds the new content (still the old).
+ */
+static int fsync_fail;	      /* fail with EIO */
+static const char *watch;     /* the target being replaced */
+static const char *watch_new; /* its new content */
+static char fsync_log[64];
+static size_t fsync_n;
 
 static int holds(const char *path, const char *content)
 {
@@ -98,10 +103,12 @@ static char *names_in(const char *d)
 
 	n = scandir(d, &list, NULL, alphasort);
 	for (i = 0; i < n; i++) {
-		if (strcmp(list[i]->d_name, ".") && strcmp(list[i]->d_name, "..")) {
+		const char *name = list[i]->d_name;
+
+		if (strcmp(name, ".") && strcmp(name, "..")) {
 			if (sb.len)
 				strbuf_addch(&sb, ' ');
-			strbuf_addstr(&sb, list[i]->d_name);
+			strbuf_addstr(&sb, name);
 		}
 		free(list[i]);
 	}
@@ -418,9 +425,10 @@ static void test_lock(void)
 	ok(fs_atomic_begin(&a, target, 0666, FS_ATOMIC_LOCK) == 0, "lock");
 	strbuf_addf(&want, "%s.lock", target);
 	is_str(a.tmp_path, want.buf, "the temporary is PATH.lock");
-	is_int(mode_of(a.tmp_path), 0644, "created with the mode less the umask");
-	ok(fs_atomic_begin(&b, target, 0666, FS_ATOMIC_LOCK | FS_ATOMIC_NOWAIT) <
-		   0,
+	is_int(mode_of(a.tmp_path), 0644,
+	       "created with the mode less the umask");
+	ok(fs_atomic_begin(&b, target, 0666,
+			   FS_ATOMIC_LOCK | FS_ATOMIC_NOWAIT) < 0,
 	   "a second locker is refused");
 	strbuf_reset(&want);
 	strbuf_addf(&want, "cannot lock '%s': locked by another process",
@@ -550,7 +558,8 @@ static void test_dir(void)
 	struct stat st;
 
 	fs_atomic_dir_abort(&t);
-	ok(fs_atomic_dir_begin(&t, target, NULL, 0750) == 0, "begin a directory");
+	ok(fs_atomic_dir_begin(&t, target, NULL, 0750) == 0,
+	   "begin a directory");
 	ok(!strncmp(t.tmp_path, target, strlen(target)) &&
 		   !strncmp(t.tmp_path + strlen(target), ".tmp-", 5),
 	   "named PATH.tmp-XXXXXX");
