@@ -1,10 +1,8 @@
 /* bundle.c - see bundle.h */
 #include <errno.h>
 #include <math.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -219,10 +217,11 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 	const struct domain_table **tables = NULL;
 	sqlite3 *db = repo_catalog(r);
 	struct collect c = { r, since, NULL, 0, NULL, 0, 0, 0, 0 };
-	struct strbuf *dumps = NULL, head = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf *dumps = NULL, head = STRBUF_INIT;
+	struct fs_atomic out = FS_ATOMIC_INIT;
 	char when[MLTIME_BUFSZ];
 	size_t ntables = 0, i;
-	int rc = -1, fd = -1;
+	int rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
 	if (!*path)
@@ -299,33 +298,14 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 		c.nr++;
 	}
 
-	strbuf_addf(&tmp, "%s.tmp-XXXXXX", path);
-	fd = mkostemp(tmp.buf, O_CLOEXEC);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp.buf, strerror(errno));
+	if (fs_atomic_begin(&out, path, 0644, 0) < 0)
 		goto out;
-	}
-	if (arc_pack_fd(fd, c.entries, c.nr) < 0)
-		goto out_unlink;
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		error("cannot write '%s': %s", tmp.buf, strerror(errno));
-		goto out_unlink;
-	}
-	fd = -1;
-	if (rename(tmp.buf, path) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp.buf, path,
-		      strerror(errno));
-		goto out_unlink;
-	}
-	fs_fsync_parent(path);
+	if (arc_pack_fd(out.fd, c.entries, c.nr) < 0 ||
+	    fs_atomic_commit(&out) < 0)
+		goto out;
 	rc = 0;
-	goto out;
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.buf);
 out:
+	fs_atomic_abort(&out);
 	db_rollback(db);
 	for (i = 0; i < c.nr; i++) {
 		free((char *)c.entries[i].name);
@@ -338,7 +318,6 @@ out:
 	free(dumps);
 	free(tables);
 	strbuf_release(&head);
-	strbuf_release(&tmp);
 	return rc;
 }
 

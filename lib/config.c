@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -483,35 +482,20 @@ static void add_value(struct strbuf *sb, const char *v)
 static int rewrite(const char *path, const char *key, const char *value,
 		   int unset)
 {
-	struct strbuf lock = STRBUF_INIT, old = STRBUF_INIT, out = STRBUF_INIT;
+	struct strbuf old = STRBUF_INIT, out = STRBUF_INIT;
 	struct config cfg = CONFIG_INIT;
+	struct fs_atomic lock = FS_ATOMIC_INIT;
 	char *section = NULL, *sub = NULL, *name = NULL;
-	int fd = -1, rc = -1, removed = 0, tries = 0;
+	int rc = -1, removed = 0;
 	size_t i;
 
 	if (strchr(key, '\n'))
 		return error_input("bad config key: contains a newline");
 	if (config_split_key(key, &section, &sub, &name) < 0)
 		return -1;
-	strbuf_addf(&lock, "%s.lock", path);
-	for (;;) {
-		fd = open(lock.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  0644);
-		if (fd >= 0 || errno != EEXIST || ++tries > 100)
-			break;
-		{
-			struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	if (fd < 0) {
-		error("cannot lock '%s': %s", lock.buf, strerror(errno));
-		if (errno == EEXIST)
-			err_hint("if no other mlrepo is running, remove '%s'",
-				 lock.buf);
+	/* under the lock from reading the old file to renaming the new one */
+	if (fs_atomic_begin(&lock, path, 0644, FS_ATOMIC_LOCK) < 0)
 		goto out;
-	}
 	{
 		int rfd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -626,30 +610,15 @@ static int rewrite(const char *path, const char *key, const char *value,
 		rc = 0;
 		goto out_unlock;
 	}
-	if (fs_write_all(fd, out.buf, out.len) < 0 || fsync(fd) < 0) {
-		error("cannot write '%s': %s", lock.buf, strerror(errno));
+	if (fs_atomic_write(&lock, out.buf, out.len) < 0 ||
+	    fs_atomic_commit(&lock) < 0)
 		goto out_unlock;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error("cannot write '%s': %s", lock.buf, strerror(errno));
-		goto out_unlock;
-	}
-	fd = -1;
-	if (rename(lock.buf, path) < 0) {
-		error("cannot rename '%s': %s", lock.buf, strerror(errno));
-		goto out_unlock;
-	}
-	fs_fsync_parent(path);
 	rc = unset ? removed : 0;
 	goto out;
 out_unlock:
-	if (fd >= 0)
-		close(fd);
-	unlink(lock.buf);
+	fs_atomic_abort(&lock);
 out:
 	config_release(&cfg);
-	strbuf_release(&lock);
 	strbuf_release(&old);
 	strbuf_release(&out);
 	free(section);

@@ -377,26 +377,25 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 		   char id[ODB_HEXSZ + 1], int *added)
 {
 	struct hasher h;
-	char *tmp = repo_path(r, "tmp/obj-XXXXXX");
-	char *buf = xmalloc(CHUNK), *final = NULL, *dir = NULL;
+	struct fs_atomic tmp;
+	char *tmpl = repo_path(r, "tmp/obj-XXXXXX");
+	char *buf = NULL, *final = NULL;
 	unsigned char *zbuf = NULL;
 	z_stream z, *zp = NULL;
 	size_t have = 0;
-	int fd, rc = -1, compress;
+	int rc = -1, compress;
 	ssize_t n = 0;
 
 	if (added)
 		*added = 0;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		error("cannot create a temporary file in '%s/tmp': %s", r->dir,
-		      strerror(errno));
-		free(tmp);
-		free(buf);
+	/* made read-only at the commit; the directory ab/ made if missing */
+	if (fs_atomic_begin_tmp(&tmp, tmpl, 0444, FS_ATOMIC_MKDIR) < 0) {
+		free(tmpl);
 		return -1;
 	}
+	buf = xmalloc(CHUNK);
 	if (hasher_init(&h) < 0)
-		goto out_unlink;
+		goto out;
 	/* the first chunk decides whether to compress */
 	while (have < CHUNK && (n = src_read(s, buf + have, CHUNK - have)) > 0)
 		have += n;
@@ -417,8 +416,9 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 		hasher_update(&h, buf, have);
 		if (progress)
 			progress_add(progress, have);
-		if (sink_write(fd, zp, zbuf, buf, have, Z_NO_FLUSH) < 0) {
-			error("cannot write '%s': %s", tmp, strerror(errno));
+		if (sink_write(tmp.fd, zp, zbuf, buf, have, Z_NO_FLUSH) < 0) {
+			error("cannot write '%s': %s", tmp.tmp_path,
+			      strerror(errno));
 			goto out_hash;
 		}
 		n = src_read(s, buf, CHUNK);
@@ -428,14 +428,14 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 			break;
 		have = n;
 	}
-	if (zp && sink_write(fd, zp, zbuf, NULL, 0, Z_FINISH) < 0) {
-		error("cannot write '%s': %s", tmp, strerror(errno));
+	if (zp && sink_write(tmp.fd, zp, zbuf, NULL, 0, Z_FINISH) < 0) {
+		error("cannot write '%s': %s", tmp.tmp_path, strerror(errno));
 		goto out_hash;
 	}
 	hasher_final(&h, id);
 	if (expect && strcmp(expect, id)) {
 		error_input("content hashes to %s, not %s", id, expect);
-		goto out_unlink;
+		goto out;
 	}
 	{
 		char *existing = odb_find(r, id, NULL);
@@ -445,60 +445,26 @@ static int put_src(struct repo *r, struct src *s, const char *expect,
 			utimensat(AT_FDCWD, existing, NULL, 0);
 			free(existing);
 			rc = 0;
-			goto out_unlink;
+			goto out;
 		}
 	}
-	if (fchmod(fd, 0444) < 0 || fsync(fd) < 0) {
-		error("cannot write '%s': %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		error("cannot write '%s': %s", tmp, strerror(errno));
-		goto out_unlink;
-	}
-	fd = -1;
-	dir = repo_path(r, "objects/%.2s", id);
 	final = object_path(r, id, compress);
-	{
-		/* gc removes empty directories: create again if it did */
-		int tries = 0, renamed = -1;
-
-		while (tries++ < 5) {
-			if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-				error("cannot create '%s': %s", dir,
-				      strerror(errno));
-				goto out_unlink;
-			}
-			renamed = rename(tmp, final);
-			if (renamed == 0 || errno != ENOENT)
-				break;
-		}
-		if (renamed < 0) {
-			error("cannot rename '%s' to '%s': %s", tmp, final,
-			      strerror(errno));
-			goto out_unlink;
-		}
-	}
-	fs_fsync_dir(dir);
+	if (fs_atomic_commit_to(&tmp, final) < 0)
+		goto out;
 	if (added)
 		*added = 1;
 	rc = 0;
 	goto out;
 out_hash:
 	hasher_abort(&h);
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
 out:
+	fs_atomic_abort(&tmp);
 	if (zp)
 		deflateEnd(zp);
 	free(zbuf);
-	free(tmp);
+	free(tmpl);
 	free(buf);
 	free(final);
-	free(dir);
 	return rc;
 }
 
@@ -704,9 +670,9 @@ int odb_resolve(struct repo *r, const char *prefix, char id[ODB_HEXSZ + 1])
 int odb_checkout(struct repo *r, const char *id, const char *dest,
 		 enum odb_checkout_how how)
 {
-	int compressed, rc = -1, result = ODB_COPIED, out;
+	int compressed, rc = -1, result = ODB_COPIED;
 	char *path;
-	struct strbuf tmp = STRBUF_INIT;
+	struct fs_atomic out = FS_ATOMIC_INIT;
 	struct stat st;
 
 	if (!*dest)
@@ -717,65 +683,34 @@ int odb_checkout(struct repo *r, const char *id, const char *dest,
 	path = odb_find(r, id, &compressed);
 	if (!path)
 		return error("object %s is missing", id);
-	strbuf_addf(&tmp, "%s.tmp-XXXXXX", dest);
-	out = mkostemp(tmp.buf, O_CLOEXEC);
-	if (out < 0) {
-		error("cannot create '%s': %s", tmp.buf, strerror(errno));
+	if (fs_atomic_begin(&out, dest, 0644, 0) < 0)
 		goto out;
-	}
 	if (!compressed && how == ODB_CHECKOUT_AUTO) {
-		int in = open(path, O_RDONLY | O_CLOEXEC);
+		int in = open(path, O_RDONLY | O_CLOEXEC), linked;
 
-		if (in >= 0 && ioctl(out, FICLONE, in) == 0) {
+		if (in >= 0 && ioctl(out.fd, FICLONE, in) == 0) {
 			close(in);
 			result = ODB_REFLINKED;
-			goto done;
+			goto commit;
 		}
 		if (in >= 0)
 			close(in);
-		close(out);
-		out = -1;
-		unlink(tmp.buf);
-		if (link(path, tmp.buf) == 0) {
-			result = ODB_HARDLINKED;
-			goto rename;
-		}
-		out = open(tmp.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			   0644);
-		if (out < 0) {
-			error("cannot create '%s': %s", tmp.buf,
-			      strerror(errno));
+		linked = fs_atomic_link(&out, path);
+		if (linked < 0)
 			goto out;
+		if (linked) {
+			result = ODB_HARDLINKED;
+			goto commit;
 		}
 	}
-	if (read_object(r, id, out, 1) < 0)
-		goto out_unlink;
-done:
-	if (fchmod(out, 0644) < 0 || fsync(out) < 0) {
-		error("cannot write '%s': %s", tmp.buf, strerror(errno));
-		goto out_unlink;
-	}
-	if (close(out) < 0) {
-		out = -1;
-		error("cannot write '%s': %s", tmp.buf, strerror(errno));
-		goto out_unlink;
-	}
-	out = -1;
-rename:
-	if (rename(tmp.buf, dest) < 0) {
-		error("cannot rename '%s' to '%s': %s", tmp.buf, dest,
-		      strerror(errno));
-		goto out_unlink;
-	}
-	fs_fsync_parent(dest);
+	if (read_object(r, id, out.fd, 1) < 0)
+		goto out;
+commit:
+	if (fs_atomic_commit(&out) < 0)
+		goto out;
 	rc = result;
-	goto out;
-out_unlink:
-	if (out >= 0)
-		close(out);
-	unlink(tmp.buf);
 out:
-	strbuf_release(&tmp);
+	fs_atomic_abort(&out);
 	free(path);
 	return rc;
 }

@@ -286,7 +286,8 @@ out:
 
 int repo_init(const char *worktree, int bare, int *created)
 {
-	struct strbuf target = STRBUF_INIT, tmp = STRBUF_INIT;
+	struct strbuf target = STRBUF_INIT, tmpl = STRBUF_INIT;
+	struct fs_atomic_dir tmp;
 	char *abs;
 	int rc = -1;
 
@@ -332,44 +333,39 @@ int repo_init(const char *worktree, int bare, int *created)
 		*created = rc == 0;
 		goto out;
 	}
-	strbuf_addf(&tmp, "%s.init-XXXXXX", target.buf);
-	if (!mkdtemp(tmp.buf)) {
-		error("cannot create '%s': %s", tmp.buf, strerror(errno));
+	/* 0700: the mode mkdtemp gave it before fs_atomic_dir existed */
+	strbuf_addf(&tmpl, "%s.init-XXXXXX", target.buf);
+	if (fs_atomic_dir_begin(&tmp, target.buf, tmpl.buf, 0700) < 0)
+		goto out;
+	if (populate(tmp.tmp_path, 1, target.buf) < 0) {
+		fs_atomic_dir_abort(&tmp);
 		goto out;
 	}
-	if (populate(tmp.buf, 1, target.buf) < 0) {
-		fs_remove_tree(tmp.buf);
-		goto out;
-	}
-	if (rename(tmp.buf, target.buf) < 0) {
-		int e = errno;
-
-		fs_remove_tree(tmp.buf);
-		if ((e == EEXIST || e == ENOTEMPTY) &&
-		    is_repo_dir(target.buf)) {
+	switch (fs_atomic_dir_commit(&tmp)) {
+	case 0:
+		*created = 1;
+		rc = 0;
+		break;
+	case 1:
+		if (is_repo_dir(target.buf)) {
 			rc = 0; /* another init won the race */
-			goto out;
+			break;
 		}
-		error("cannot rename '%s' to '%s': %s", tmp.buf, target.buf,
-		      strerror(e));
-		goto out;
+		error("'%s' exists but is not a repository", target.buf);
+		err_hint("move it away, then run 'mlrepo init' again");
+		break;
 	}
-	fs_fsync_parent(target.buf);
-	*created = 1;
-	rc = 0;
 out:
 	strbuf_release(&target);
-	strbuf_release(&tmp);
+	strbuf_release(&tmpl);
 	return rc;
 }
 
-int repo_tmpfile(struct repo *r, const char *what, char **path)
+int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a)
 {
-	int fd;
+	char *tmpl = repo_path(r, "tmp/%s-XXXXXX", what);
+	int rc = fs_atomic_begin_tmp(a, tmpl, 0600, 0);
 
-	*path = repo_path(r, "tmp/%s-XXXXXX", what);
-	fd = mkostemp(*path, O_CLOEXEC);
-	if (fd < 0)
-		error("cannot create '%s': %s", *path, strerror(errno));
-	return fd;
+	free(tmpl);
+	return rc;
 }

@@ -49,12 +49,13 @@ char *repo_path(const struct repo *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Create a new empty file tmp/WHAT-XXXXXX in the repository, opened for
- * reading and writing with O_CLOEXEC, for output captured while a command
- * runs.  Returns the descriptor and the path in *path (the caller unlinks
- * and frees it), or -1 with error().
+ * Create a new empty file tmp/WHAT-XXXXXX in the repository, for output
+ * captured while a command runs: an uncommitted fs_atomic (fsutil.h), so
+ * it is removed if we die; a->fd is open for writing, a->tmp_path names
+ * it.  The caller removes it with fs_atomic_abort().  0 or -1 (error()).
  */
-int repo_tmpfile(struct repo *r, const char *what, char **path);
+struct fs_atomic;
+int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a);
 
 /* The catalog database, opened and migrated on first use.  NULL on error. */
 sqlite3 *repo_catalog(struct repo *r);

@@ -47,6 +47,55 @@ test_expect_success FAULT 'a full disk while writing a bundle: no bundle file' '
 	done
 '
 
+test_expect_success FAULT 'fsync failing while writing the config: the old file stays' '
+	cp .mlrepo/config config.before &&
+	test_expect_code 3 fault env FAULT_FSYNC=1 mlrepo config core.x 1 2>err &&
+	test_grep "Input/output error" err &&
+	test_cmp config.before .mlrepo/config &&
+	test ! -e .mlrepo/config.lock
+'
+
+test_expect_success FAULT 'a full disk or failing fsync during cat-object -o: the old file stays' '
+	id=$(mlrepo hash-object -w big.txt) &&
+	echo old >out.txt &&
+	test_expect_code 3 fault env FAULT_WRITE_LIMIT=1000 mlrepo cat-object -o out.txt $id 2>err &&
+	test_grep "No space left on device" err &&
+	test_expect_code 3 fault env FAULT_FSYNC=1 mlrepo cat-object -o out.txt $id 2>err &&
+	test_grep "Input/output error" err &&
+	echo old >expect && test_cmp expect out.txt &&
+	test -z "$(ls out.txt.* 2>/dev/null)" &&
+	mlrepo cat-object -o out.txt $id && test_cmp big.txt out.txt
+'
+
+test_expect_success FAULT 'fsync failing while writing a bundle: no bundle file' '
+	test_expect_code 3 fault env FAULT_FSYNC=1 mlrepo bundle create out.tar.gz 2>err &&
+	test_grep "Input/output error" err &&
+	test -z "$(ls out.tar.gz* 2>/dev/null)"
+'
+
+# A writer blocked reading a FIFO holds its temporary file in .mlrepo/tmp/
+# for as long as the test likes.  (SIGINT is no use here: a background job
+# of a non-interactive shell starts with it ignored, and stays deaf to it.)
+test_expect_success 'a writer stopped by SIGTERM or SIGHUP removes its temporary file' '
+	for sig in TERM HUP; do
+		rm -f fifo && mkfifo fifo &&
+		{ mlrepo hash-object -w - <fifo >/dev/null 2>&1 & } &&
+		pid=$! &&
+		exec 9>fifo &&
+		head -c 2000000 /dev/urandom >&9 &&
+		n=0 &&
+		while test -z "$(ls .mlrepo/tmp)" && test $n -lt 100; do
+			sleep 0.05; n=$((n + 1))
+		done &&
+		test -n "$(ls .mlrepo/tmp)" &&
+		kill -$sig $pid &&
+		{ wait $pid; test $? -gt 128; } &&
+		exec 9>&- &&
+		test -z "$(ls .mlrepo/tmp)" || exit 1
+	done &&
+	mlrepo fsck
+'
+
 test_expect_success 'a writer killed at random moments leaves a sound repository' '
 	head -c 30000000 /dev/urandom >huge.bin &&
 	for delay in 0.01 0.05 0.1 0.2 0.3; do

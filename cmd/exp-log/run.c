@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "db.h"
+#include "fsutil.h"
 #include "err.h"
 #include "exp-log.h"
 #include "mltime.h"
@@ -49,10 +50,11 @@ int cmd_run(int argc, char **argv)
 	struct proc_result res;
 	struct run_exit x;
 	sqlite3 *db;
-	char *command = NULL, *out_path = NULL, *err_path = NULL;
+	struct fs_atomic out = FS_ATOMIC_INIT, err = FS_ATOMIC_INIT;
+	char *command = NULL;
 	char envrun[64];
 	const char *env[3];
-	int status = 0, out_fd = -1, err_fd = -1, prc;
+	int status = 0, prc;
 	enum run_status st;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -87,9 +89,8 @@ int cmd_run(int argc, char **argv)
 	if (!gopt.quiet)
 		fprintf(stderr, "exp-log: run %s\n", id);
 
-	out_fd = repo_tmpfile(the_repo, "stdout", &out_path);
-	err_fd = out_fd < 0 ? -1 : repo_tmpfile(the_repo, "stderr", &err_path);
-	if (out_fd < 0 || err_fd < 0) {
+	if (repo_tmpfile(the_repo, "stdout", &out) < 0 ||
+	    repo_tmpfile(the_repo, "stderr", &err) < 0) {
 		/* the run started but the command cannot: it failed */
 		status = err_report();
 		runs_finish(the_repo, db, id, RUN_FAILED, NULL, NULL, NULL,
@@ -103,8 +104,8 @@ int cmd_run(int argc, char **argv)
 	feed = runfeed_new(db, id);
 	po.argv = argv + 1;
 	po.env_add = env;
-	po.out_copy_fd = out_fd;
-	po.err_copy_fd = err_fd;
+	po.out_copy_fd = out.fd;
+	po.err_copy_fd = err.fd;
 	po.on_stdout_line = runfeed_output_line;
 	po.data = feed;
 	prc = proc_run(&po, &res);
@@ -123,7 +124,7 @@ int cmd_run(int argc, char **argv)
 	}
 	/* the logs become artifacts and the run ends, at once; a failure to
 	 * keep the logs is reported, but the command's status wins */
-	if (runs_finish(the_repo, db, id, st, &x, out_path, err_path,
+	if (runs_finish(the_repo, db, id, st, &x, out.tmp_path, err.tmp_path,
 			runfeed_counts(feed)) < 0) {
 		if (status == 0)
 			status = err_report();
@@ -131,16 +132,8 @@ int cmd_run(int argc, char **argv)
 			err_report();
 	}
 out:
-	if (out_fd >= 0) {
-		close(out_fd);
-		unlink(out_path);
-	}
-	if (err_fd >= 0) {
-		close(err_fd);
-		unlink(err_path);
-	}
-	free(out_path);
-	free(err_path);
+	fs_atomic_abort(&out);
+	fs_atomic_abort(&err);
 	free(command);
 	runfeed_free(feed);
 out_lists:
