@@ -105,31 +105,32 @@
  * "KEY=VALUE" sets KEY (replacing an old value), a bare "KEY" removes it.
  *
  * Descriptors.  The command's stdin is in_fd (0: ours, the default of
- * proc_run; -1: /dev/null, the default of proc_run_parallel).  Its stdout and stderr are two pipes, read by us.  Every
- * descriptor this module opens is close-on-exec; descriptors the caller
- * holds without FD_CLOEXEC are inherited, as with env(1), so that a make
- * jobserver still reaches the command: open files with O_CLOEXEC.  Since
- * stdout is a pipe, programs that buffer a non-terminal stdout (Python does)
- * print late unless told not to (PYTHONUNBUFFERED=1 in env_add).
+ * proc_run; -1: /dev/null, the default of proc_run_parallel).  Its stdout
+ * and stderr are two pipes, read by us.  Every descriptor this module
+ * opens is close-on-exec; descriptors the caller holds without FD_CLOEXEC
+ * are inherited, as with env(1), so that a make jobserver still reaches
+ * the command: open files with O_CLOEXEC.  Since stdout is a pipe,
+ * programs that buffer a non-terminal stdout (Python does) print late
+ * unless told not to (PYTHONUNBUFFERED=1 in env_add).
  *
  * Pass-through.  Each read from the command (up to 64 KiB) is written to
  * the pass fd at once, stdout and stderr separately, in the order they were
- * read.  With a prefix, or always in proc_run_parallel, output is passed
+ * read.  With a prefix, and always in proc_run_parallel, output is passed
  * on in whole lines instead, each after the prefix, so that the lines of
  * commands that run at once never mix within a line (a plain pass-through
  * would cut them wherever a read ended).  A line ends at "\n" (a "\r"
  * inside it is passed on as it is); it is held back until its newline, or
  * until the end of the output, where a newline is added.  A line longer
- * than PROC_ECHO_MAX (64 KiB) is not held whole: it is passed on in
- * pieces of 64 KiB (and the rest), each a line of its own, prefix first,
- * with a newline the command did not write.  The copy fds
- * always get the output unchanged.  Only our own writes are ordered so:
- * another process writing to the same terminal can still cut into a line.
- * A slow reader of a pass fd slows the command down (as tee(1)
- * does); a non-blocking pass fd is waited for with poll(2).  A pass fd that
- * fails with EPIPE (`exp-log run ... | head`) is dropped quietly: the copy
- * files still get everything and the command is not disturbed.  SIGPIPE is
- * ignored while proc_run runs; the command gets the disposition we had.
+ * than PROC_ECHO_MAX (64 KiB) is not held whole: it is passed on in pieces
+ * of 64 KiB (and the rest), each a line of its own, prefix first, with a
+ * newline the command did not write.  The copy fds always get the output
+ * unchanged.  Only our own writes are ordered so: another process writing
+ * to the same terminal can still cut into a line.  A slow reader of a pass
+ * fd slows the command down (as tee(1) does); a non-blocking pass fd is
+ * waited for with poll(2).  A pass fd that fails with EPIPE (`exp-log run
+ * ... | head`) is dropped quietly: the copy files still get everything and
+ * the command is not disturbed.  SIGPIPE is ignored while proc_run runs;
+ * the command gets the disposition we had.
  *
  * Lines.  on_stdout_line (and on_stderr_line) is called for every line of
  * that stream, without its terminator; the line is also NUL-terminated at
@@ -145,13 +146,12 @@
  * a problem: the run goes on, and the first problem is kept (step 3).
  *
  * Signals.  SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 that we
- * receive while the command runs are forwarded to it (in proc_run_parallel
+ * receive while the command runs are forwarded to it (by proc_run_parallel
  * to every running task's process group, but not back to a task that sent
- * it), unless we had them
- * ignored (then the command inherits them ignored, and we stay deaf).  The
- * last one received is res.got_signal; proc_run does not stop for them: it
- * waits for the command to exit, which is the command's decision.  Where
- * the command runs depends on pgrp:
+ * it), unless we had them ignored (then the command inherits them ignored,
+ * and we stay deaf).  The last one received is res.got_signal; proc_run
+ * does not stop for them: it waits for the command to exit, which is the
+ * command's decision.  Where the command runs depends on pgrp:
  *	PROC_PGRP_NEW: its own process group, and signals are forwarded to
  *	  that whole group, so a shell's pipeline or a trainer's worker
  *	  processes get each signal once, as from a terminal.
@@ -190,12 +190,12 @@
  * reading; that process's later writes fail with EPIPE.  A command that
  * closes its output early is still waited for.
  *
- * Costs.  wall_s is monotonic time from start to exit.  Each task's costs
- * are its own.  cpu_user_s,
+ * Costs.  wall_s is monotonic time from start to exit.  cpu_user_s,
  * cpu_sys_s and max_rss_kb come from wait4(2): the command and those of
  * its descendants it waited for; max_rss_kb is the largest resident set
  * of any one of them (not a sum), and may include the size of our own
- * process at fork(2) when the command is tiny.
+ * process at fork(2) when the command is tiny.  In proc_run_parallel each
+ * task's costs are its own.
  *
  * proc_run and proc_run_parallel install signal handlers for their
  * duration (SIGCHLD's too: a caller's own SIGCHLD handler misses the exits

@@ -1,8 +1,8 @@
 /*
  * test-proc.c - running a command, or many at once, teeing and watching
- * their output (lib/proc.c).  The commands are /bin/sh snippets; the test re-runs
- * itself as "test-proc --list-fds" to see which descriptors a command
- * inherits.
+ * their output (lib/proc.c).  The commands are /bin/sh snippets; the test
+ * re-runs itself as "test-proc --list-fds" to see which descriptors a
+ * command inherits, and as "test-proc --line N" to write one long line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -870,6 +870,20 @@ static void test_terminal(void)
 #endif
 }
 
+/* "test-proc --line N": N bytes of 'y' and a newline, in one write(2). */
+static int write_line(const char *n)
+{
+	size_t len = (size_t)strtoul(n, NULL, 10);
+	char *buf = xmalloc(len + 1);
+	int rc;
+
+	memset(buf, 'y', len);
+	buf[len] = '\n';
+	rc = fs_write_all(1, buf, len + 1) < 0;
+	free(buf);
+	return rc;
+}
+
 /* "test-proc --list-fds": print the fds above 2 that are open. */
 static int list_fds(void)
 {
@@ -919,7 +933,7 @@ struct ptask {
 	const char *script; /* sh -c SCRIPT, unless argv is set */
 	char **argv;
 	const char *prefix;
-	int timeout_ms, grace_ms;
+	int timeout_ms, grace_ms, linger_ms;
 	int out_copy, err_copy; /* 0: none */
 	proc_line_fn on_line;
 	int key; /* for check_line */
@@ -967,6 +981,7 @@ static int b_next(struct proc_opts *o, void *data)
 	o->prefix = t->prefix;
 	o->timeout_ms = t->timeout_ms;
 	o->kill_grace_ms = t->grace_ms;
+	o->linger_ms = t->linger_ms;
 	o->out_pass_fd = b->out_pass;
 	o->err_pass_fd = b->err_pass;
 	o->out_copy_fd = t->out_copy ? t->out_copy : -1;
@@ -1149,6 +1164,7 @@ static void test_par_timeout(void)
 	batch_init(&b, t, 2);
 	t[0].script = s0.buf;
 	t[0].timeout_ms = 1000;
+	t[0].grace_ms = 20000; /* only SIGTERM to the group ends it soon */
 	t[1].script = "sleep 2; exit 0";
 	t0 = now_s();
 	ok(run_batch(&b, 2, &pr) == 0, "timeout: runs");
@@ -1164,7 +1180,7 @@ static void test_par_timeout(void)
 	gc = read_pid(tmp("gc.pid"));
 	ok(gc > 0 && pid_gone((pid_t)gc, 3),
 	   "timeout: the task's grandchild is gone too");
-	ok(wall < 10, "timeout: nothing waited for the sleep 30");
+	ok(wall < 10, "timeout: SIGTERM reached the whole group at once");
 
 	/*
 	 * SIGTERM ignored: SIGKILL after the grace.  A grandchild that
@@ -1172,8 +1188,8 @@ static void test_par_timeout(void)
 	 */
 	unlink(tmp("gc.pid"));
 	strbuf_addf(&s1,
-		    "(trap '' TERM; echo $(exec sh -c 'echo $PPID') > %s/gc.pid;"
-		    " exec sleep 30) & sleep 30",
+		    "(trap '' TERM; echo $(exec sh -c 'echo $PPID') > "
+		    "%s/gc.pid; exec sleep 30) & sleep 30",
 		    tmpdir);
 	batch_init(&b, t, 2);
 	t[0].script = "trap '' TERM; sleep 30";
@@ -1182,6 +1198,7 @@ static void test_par_timeout(void)
 	t[1].script = s1.buf;
 	t[1].timeout_ms = 600; /* time to set its trap on a loaded machine */
 	t[1].grace_ms = 300;
+	t[1].linger_ms = 100; /* shorter than the grace, which still holds */
 	t0 = now_s();
 	ok(run_batch(&b, 2, &pr) == 0, "grace: runs");
 	wall = now_s() - t0;
@@ -1519,6 +1536,29 @@ static void test_par_long_line(void)
 	ok(len == want.len && !memcmp(got, want.buf, len),
 	   "long line: echoed in 64 KiB pieces, each a prefixed line");
 	is_int(fd_size(copy), 200000 + 1 + 4, "long line: copied unchanged");
+
+	/*
+	 * 70000 bytes and the newline in one write: the newline comes in the
+	 * same read as bytes past the limit, which are still cut off.
+	 */
+	{
+		char *argv[] = { (char *)self, "--line", "70000", NULL };
+
+		batch_init(&b, t, 1);
+		b.out_pass = echo;
+		t[0].argv = argv;
+		t[0].prefix = "[y] ";
+		reset_fd(echo);
+		ok(run_batch(&b, 1, &pr) == 0 && t[0].res.exited &&
+			   !t[0].res.status,
+		   "line of 70000 in one write: runs");
+		got = slurp(echo, &len);
+		ok(len == 4 + 70000 + 1 + 4 + 1 &&
+			   !memcmp(got, "[y] yyy", 7) &&
+			   got[4 + PROC_ECHO_MAX] == '\n' &&
+			   !memcmp(got + 4 + PROC_ECHO_MAX + 1, "[y] yyy", 7),
+		   "line of 70000 in one write: 64 KiB, then the rest");
+	}
 	strbuf_release(&want);
 
 	/* proc_run with a prefix passes whole lines too. */
@@ -1654,7 +1694,8 @@ static void test_par_callbacks(void)
 		t[0].timeout_ms = 10000;
 		ok(run_batch(&b, 1, &pr) == 0 && !t[0].res.timed_out,
 		   "stdin: runs");
-		is_str(slurp(out, NULL), "eof\n", "stdin: /dev/null by default");
+		is_str(slurp(out, NULL), "eof\n",
+		       "stdin: /dev/null by default");
 		dup2(saved, 0);
 		close(saved);
 	}
@@ -1672,6 +1713,8 @@ int main(int argc, char **argv)
 		return list_fds();
 	if (argc > 2 && !strcmp(argv[1], "--sigint-log"))
 		return sigint_log(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "--line"))
+		return write_line(argv[2]);
 	self = argv[0];
 	if (!mkdtemp(tmpdir)) {
 		printf("Bail out! cannot make a temporary directory\n");
