@@ -1,13 +1,14 @@
 /*
- * proc.h - run a command, pass its output through, save it and read its
- * lines as it runs.
+ * proc.h - run a command, or many at once, pass their output through, save
+ * it and read its lines as they run.
  *
  * exp-log run and pipe-run start the user's command with this module.  It
  * does what `COMMAND 2> >(tee ERR.log >&2) | tee OUT.log` does, and more:
  * it reads every line of the command's standard output as it comes (so that
  * `::metric loss=0.3 step=10` lines can be recorded while the command runs),
  * forwards the signals meant to stop us to the command, and measures what
- * the command cost.  One loop over poll(2), no threads.
+ * the command cost.  pipe-run -j N runs N commands at once the same way
+ * (steps 5 to 7).  One loop over poll(2), no threads.
  *
  *  1. Start from PROC_OPTS_INIT and fill in what you need:
  *
@@ -44,6 +45,53 @@
  *  4. proc_exit_code(&res) is the status the shell would report: the exit
  *     status, or 128 + the number of the signal that killed the command.
  *
+ * Many commands at once, with git's run_processes_parallel() as the model:
+ *
+ *  5. Fill a struct proc_par_opts with how many commands may run at once
+ *     and three callbacks, all given `data`:
+ *
+ *	struct proc_par_opts po = PROC_PAR_OPTS_INIT;
+ *	struct proc_par_result pr;
+ *
+ *	po.jobs = 4;
+ *	po.next_task = next_stage;	(fills a struct proc_opts)
+ *	po.start_failed = stage_not_started;
+ *	po.task_done = stage_done;
+ *	po.data = pipeline;
+ *
+ *     next_task(o, data) gets `o` set to PROC_OPTS_INIT, but with in_fd
+ *     -1 (/dev/null), and fills it as for proc_run, with o->data the
+ *     task's own pointer (the line callbacks get it) and usually o->prefix
+ *     ("[train] ") and o->timeout_ms.  It returns 1 when it gave a task,
+ *     or 0 when no task is ready: it is asked again after each task ends,
+ *     so that a stage is handed out once the stages it needs are done.
+ *     What `o` points to (argv, env_add, prefix, data) must stay valid
+ *     until that task's start_failed or task_done has been called.
+ *
+ *  6. Call proc_run_parallel(&po, &pr).  It starts tasks while fewer than
+ *     `jobs` run, each in its own process group, reads all their output
+ *     in one poll(2) loop, and returns when next_task has nothing more
+ *     and no task runs.  For each task, once:
+ *	- start_failed(o, res, data) when it could not start, with the
+ *	  reason in err_msg() and res->started == 0 (as proc_run returns
+ *	  -1 then); when start_failed is NULL, task_done is called instead
+ *	  with rc -1;
+ *	- task_done(rc, o, res, data) when it has exited and its output has
+ *	  been read, with the rc and res that proc_run would have given:
+ *	  rc -1 and err_msg() for a problem around the command (step 3).
+ *     Each returns 0 to go on, PROC_STOP to start no more tasks and wait
+ *     for the running ones, PROC_KILL to stop the running ones too
+ *     (SIGTERM to each group, SIGKILL kill_grace_ms later, as a timeout
+ *     does), or -1 after error() to stop as PROC_STOP does and have
+ *     proc_run_parallel return -1 with that message.  next_task may return
+ *     -1 after error() too.  The callbacks may not call proc_run.
+ *
+ *  7. proc_run_parallel() returns 0 when no callback failed and the loop
+ *     itself did not (a failed poll(2) or wait4(2), with error()).  The
+ *     tasks' own failures are theirs: the callbacks saw them.
+ *     pr.got_signal is the last forwarded signal we received, if any:
+ *     from then on no task was started (see "Signals").
+ *
  * Details, for the man pages:
  *
  * Program lookup.  argv[0] without a '/' is searched in PATH, the PATH of
@@ -56,21 +104,33 @@
  * Environment.  The command gets our environment with env_add applied:
  * "KEY=VALUE" sets KEY (replacing an old value), a bare "KEY" removes it.
  *
- * Descriptors.  The command's stdin is in_fd (0: ours, the default; -1:
- * /dev/null).  Its stdout and stderr are two pipes, read by us.  Every
- * descriptor this module opens is close-on-exec; descriptors the caller
- * holds without FD_CLOEXEC are inherited, as with env(1), so that a make
- * jobserver still reaches the command: open files with O_CLOEXEC.  Since
- * stdout is a pipe, programs that buffer a non-terminal stdout (Python does)
- * print late unless told not to (PYTHONUNBUFFERED=1 in env_add).
+ * Descriptors.  The command's stdin is in_fd (0: ours, the default of
+ * proc_run; -1: /dev/null, the default of proc_run_parallel).  Its stdout
+ * and stderr are two pipes, read by us.  Every descriptor this module
+ * opens is close-on-exec; descriptors the caller holds without FD_CLOEXEC
+ * are inherited, as with env(1), so that a make jobserver still reaches
+ * the command: open files with O_CLOEXEC.  Since stdout is a pipe,
+ * programs that buffer a non-terminal stdout (Python does) print late
+ * unless told not to (PYTHONUNBUFFERED=1 in env_add).
  *
  * Pass-through.  Each read from the command (up to 64 KiB) is written to
  * the pass fd at once, stdout and stderr separately, in the order they were
- * read.  A slow reader of a pass fd slows the command down (as tee(1)
- * does); a non-blocking pass fd is waited for with poll(2).  A pass fd that
- * fails with EPIPE (`exp-log run ... | head`) is dropped quietly: the copy
- * files still get everything and the command is not disturbed.  SIGPIPE is
- * ignored while proc_run runs; the command gets the disposition we had.
+ * read.  With a prefix, and always in proc_run_parallel, output is passed
+ * on in whole lines instead, each after the prefix, so that the lines of
+ * commands that run at once never mix within a line (a plain pass-through
+ * would cut them wherever a read ended).  A line ends at "\n" (a "\r"
+ * inside it is passed on as it is); it is held back until its newline, or
+ * until the end of the output, where a newline is added.  A line longer
+ * than PROC_ECHO_MAX (64 KiB) is not held whole: it is passed on in pieces
+ * of 64 KiB (and the rest), each a line of its own, prefix first, with a
+ * newline the command did not write.  The copy fds always get the output
+ * unchanged.  Only our own writes are ordered so: another process writing
+ * to the same terminal can still cut into a line.  A slow reader of a pass
+ * fd slows the command down (as tee(1) does); a non-blocking pass fd is
+ * waited for with poll(2).  A pass fd that fails with EPIPE (`exp-log run
+ * ... | head`) is dropped quietly: the copy files still get everything and
+ * the command is not disturbed.  SIGPIPE is ignored while proc_run runs;
+ * the command gets the disposition we had.
  *
  * Lines.  on_stdout_line (and on_stderr_line) is called for every line of
  * that stream, without its terminator; the line is also NUL-terminated at
@@ -86,11 +146,12 @@
  * a problem: the run goes on, and the first problem is kept (step 3).
  *
  * Signals.  SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1 and SIGUSR2 that we
- * receive while the command runs are forwarded to it, unless we had them
- * ignored (then the command inherits them ignored, and we stay deaf).  The
- * last one received is res.got_signal; proc_run does not stop for them: it
- * waits for the command to exit, which is the command's decision.  Where
- * the command runs depends on pgrp:
+ * receive while the command runs are forwarded to it (by proc_run_parallel
+ * to every running task's process group, but not back to a task that sent
+ * it), unless we had them ignored (then the command inherits them ignored,
+ * and we stay deaf).  The last one received is res.got_signal; proc_run
+ * does not stop for them: it waits for the command to exit, which is the
+ * command's decision.  Where the command runs depends on pgrp:
  *	PROC_PGRP_NEW: its own process group, and signals are forwarded to
  *	  that whole group, so a shell's pipeline or a trainer's worker
  *	  processes get each signal once, as from a terminal.
@@ -108,6 +169,19 @@
  *   A signal sent by the command itself to us is never sent back.  A
  *   signal sent to our whole process group by another process (kill -TERM
  *   -PGID) reaches the command twice in SAME mode.
+ *   proc_run_parallel runs every task in its own group (pgrp is ignored),
+ *   and after any of these signals it starts no more tasks, next_task is
+ *   not called again, and it returns once the running ones have exited,
+ *   with the signal in pr.got_signal (Slurm's warning before a time limit
+ *   is SIGUSR1 or SIGUSR2, so those stop new tasks too).
+ *
+ * Timeout.  With timeout_ms, a command still running that long after it
+ * started gets SIGTERM (to its process group, or to its process alone in
+ * PROC_PGRP_SAME mode), and res.timed_out is set; if it has not exited
+ * kill_grace_ms later (default PROC_KILL_GRACE_MS, 5 s), or its output is
+ * still held open by a process of its group, the group gets SIGKILL.  A
+ * timed-out task's output is read until then even past linger_ms.  The
+ * other tasks are not touched.
  *
  * Linger.  Output is read until both pipes reach end of file.  When the
  * command has exited but a background process it started still holds them
@@ -120,12 +194,14 @@
  * cpu_sys_s and max_rss_kb come from wait4(2): the command and those of
  * its descendants it waited for; max_rss_kb is the largest resident set
  * of any one of them (not a sum), and may include the size of our own
- * process at fork(2) when the command is tiny.
+ * process at fork(2) when the command is tiny.  In proc_run_parallel each
+ * task's costs are its own.
  *
- * proc_run installs signal handlers for its duration (SIGCHLD's too: a
- * caller's own SIGCHLD handler misses the exits of its other children
- * meanwhile), so one process runs one proc_run at a time; calling it from
- * a callback fails.
+ * proc_run and proc_run_parallel install signal handlers for their
+ * duration (SIGCHLD's too: a caller's own SIGCHLD handler misses the exits
+ * of its other children meanwhile), so one process runs one of them at a
+ * time; calling either from a callback fails.  Both wait for their own
+ * children only, by pid: a caller's other children are left alone.
  */
 #ifndef MLREPO_PROC_H
 #define MLREPO_PROC_H
@@ -134,6 +210,8 @@
 
 #define PROC_MAX_LINE (1024 * 1024)
 #define PROC_LINGER_MS 1000
+#define PROC_KILL_GRACE_MS 5000
+#define PROC_ECHO_MAX (64 * 1024)
 
 /* Called for each line of output; returns 0, or -1 after error(). */
 typedef int (*proc_line_fn)(const char *line, size_t len, void *data);
@@ -156,7 +234,10 @@ struct proc_opts {
 	void *data;		    /* passed to the callbacks */
 	size_t max_line;	    /* 0: PROC_MAX_LINE */
 	int linger_ms;		    /* 0: PROC_LINGER_MS; < 0: until EOF */
-	enum proc_pgrp pgrp;
+	enum proc_pgrp pgrp;	    /* proc_run only */
+	const char *prefix;	    /* non-NULL: pass whole lines after it */
+	int timeout_ms;		    /* 0: none; then SIGTERM */
+	int kill_grace_ms;	    /* then SIGKILL; 0: PROC_KILL_GRACE_MS */
 };
 
 #define PROC_OPTS_INIT                                                        \
@@ -174,6 +255,7 @@ struct proc_result {
 	int core_dumped;
 	int exec_errno;	  /* when not started: why (ENOENT, EACCES...) */
 	int got_signal;	  /* the last signal we received while it ran */
+	int timed_out;	  /* it ran past timeout_ms and got SIGTERM */
 	double wall_s;	  /* monotonic, start to exit */
 	double cpu_user_s, cpu_sys_s;
 	long max_rss_kb;  /* peak resident set, KiB */
@@ -192,5 +274,47 @@ int proc_run(const struct proc_opts *o, struct proc_result *res);
  * command did not start 127 (not found) or 126 (found, not runnable).
  */
 int proc_exit_code(const struct proc_result *res);
+
+/* What a callback of proc_run_parallel returns, besides 0 and -1. */
+enum {
+	PROC_STOP = 1, /* start no more tasks */
+	PROC_KILL = 2  /* and stop the running ones: SIGTERM, then SIGKILL */
+};
+
+/*
+ * Fill `o` (PROC_OPTS_INIT with in_fd -1) with the next task.  Returns 1,
+ * 0 when no task is ready now, or -1 after error().
+ */
+typedef int (*proc_next_fn)(struct proc_opts *o, void *data);
+/* The task in `o` could not start: err_msg() says why. */
+typedef int (*proc_failed_fn)(const struct proc_opts *o,
+			      const struct proc_result *res, void *data);
+/* The task in `o` has ended; `rc` is what proc_run would have returned. */
+typedef int (*proc_done_fn)(int rc, const struct proc_opts *o,
+			    const struct proc_result *res, void *data);
+
+struct proc_par_opts {
+	int jobs;		    /* at once; < 1: the number of CPUs */
+	proc_next_fn next_task;	    /* required */
+	proc_failed_fn start_failed; /* NULL: task_done gets rc -1 */
+	proc_done_fn task_done;	    /* NULL: none */
+	void *data;		    /* passed to the three */
+};
+
+#define PROC_PAR_OPTS_INIT { .jobs = 0 }
+
+struct proc_par_result {
+	int got_signal;		    /* the last signal received, or 0 */
+	unsigned long started;	    /* tasks that ran */
+	unsigned long not_started;  /* tasks that could not start */
+};
+
+/*
+ * Run the tasks next_task gives, up to po->jobs at a time (see above),
+ * filling `pr`.  Returns 0, or -1 with error() when a callback returned
+ * -1 (its message) or the loop failed.
+ */
+int proc_run_parallel(const struct proc_par_opts *po,
+		      struct proc_par_result *pr);
 
 #endif

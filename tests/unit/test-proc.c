@@ -1,8 +1,8 @@
 /*
- * test-proc.c - running a command, teeing and watching its output
- * (lib/proc.c).  The commands are /bin/sh snippets; the test re-runs
- * itself as "test-proc --list-fds" to see which descriptors a command
- * inherits.
+ * test-proc.c - running a command, or many at once, teeing and watching
+ * their output (lib/proc.c).  The commands are /bin/sh snippets; the test
+ * re-runs itself as "test-proc --list-fds" to see which descriptors a
+ * command inherits, and as "test-proc --line N" to write one long line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -870,6 +870,20 @@ static void test_terminal(void)
 #endif
 }
 
+/* "test-proc --line N": N bytes of 'y' and a newline, in one write(2). */
+static int write_line(const char *n)
+{
+	size_t len = (size_t)strtoul(n, NULL, 10);
+	char *buf = xmalloc(len + 1);
+	int rc;
+
+	memset(buf, 'y', len);
+	buf[len] = '\n';
+	rc = fs_write_all(1, buf, len + 1) < 0;
+	free(buf);
+	return rc;
+}
+
 /* "test-proc --list-fds": print the fds above 2 that are open. */
 static int list_fds(void)
 {
@@ -912,6 +926,785 @@ static void test_fds(void)
 	close(cloexec);
 }
 
+/* ---- many at once: proc_run_parallel ---------------------------------- */
+
+/* One task of a batch: what to run, and what the callbacks saw of it. */
+struct ptask {
+	const char *script; /* sh -c SCRIPT, unless argv is set */
+	char **argv;
+	const char *prefix;
+	int timeout_ms, grace_ms, linger_ms;
+	int out_copy, err_copy; /* 0: none */
+	proc_line_fn on_line;
+	int key; /* for check_line */
+
+	char *sh_argv[4];
+	int given;  /* next_task gave it */
+	int failed; /* start_failed was called */
+	int done;   /* task_done was called */
+	int rc;
+	int code; /* proc_exit_code() */
+	struct proc_result res;
+	char msg[256];
+	unsigned long lines, bad_lines;
+};
+
+struct batch {
+	struct ptask *t;
+	int n, next, calls;
+	int running, max_running; /* given and not yet reported */
+	int ndone;
+	int out_pass, err_pass;
+	int wait_done; /* give task 1 on only once this many are done */
+	int verdict;   /* task_done returns it for a task with code != 0 */
+	int use_failed; /* set start_failed */
+};
+
+static int b_next(struct proc_opts *o, void *data)
+{
+	struct batch *b = data;
+	struct ptask *t;
+
+	b->calls++;
+	if (b->next >= b->n || (b->next > 0 && b->ndone < b->wait_done))
+		return 0;
+	t = &b->t[b->next++];
+	if (t->argv) {
+		o->argv = t->argv;
+	} else {
+		t->sh_argv[0] = "/bin/sh";
+		t->sh_argv[1] = "-c";
+		t->sh_argv[2] = (char *)t->script;
+		t->sh_argv[3] = NULL;
+		o->argv = t->sh_argv;
+	}
+	o->prefix = t->prefix;
+	o->timeout_ms = t->timeout_ms;
+	o->kill_grace_ms = t->grace_ms;
+	o->linger_ms = t->linger_ms;
+	o->out_pass_fd = b->out_pass;
+	o->err_pass_fd = b->err_pass;
+	o->out_copy_fd = t->out_copy ? t->out_copy : -1;
+	o->err_copy_fd = t->err_copy ? t->err_copy : -1;
+	o->on_stdout_line = t->on_line;
+	o->data = t;
+	t->given = 1;
+	if (++b->running > b->max_running)
+		b->max_running = b->running;
+	return 1;
+}
+
+static int b_failed(const struct proc_opts *o, const struct proc_result *res,
+		    void *data)
+{
+	struct batch *b = data;
+	struct ptask *t = o->data;
+
+	b->running--;
+	t->failed++;
+	t->res = *res;
+	t->code = proc_exit_code(res);
+	snprintf(t->msg, sizeof(t->msg), "%s", err_msg());
+	return 0;
+}
+
+static int b_done(int rc, const struct proc_opts *o,
+		  const struct proc_result *res, void *data)
+{
+	struct batch *b = data;
+	struct ptask *t = o->data;
+
+	b->running--;
+	b->ndone++;
+	t->done++;
+	t->rc = rc;
+	t->res = *res;
+	t->code = proc_exit_code(res);
+	snprintf(t->msg, sizeof(t->msg), "%s", rc < 0 ? err_msg() : "");
+	if (t->code && b->verdict < 0)
+		return error("task %d failed with %d", (int)(t - b->t),
+			     t->code);
+	return t->code ? b->verdict : 0;
+}
+
+static int run_batch(struct batch *b, int jobs, struct proc_par_result *pr)
+{
+	struct proc_par_opts po = PROC_PAR_OPTS_INIT;
+
+	po.jobs = jobs;
+	po.next_task = b_next;
+	po.start_failed = b->use_failed ? b_failed : NULL;
+	po.task_done = b_done;
+	po.data = b;
+	return proc_run_parallel(&po, pr);
+}
+
+/* A batch of `n` tasks, quiet unless told otherwise. */
+static void batch_init(struct batch *b, struct ptask *t, int n)
+{
+	memset(b, 0, sizeof(*b));
+	memset(t, 0, (size_t)n * sizeof(*t));
+	b->t = t;
+	b->n = n;
+	b->out_pass = b->err_pass = -1;
+	b->use_failed = 1;
+}
+
+/* Has `pid` gone (or become a zombie that nobody reaps here)? */
+static int pid_gone(pid_t pid, double seconds)
+{
+	double end = now_s() + seconds;
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	do {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+		char *p;
+
+		if (fd < 0) {
+			if (!fs_exists("/proc/self/stat"))
+				return kill(pid, 0) < 0 && errno == ESRCH;
+			return 1;
+		}
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		p = strrchr(buf, ')');
+		if (!p || (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')))
+			return 1;
+		usleep(20000);
+	} while (now_s() < end);
+	return 0;
+}
+
+static long read_pid(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long pid = 0;
+
+	if (!strbuf_read_file(&sb, path))
+		pid = strtol(sb.buf, NULL, 10);
+	strbuf_release(&sb);
+	return pid;
+}
+
+static void test_par_overlap(void)
+{
+	char *sleep1[] = { "sleep", "1", NULL };
+	struct ptask t[4];
+	struct batch b;
+	struct proc_par_result pr;
+	double t0, wall;
+	int i, good = 0;
+
+	batch_init(&b, t, 4);
+	for (i = 0; i < 4; i++)
+		t[i].argv = sleep1;
+	t0 = now_s();
+	ok(run_batch(&b, 4, &pr) == 0, "4 x sleep 1, 4 at once: runs");
+	wall = now_s() - t0;
+	for (i = 0; i < 4; i++)
+		good += t[i].done == 1 && t[i].rc == 0 && t[i].res.exited &&
+			!t[i].res.status && t[i].res.wall_s >= 0.9;
+	is_int(good, 4, "4 x sleep 1: each exited 0 after a second");
+	is_int(pr.started, 4, "4 x sleep 1: 4 started");
+	ok(wall < 2.5, "4 x sleep 1: they overlapped (well under 4 s)");
+	printf("# 4 x sleep 1 with -j4: %.2f s\n", wall);
+}
+
+static void test_par_limit(void)
+{
+	struct ptask t[4];
+	struct batch b;
+	struct proc_par_result pr;
+	struct strbuf script = STRBUF_INIT, log = STRBUF_INIT;
+	int i, run = 0, most = 0, rounds = 0;
+	double t0, wall;
+
+	unlink(tmp("limit.log"));
+	strbuf_addf(&script,
+		    "echo + >> %s/limit.log; sleep 0.5; echo - >> %s/limit.log",
+		    tmpdir, tmpdir);
+	batch_init(&b, t, 4);
+	for (i = 0; i < 4; i++)
+		t[i].script = script.buf;
+	t0 = now_s();
+	ok(run_batch(&b, 2, &pr) == 0, "4 tasks, 2 at once: runs");
+	wall = now_s() - t0;
+	strbuf_read_file(&log, tmp("limit.log"));
+	/* The children's own record of how many ran at once. */
+	for (i = 0; log.buf[i]; i++) {
+		if (log.buf[i] == '+' && ++run > most)
+			most = run;
+		if (log.buf[i] == '-')
+			run--;
+		rounds += log.buf[i] == '\n';
+	}
+	is_int(rounds, 8, "2 at once: every task started and ended");
+	is_int(most, 2, "2 at once: never more than 2 ran, and 2 did");
+	ok(b.max_running <= 2, "2 at once: at most 2 handed out at a time");
+	ok(wall >= 0.95, "2 at once: 4 x 0.5 s took two rounds at least");
+	strbuf_release(&script);
+	strbuf_release(&log);
+}
+
+static void test_par_timeout(void)
+{
+	struct ptask t[2];
+	struct batch b;
+	struct proc_par_result pr;
+	struct strbuf s0 = STRBUF_INIT, s1 = STRBUF_INIT;
+	double t0, wall;
+	long gc;
+
+	/* A timeout kills its own group: the task and its grandchild. */
+	unlink(tmp("gc.pid"));
+	strbuf_addf(&s0, "sleep 30 & echo $! > %s/gc.pid; sleep 30", tmpdir);
+	batch_init(&b, t, 2);
+	t[0].script = s0.buf;
+	t[0].timeout_ms = 1000;
+	t[0].grace_ms = 20000; /* only SIGTERM to the group ends it soon */
+	t[1].script = "sleep 2; exit 0";
+	t0 = now_s();
+	ok(run_batch(&b, 2, &pr) == 0, "timeout: runs");
+	wall = now_s() - t0;
+	ok(t[0].res.timed_out && t[0].res.signaled &&
+		   t[0].res.signal == SIGTERM,
+	   "timeout: the task is reported timed out, killed by SIGTERM");
+	ok(t[0].res.wall_s >= 0.9 && t[0].res.wall_s < 2.5,
+	   "timeout: after about a second");
+	ok(t[1].res.exited && !t[1].res.status && !t[1].res.timed_out &&
+		   t[1].res.wall_s >= 1.9,
+	   "timeout: the other task ran its 2 s and exited 0");
+	gc = read_pid(tmp("gc.pid"));
+	ok(gc > 0 && pid_gone((pid_t)gc, 3),
+	   "timeout: the task's grandchild is gone too");
+	ok(wall < 10, "timeout: SIGTERM reached the whole group at once");
+
+	/*
+	 * SIGTERM ignored: SIGKILL after the grace.  A grandchild that
+	 * ignores SIGTERM and holds the output open is killed as well.
+	 */
+	unlink(tmp("gc.pid"));
+	strbuf_addf(&s1,
+		    "(trap '' TERM; echo $(exec sh -c 'echo $PPID') > "
+		    "%s/gc.pid; exec sleep 30) & sleep 30",
+		    tmpdir);
+	batch_init(&b, t, 2);
+	t[0].script = "trap '' TERM; sleep 30";
+	t[0].timeout_ms = 200;
+	t[0].grace_ms = 300;
+	t[1].script = s1.buf;
+	t[1].timeout_ms = 600; /* time to set its trap on a loaded machine */
+	t[1].grace_ms = 300;
+	t[1].linger_ms = 100; /* shorter than the grace, which still holds */
+	t0 = now_s();
+	ok(run_batch(&b, 2, &pr) == 0, "grace: runs");
+	wall = now_s() - t0;
+	ok(t[0].res.timed_out && t[0].res.signaled &&
+		   t[0].res.signal == SIGKILL,
+	   "grace: SIGTERM ignored, SIGKILL after the grace period");
+	ok(t[0].res.wall_s >= 0.45 && t[0].res.wall_s < 3,
+	   "grace: at timeout + grace");
+	ok(t[1].res.timed_out, "grace: the other timed out too");
+	gc = read_pid(tmp("gc.pid"));
+	ok(gc > 0 && pid_gone((pid_t)gc, 3),
+	   "grace: a grandchild deaf to SIGTERM holding the output is killed");
+	ok(wall < 5, "grace: no sleep 30 waited for");
+
+	/* proc_run has the same timeout. */
+	{
+		struct proc_opts o = sh_opts("exec sleep 30");
+		struct proc_result res;
+
+		o.timeout_ms = 200;
+		t0 = now_s();
+		ok(proc_run(&o, &res) == 0 && res.timed_out &&
+			   res.signaled && res.signal == SIGTERM,
+		   "proc_run timeout: SIGTERM, reported timed out");
+		ok(now_s() - t0 < 5, "proc_run timeout: quick");
+		o = sh_opts("exit 0");
+		o.timeout_ms = 5000;
+		ok(proc_run(&o, &res) == 0 && !res.timed_out && res.exited,
+		   "proc_run timeout not reached: not timed out");
+	}
+	strbuf_release(&s0);
+	strbuf_release(&s1);
+}
+
+/*
+ * A runner process runs the batch and sends back what it saw: the result,
+ * the number of next_task calls, and the tasks.
+ */
+static pid_t start_par_runner(struct batch *b, int jobs, int *resfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (!pid) {
+		struct proc_par_result pr;
+		int ok_ = 1;
+
+		close(p[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		run_batch(b, jobs, &pr);
+		ok_ &= write(p[1], &pr, sizeof(pr)) == (ssize_t)sizeof(pr);
+		ok_ &= write(p[1], &b->calls, sizeof(b->calls)) ==
+		       (ssize_t)sizeof(b->calls);
+		ok_ &= write(p[1], b->t, (size_t)b->n * sizeof(*b->t)) ==
+		       (ssize_t)((size_t)b->n * sizeof(*b->t));
+		_exit(ok_ ? 0 : 1);
+	}
+	close(p[1]);
+	*resfd = p[0];
+	return pid;
+}
+
+static int finish_par_runner(pid_t pid, int fd, struct batch *b,
+			     struct proc_par_result *pr)
+{
+	size_t len = (size_t)b->n * sizeof(*b->t);
+	int st = -1, good;
+
+	good = fs_read_full(fd, pr, sizeof(*pr)) == (ssize_t)sizeof(*pr) &&
+	       fs_read_full(fd, &b->calls, sizeof(b->calls)) ==
+		       (ssize_t)sizeof(b->calls) &&
+	       fs_read_full(fd, b->t, len) == (ssize_t)len;
+	close(fd);
+	waitpid(pid, &st, 0);
+	return good && WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+static void test_par_signal(void)
+{
+	struct ptask t[5];
+	struct strbuf sc[5];
+	struct batch b;
+	struct proc_par_result pr;
+	struct strbuf sb = STRBUF_INIT, st = STRBUF_INIT;
+	int i, fd = -1, ready = 1, trapped = 0, told = 0, groups = 0;
+	pid_t pid;
+
+	/*
+	 * Three at once, five in all.  Each shell records how its group's
+	 * background sleep ended (143: it got SIGTERM too) and exits 40 + i
+	 * from its trap; the trap is set after the fork, so that the sleep
+	 * never has it.
+	 */
+	batch_init(&b, t, 5);
+	for (i = 0; i < 5; i++) {
+		strbuf_init(&sc[i], 0);
+		strbuf_addf(&sc[i],
+			    "sleep 10 & sp=$!; trap 'wait $sp; "
+			    "echo $? > %s/par-st.%d; exit %d' TERM; "
+			    ": > %s/par-ready.%d; wait $sp; exit 9",
+			    tmpdir, i, 40 + i, tmpdir, i);
+		t[i].script = sc[i].buf;
+	}
+	for (i = 0; i < 5; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "par-ready.%d", i);
+		unlink(tmp(sb.buf));
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "par-st.%d", i);
+		unlink(tmp(sb.buf));
+	}
+	pid = start_par_runner(&b, 3, &fd);
+	for (i = 0; i < 3; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "par-ready.%d", i);
+		ready &= wait_for_file(tmp(sb.buf), 20);
+	}
+	ok(ready, "signal: three tasks running");
+	kill(pid, SIGTERM);
+	ok(finish_par_runner(pid, fd, &b, &pr), "signal: runner finished");
+	is_int(pr.got_signal, SIGTERM, "signal: reported");
+	for (i = 0; i < 3; i++) {
+		trapped += t[i].done && t[i].res.exited &&
+			   t[i].res.status == 40 + i;
+		told += t[i].res.got_signal == SIGTERM;
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "par-st.%d", i);
+		strbuf_reset(&st);
+		strbuf_read_file(&st, tmp(sb.buf));
+		groups += !strcmp(st.buf, "143\n");
+	}
+	is_int(trapped, 3, "signal: every running task got it (its trap ran)");
+	is_int(told, 3, "signal: each task's got_signal is SIGTERM");
+	is_int(groups, 3, "signal: ... and every task's whole group");
+	is_int(b.calls, 3, "signal: next_task not called after it");
+	ok(!t[3].given && !t[4].given && pr.started == 3,
+	   "signal: no further task started");
+	for (i = 0; i < 5; i++)
+		strbuf_release(&sc[i]);
+	strbuf_release(&sb);
+	strbuf_release(&st);
+}
+
+/* The lines of test_par_lines: "K:I:" and 3000 of K's letter; "K:end". */
+#define PL_LINES 2000
+#define PL_PIECE 1000
+
+static int pl_line_ok(int key, unsigned long i, const char *p, size_t len)
+{
+	char head[32];
+	size_t h = (size_t)snprintf(head, sizeof(head), "%d:%lu:", key, i), k;
+
+	if (len != h + 3 * PL_PIECE || memcmp(p, head, h))
+		return 0;
+	for (k = h; k < len; k++)
+		if (p[k] != 'a' + key)
+			return 0;
+	return 1;
+}
+
+static int check_line(const char *line, size_t len, void *data)
+{
+	struct ptask *t = data;
+
+	if (t->lines < PL_LINES ? !pl_line_ok(t->key, t->lines, line, len)
+				: len != 5 || line[0] != '0' + t->key ||
+					  strcmp(line + 1, ":end"))
+		t->bad_lines++;
+	t->lines++;
+	return 0;
+}
+
+/*
+ * Check the echo of test_par_lines: every line is "[tK] " and a whole line
+ * of child K, stdout lines in order, stderr lines ("K:I:err") in order.
+ */
+static int check_echo(const char *buf, size_t len, int nkeys, int *outs,
+		      int *errs, int *ends)
+{
+	const char *p = buf, *end = buf + len;
+	int bad = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p + 5;
+		char want[32];
+		int k;
+
+		if (!nl) {
+			bad++;
+			break;
+		}
+		k = p[2] - '0';
+		if (nl - p < 6 || memcmp(p, "[t", 2) || k < 0 || k >= nkeys ||
+		    memcmp(p + 3, "] ", 2)) {
+			bad++;
+		} else if (nl - q == 5 && !memcmp(q + 1, ":end", 4) &&
+			   q[0] == '0' + k) {
+			ends[k]++;
+		} else if (nl[-1] == 'r') {
+			snprintf(want, sizeof(want), "%d:%d:err", k,
+				 errs[k] * 100);
+			if ((size_t)(nl - q) != strlen(want) ||
+			    memcmp(q, want, (size_t)(nl - q)))
+				bad++;
+			errs[k]++;
+		} else {
+			if (!pl_line_ok(k, (unsigned long)outs[k], q,
+					(size_t)(nl - q)))
+				bad++;
+			outs[k]++;
+		}
+		p = nl + 1;
+	}
+	return bad;
+}
+
+static void test_par_lines(void)
+{
+	enum { N = 3 };
+	struct ptask t[N];
+	struct strbuf sc[N];
+	struct batch b;
+	struct proc_par_result pr;
+	char prefix[N][8];
+	int echo = tmpfd("pl.echo"), co[N], ce[N];
+	int outs[N] = { 0 }, errs[N] = { 0 }, ends[N] = { 0 };
+	int i, good_out = 0, good_err = 0, good_lines = 0, good_copy = 0;
+	unsigned long i_, want = 0;
+	size_t len;
+	const char *got;
+	char name[32];
+
+	for (i_ = 0; i_ < PL_LINES; i_++) {
+		char h[32];
+
+		want += (size_t)snprintf(h, sizeof(h), "0:%lu:", i_) +
+			3 * PL_PIECE + 1;
+	}
+	want += 5; /* "K:end" */
+	/*
+	 * Each child writes each line in four pieces (dash's printf writes
+	 * once per call), with a line on stderr every 100.
+	 */
+	batch_init(&b, t, N);
+	b.out_pass = b.err_pass = echo;
+	for (i = 0; i < N; i++) {
+		strbuf_init(&sc[i], 0);
+		strbuf_addf(&sc[i],
+			    "p=$(printf '%%0%dd' 0 | tr 0 %c); i=0; "
+			    "while [ $i -lt %d ]; do printf '%%s' %d:$i:; "
+			    "printf '%%s' $p; printf '%%s' $p; "
+			    "printf '%%s\\n' $p; "
+			    "[ $((i %% 100)) = 0 ] && echo %d:$i:err >&2; "
+			    "i=$((i + 1)); done; printf %d:end",
+			    PL_PIECE, 'a' + i, PL_LINES, i, i, i);
+		snprintf(prefix[i], sizeof(prefix[i]), "[t%d] ", i);
+		snprintf(name, sizeof(name), "pl.out%d", i);
+		co[i] = tmpfd(name);
+		snprintf(name, sizeof(name), "pl.err%d", i);
+		ce[i] = tmpfd(name);
+		t[i].script = sc[i].buf;
+		t[i].prefix = prefix[i];
+		t[i].out_copy = co[i];
+		t[i].err_copy = ce[i];
+		t[i].on_line = check_line;
+		t[i].key = i;
+	}
+	ok(run_batch(&b, N, &pr) == 0, "lines: 3 children at once run");
+	got = slurp(echo, &len);
+	is_int(check_echo(got, len, N, outs, errs, ends), 0,
+	       "lines: every echoed line is a whole line of one child");
+	for (i = 0; i < N; i++) {
+		good_out += outs[i] == PL_LINES && ends[i] == 1;
+		good_err += errs[i] == PL_LINES / 100;
+		good_lines += t[i].lines == PL_LINES + 1 && !t[i].bad_lines;
+		got = slurp(co[i], &len);
+		good_copy += len == want && t[i].res.out_bytes == want &&
+			     pl_line_ok(i, 0, got, 3 * PL_PIECE + 4) &&
+			     got[len - 5] == '0' + i &&
+			     !memcmp(got + len - 4, ":end", 4) &&
+			     !memchr(got, '[', len);
+		got = slurp(ce[i], &len);
+		good_copy += len == t[i].res.err_bytes && len > 0 &&
+			     got[len - 1] == '\n';
+	}
+	is_int(good_out, N, "lines: all stdout lines echoed, last one ended");
+	is_int(good_err, N, "lines: all stderr lines echoed");
+	is_int(good_lines, N, "lines: the line callback saw every line");
+	is_int(good_copy, 2 * N, "lines: the copies hold the output unchanged");
+	for (i = 0; i < N; i++) {
+		close(co[i]);
+		close(ce[i]);
+		strbuf_release(&sc[i]);
+	}
+	close(echo);
+}
+
+static void test_par_long_line(void)
+{
+	struct ptask t[1];
+	struct batch b;
+	struct proc_par_result pr;
+	struct strbuf want = STRBUF_INIT;
+	int echo = tmpfd("ll.echo"), copy = tmpfd("ll.copy");
+	size_t len, k;
+	const char *got;
+
+	/* 200000 bytes without a newline: passed on in 64 KiB pieces. */
+	batch_init(&b, t, 1);
+	b.out_pass = echo;
+	t[0].script = "head -c 200000 /dev/zero | tr '\\0' x; echo; "
+		      "printf tail";
+	t[0].prefix = "[long] ";
+	t[0].out_copy = copy;
+	ok(run_batch(&b, 1, &pr) == 0 && t[0].res.exited,
+	   "long line: runs");
+	for (k = 0; k + PROC_ECHO_MAX <= 200000; k += PROC_ECHO_MAX) {
+		strbuf_addstr(&want, "[long] ");
+		strbuf_grow(&want, PROC_ECHO_MAX);
+		memset(want.buf + want.len, 'x', PROC_ECHO_MAX);
+		strbuf_setlen(&want, want.len + PROC_ECHO_MAX);
+		strbuf_addch(&want, '\n');
+	}
+	strbuf_addstr(&want, "[long] ");
+	strbuf_grow(&want, 200000 - k);
+	memset(want.buf + want.len, 'x', 200000 - k);
+	strbuf_setlen(&want, want.len + 200000 - k);
+	strbuf_addstr(&want, "\n[long] tail\n");
+	got = slurp(echo, &len);
+	ok(len == want.len && !memcmp(got, want.buf, len),
+	   "long line: echoed in 64 KiB pieces, each a prefixed line");
+	is_int(fd_size(copy), 200000 + 1 + 4, "long line: copied unchanged");
+
+	/*
+	 * 70000 bytes and the newline in one write: the newline comes in the
+	 * same read as bytes past the limit, which are still cut off.
+	 */
+	{
+		char *argv[] = { (char *)self, "--line", "70000", NULL };
+
+		batch_init(&b, t, 1);
+		b.out_pass = echo;
+		t[0].argv = argv;
+		t[0].prefix = "[y] ";
+		reset_fd(echo);
+		ok(run_batch(&b, 1, &pr) == 0 && t[0].res.exited &&
+			   !t[0].res.status,
+		   "line of 70000 in one write: runs");
+		got = slurp(echo, &len);
+		ok(len == 4 + 70000 + 1 + 4 + 1 &&
+			   !memcmp(got, "[y] yyy", 7) &&
+			   got[4 + PROC_ECHO_MAX] == '\n' &&
+			   !memcmp(got + 4 + PROC_ECHO_MAX + 1, "[y] yyy", 7),
+		   "line of 70000 in one write: 64 KiB, then the rest");
+	}
+	strbuf_release(&want);
+
+	/* proc_run with a prefix passes whole lines too. */
+	{
+		struct proc_opts o = sh_opts("printf 'a\\nb\\r\\n'; "
+					     "printf 'c\\n' >&2; printf d");
+		struct proc_result res;
+		int po = tmpfd("pre.out"), pe = tmpfd("pre.err");
+
+		o.prefix = "[x] ";
+		o.out_pass_fd = po;
+		o.err_pass_fd = pe;
+		ok(proc_run(&o, &res) == 0, "proc_run with a prefix: runs");
+		is_str(slurp(po, NULL), "[x] a\n[x] b\r\n[x] d\n",
+		       "proc_run with a prefix: whole lines after it");
+		is_str(slurp(pe, NULL), "[x] c\n", "... stderr too");
+		close(po);
+		close(pe);
+	}
+	close(echo);
+	close(copy);
+}
+
+static void test_par_not_started(void)
+{
+	char *missing[] = { "mlrepo-no-such-program", NULL };
+	struct ptask t[3];
+	struct batch b;
+	struct proc_par_result pr;
+	int out = tmpfd("ns.par");
+	const char *got;
+
+	batch_init(&b, t, 3);
+	b.out_pass = out;
+	t[0].script = "echo first";
+	t[1].argv = missing;
+	t[2].script = "echo third; exit 3";
+	ok(run_batch(&b, 2, &pr) == 0, "not started: the batch runs");
+	ok(t[1].failed == 1 && !t[1].done && !t[1].res.started,
+	   "not started: reported through start_failed only");
+	is_str(t[1].msg,
+	       "cannot run 'mlrepo-no-such-program': No such file or directory",
+	       "not started: the message");
+	is_int(t[1].code, 127, "not started: code 127");
+	ok(t[0].done && !t[0].failed && t[0].res.exited && !t[0].res.status &&
+		   t[2].done && t[2].res.status == 3,
+	   "not started: the others ran");
+	ok(pr.started == 2 && pr.not_started == 1, "not started: counted");
+	got = slurp(out, NULL);
+	ok(!strcmp(got, "first\nthird\n") || !strcmp(got, "third\nfirst\n"),
+	   "not started: the others' output, in whole lines");
+
+	/* Without start_failed, task_done hears of it with rc -1. */
+	batch_init(&b, t, 2);
+	b.use_failed = 0;
+	t[0].argv = missing;
+	t[1].script = "exit 0";
+	ok(run_batch(&b, 2, &pr) == 0 && t[0].done && t[0].rc < 0 &&
+		   !t[0].res.started && t[0].code == 127 && t[1].done,
+	   "not started, no start_failed: task_done gets rc -1");
+	close(out);
+}
+
+static void test_par_callbacks(void)
+{
+	struct ptask t[3];
+	struct batch b;
+	struct proc_par_result pr;
+	struct strbuf sa = STRBUF_INIT, sb = STRBUF_INIT, log = STRBUF_INIT;
+	double t0;
+	int out = tmpfd("cb.out");
+
+	/* next_task returns 0 until A is done: B runs after it. */
+	unlink(tmp("order"));
+	strbuf_addf(&sa, "sleep 0.3; echo A >> %s/order", tmpdir);
+	strbuf_addf(&sb, "echo B >> %s/order", tmpdir);
+	batch_init(&b, t, 2);
+	b.wait_done = 1;
+	t[0].script = sa.buf;
+	t[1].script = sb.buf;
+	ok(run_batch(&b, 4, &pr) == 0 && t[0].done && t[1].done,
+	   "next_task 0 for a while: both ran");
+	strbuf_read_file(&log, tmp("order"));
+	is_str(log.buf, "A\nB\n", "next_task asked again after a task ended");
+
+	/* PROC_STOP: no more tasks. */
+	batch_init(&b, t, 3);
+	b.verdict = PROC_STOP;
+	t[0].script = "exit 1";
+	t[1].script = "exit 0";
+	t[2].script = "exit 0";
+	ok(run_batch(&b, 1, &pr) == 0, "PROC_STOP: returns 0");
+	ok(t[0].done && !t[1].given && !t[2].given,
+	   "PROC_STOP: no task started after it");
+
+	/* PROC_KILL: the running ones are stopped. */
+	batch_init(&b, t, 3);
+	b.verdict = PROC_KILL;
+	t[0].script = "sleep 0.2; exit 1";
+	t[1].script = "exec sleep 30";
+	t[2].script = "exec sleep 30";
+	t0 = now_s();
+	ok(run_batch(&b, 3, &pr) == 0, "PROC_KILL: returns 0");
+	ok(t[1].res.signaled && t[1].res.signal == SIGTERM &&
+		   t[2].res.signaled && !t[1].res.timed_out,
+	   "PROC_KILL: the others got SIGTERM");
+	ok(now_s() - t0 < 5, "PROC_KILL: without waiting for them");
+
+	/* -1 from a callback: its message, after the running ones end. */
+	batch_init(&b, t, 3);
+	b.verdict = -1;
+	t[0].script = "exit 1";
+	t[1].script = "sleep 0.3";
+	t[2].script = "exit 0";
+	ok(run_batch(&b, 2, &pr) < 0, "callback error: returns -1");
+	is_str(err_msg(), "task 0 failed with 1",
+	       "callback error: with the callback's message");
+	ok(t[1].done && t[1].res.exited && !t[2].given,
+	   "callback error: the running one finished, no new one");
+
+	/* Parallel children read /dev/null, not our stdin (a pipe here). */
+	{
+		int p[2], saved = dup(0);
+
+		if (pipe(p) < 0 || write(p[1], "ours\n", 5) != 5 ||
+		    dup2(p[0], 0) < 0)
+			printf("# cannot make a stdin\n");
+		close(p[0]);
+		close(p[1]);
+		batch_init(&b, t, 1);
+		b.out_pass = out;
+		t[0].script = "cat; echo eof";
+		t[0].timeout_ms = 10000;
+		ok(run_batch(&b, 1, &pr) == 0 && !t[0].res.timed_out,
+		   "stdin: runs");
+		is_str(slurp(out, NULL), "eof\n",
+		       "stdin: /dev/null by default");
+		dup2(saved, 0);
+		close(saved);
+	}
+	strbuf_release(&sa);
+	strbuf_release(&sb);
+	strbuf_release(&log);
+	close(out);
+}
+
 int main(int argc, char **argv)
 {
 	struct strbuf cmd = STRBUF_INIT;
@@ -920,6 +1713,8 @@ int main(int argc, char **argv)
 		return list_fds();
 	if (argc > 2 && !strcmp(argv[1], "--sigint-log"))
 		return sigint_log(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "--line"))
+		return write_line(argv[2]);
 	self = argv[0];
 	if (!mkdtemp(tmpdir)) {
 		printf("Bail out! cannot make a temporary directory\n");
@@ -939,6 +1734,14 @@ int main(int argc, char **argv)
 	test_linger();
 	test_terminal();
 	test_fds();
+	test_par_overlap();
+	test_par_limit();
+	test_par_timeout();
+	test_par_signal();
+	test_par_lines();
+	test_par_long_line();
+	test_par_not_started();
+	test_par_callbacks();
 	fs_remove_tree(tmpdir);
 	strbuf_release(&cmd);
 	return tap_done();
