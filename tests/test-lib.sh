@@ -140,14 +140,55 @@ test_line_count() {
 	fi
 }
 
-# test_grep [-v] PATTERN FILE: grep that shows the file when it fails.
+# test_grep [GREP-OPTION...] PATTERN [FILE]: grep, which on failure shows
+# what it searched: FILE, or the standard input when no FILE is given
+# (`cmd >out && test_grep x out` keeps cmd's exit status; prefer it to a
+# pipe).  -e, -f, -m, -A, -B and -C take their argument as the next word.
 test_grep() {
-	if grep "$@"; then
-		return 0
+	tg_files_=0 tg_pat_= tg_opts_=1 tg_skip_=
+	for tg_a_; do
+		if [ -n "$tg_skip_" ]; then
+			tg_skip_=
+			continue
+		fi
+		if [ -n "$tg_opts_" ]; then
+			case $tg_a_ in
+			--) tg_opts_= ; continue ;;
+			-e|-f) tg_pat_=1 tg_skip_=1; continue ;;
+			-m|-A|-B|-C) tg_skip_=1; continue ;;
+			-e*|-f*) tg_pat_=1; continue ;;
+			-?*) continue ;;
+			esac
+		fi
+		if [ -z "$tg_pat_" ]; then
+			tg_pat_=1
+		else
+			tg_files_=$((tg_files_ + 1))
+		fi
+	done
+	tg_args_=$*
+	if [ "$tg_files_" = 0 ]; then
+		tg_in_=$(mktemp "${TMPDIR:-/tmp}/test_grep.XXXXXX") || return 1
+		cat >"$tg_in_"
+		grep "$@" "$tg_in_"
+		tg_rc_=$?
+		if [ "$tg_rc_" != 0 ]; then
+			echo "test_grep: no match: grep $tg_args_" >&2
+			if [ -s "$tg_in_" ]; then
+				echo "test_grep: its standard input was:" >&2
+				cat "$tg_in_" >&2
+			else
+				echo "test_grep: its standard input was empty" >&2
+			fi
+		fi
+		rm -f "$tg_in_"
+		return "$tg_rc_"
 	fi
-	eval "f=\${$#}"
-	echo "test_grep: no match for '$*'; the file was:" >&2
-	cat "$f" >&2
+	grep "$@" && return 0
+	eval "tg_f_=\${$#}"
+	echo "test_grep: no match: grep $tg_args_" >&2
+	echo "test_grep: '$tg_f_' holds:" >&2
+	cat "$tg_f_" >&2
 	return 1
 }
 
