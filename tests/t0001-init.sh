@@ -20,7 +20,7 @@ test_expect_success 'init prints where, and is idempotent' '
 	mlrepo init >out2 &&
 	test_grep "^Reinitialized existing" out2 &&
 	test "$(mlrepo config core.x)" = 1 &&
-	test "$(mlrepo log --action init | wc -l)" = 1
+	mlrepo log --action init >log && test_line_count = 1 log
 '
 
 test_expect_success 'init DIR creates DIR; --bare makes DIR the repository' '
