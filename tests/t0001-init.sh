@@ -71,13 +71,13 @@ test_expect_success '--repo and MLREPO_DIR name the .mlrepo directory' '
 '
 
 test_expect_success 'outside a repository: exit 3 and a hint to init' '
+	test_when_finished "rm -rf /tmp/mlrepo-norepo.$$" &&
 	mkdir -p /tmp/mlrepo-norepo.$$ && cd /tmp/mlrepo-norepo.$$ &&
 	test_expect_code 3 mlrepo status 2>err &&
 	test_grep "^mlrepo: error: not in an mlrepo repository" err &&
 	test_grep "^hint: run .mlrepo init." err &&
 	test_expect_code 3 mlrepo --repo /nonexistent log 2>err &&
-	test_grep "not a repository: ./nonexistent." err &&
-	cd / && rm -rf /tmp/mlrepo-norepo.$$
+	test_grep "not a repository: ./nonexistent." err
 '
 
 test_expect_success 'unknown subcommand or option: usage on stderr, exit 2' '
