@@ -42,7 +42,15 @@ STATIC ?= sqlite3 libcrypto
 PKG_LIBS = $(eval PKG_LIBS := $$(shell STATIC="$(STATIC)" scripts/link-flags $(PKGS)))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERRFLAG) $(SANFLAGS) \
 	     $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# Only the libraries a program calls become its NEEDED entries, so that
+# exp-log does not load libarchive, which only mlrepo's bundles use.
+# Debian's gcc passes --as-needed by default; other compilers and
+# distributions do not, so it is asked for here.  macOS's linker has no
+# such flag.
+ifneq ($(shell uname -s),Darwin)
+AS_NEEDED = -Wl,--as-needed
+endif
+ALL_LDFLAGS = $(SANFLAGS) $(AS_NEEDED) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 
 CMDS = mlrepo exp-log
@@ -93,7 +101,7 @@ $(O)/tests/helpers/%: $(O)/tests/helpers/%.o $(LIB)
 FAULT_SO = $(O)/tests/helpers/libfault.so
 $(FAULT_SO): tests/helpers/fault.c
 	@mkdir -p $(@D)
-	$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
+	$(CC) -shared -fPIC -O2 -Wall $(AS_NEEDED) -o $@ $< -ldl
 
 check: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(FAULT_SO)
 	cd tests && MLREPO_BUILD="$(abspath $(O))" MLREPO_SANITIZE="$(SANITIZE)" $(PROVE) $(PROVE_OPTS) \
