@@ -13,8 +13,8 @@
 # fresh repository (mlrepo init), with the freshly built tools first on
 # PATH.  Each test body runs with `set -e` off: chain steps with && so that
 # the first failure fails the test.  $SHARED_DATA is ../shared/data.
-# MLREPO_TEST_KEEP=1 keeps the trash directory; -v or MLREPO_TEST_VERBOSE=1
-# shows each failing body's output.
+# A failing test shows its body and the end of its output as TAP comments;
+# its file's trash directory is kept, and MLREPO_TEST_KEEP=1 keeps it always.
 #
 # A test that changes state later tests see (a corrupted object, a config
 # key, a directory outside $TRASH) registers its undo first, so that it runs
