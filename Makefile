@@ -8,6 +8,7 @@
 #   make demo            a short tour in a temporary directory
 #   make install         PREFIX=/usr/local DESTDIR= honoured; make uninstall
 #   make fuzz            build the libFuzzer harnesses (clang) into build-fuzz/
+#   make fuzz-run        run each for FUZZ_SECONDS (20) seconds; fails on a crash
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
@@ -42,7 +43,15 @@ STATIC ?= sqlite3 libcrypto
 PKG_LIBS = $(eval PKG_LIBS := $$(shell STATIC="$(STATIC)" scripts/link-flags $(PKGS)))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERRFLAG) $(SANFLAGS) \
 	     $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+# Only the libraries a program calls become its NEEDED entries, so that
+# exp-log does not load libarchive, which only mlrepo's bundles use.
+# Debian's gcc passes --as-needed by default; other compilers and
+# distributions do not, so it is asked for here.  macOS's linker has no
+# such flag.
+ifneq ($(shell uname -s),Darwin)
+AS_NEEDED = -Wl,--as-needed
+endif
+ALL_LDFLAGS = $(SANFLAGS) $(AS_NEEDED) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 
 CMDS = mlrepo exp-log
@@ -93,7 +102,7 @@ $(O)/tests/helpers/%: $(O)/tests/helpers/%.o $(LIB)
 FAULT_SO = $(O)/tests/helpers/libfault.so
 $(FAULT_SO): tests/helpers/fault.c
 	@mkdir -p $(@D)
-	$(CC) -shared -fPIC -O2 -Wall -o $@ $< -ldl
+	$(CC) -shared -fPIC -O2 -Wall $(AS_NEEDED) -o $@ $< -ldl
 
 check: $(BINS) $(UNIT_BINS) $(HELPER_BINS) $(FAULT_SO)
 	cd tests && MLREPO_BUILD="$(abspath $(O))" MLREPO_SANITIZE="$(SANITIZE)" $(PROVE) $(PROVE_OPTS) \
@@ -113,15 +122,60 @@ demo: $(BINS)
 lint-man:
 	mandoc -T lint -W warning man/*.1 man/*.5
 
+# The libFuzzer harnesses, tests/fuzz/fuzz-*.c, one program each in
+# build-fuzz/.  lib/ is compiled once with coverage instrumentation
+# (-fsanitize=fuzzer-no-link) and linked into every harness.
 FUZZ_CC ?= clang
-fuzz: | $(O)/.deps-ok
-	@mkdir -p build-fuzz
-	set -e; for f in $(FUZZ_SRC); do \
-		n=$$(basename $$f .c); \
-		$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
-			-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-			-o build-fuzz/$$n $$f $(LIB_SRC) $(PKG_LIBS) -lm -lpthread; \
-	done
+FUZZ_O = build-fuzz
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib \
+	      -fsanitize=address,undefined $(PKG_CFLAGS)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o)
+FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
+
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_O)/lib/%.o: lib/%.c | $(O)/.deps-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_BINS): $(FUZZ_O)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d \
+		-o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -lm -lpthread
+
+# make fuzz-run: every harness in turn for FUZZ_SECONDS seconds, with its
+# dictionary when there is one (tests/fuzz/fuzz-NAME.dict or NAME.dict),
+# growing a corpus in build-fuzz/corpus/NAME/.  An input that crashes,
+# leaks, trips a sanitizer or an assertion, or runs longer than
+# FUZZ_TIMEOUT seconds is saved as build-fuzz/artifacts/NAME-*; the
+# harness's log (build-fuzz/logs/NAME.log) is shown, and the target fails
+# after all have run.  Replay an input with build-fuzz/fuzz-NAME FILE.
+FUZZ_SECONDS ?= 20
+FUZZ_TIMEOUT ?= 10
+fuzz-run: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_O)/logs $(FUZZ_O)/artifacts; failed=; \
+	for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); name=$${n#fuzz-}; \
+		log=$(FUZZ_O)/logs/$$name.log; \
+		dict=; for d in tests/fuzz/$$n.dict tests/fuzz/$$name.dict; do \
+			if [ -f $$d ]; then dict=-dict=$$d; break; fi; \
+		done; \
+		mkdir -p $(FUZZ_O)/corpus/$$name; \
+		echo "fuzz-run: $$n, $(FUZZ_SECONDS) s $$dict"; \
+		if $(FUZZ_O)/$$n -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=$(FUZZ_TIMEOUT) $$dict \
+			-artifact_prefix=$(FUZZ_O)/artifacts/$$name- \
+			$(FUZZ_O)/corpus/$$name >$$log 2>&1; then \
+			grep "^Done " $$log || tail -n 1 $$log; \
+		else \
+			echo "fuzz-run: $$n failed; the end of $$log:"; \
+			tail -n 60 $$log; \
+			failed="$$failed $$n"; \
+		fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzz-run: failed:$$failed (inputs in $(FUZZ_O)/artifacts/)" >&2; \
+		exit 1; \
+	fi
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -145,9 +199,10 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check test bench demo lint-man fuzz install uninstall clean
+.PHONY: all check test bench demo lint-man fuzz fuzz-run install uninstall clean
 .SECONDARY:
 .DELETE_ON_ERROR:
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_BINS:=.d) $(HELPER_BINS:=.d) \
-	$(patsubst %.o,%.d,$(foreach c,$(CMDS),$(call cmd_objs,$(c))))
+	$(patsubst %.o,%.d,$(foreach c,$(CMDS),$(call cmd_objs,$(c)))) \
+	$(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BINS:=.d)

@@ -20,7 +20,7 @@ test_expect_success 'init prints where, and is idempotent' '
 	mlrepo init >out2 &&
 	test_grep "^Reinitialized existing" out2 &&
 	test "$(mlrepo config core.x)" = 1 &&
-	test "$(mlrepo log --action init | wc -l)" = 1
+	mlrepo log --action init >log && test_line_count = 1 log
 '
 
 test_expect_success 'init DIR creates DIR; --bare makes DIR the repository' '
@@ -71,13 +71,13 @@ test_expect_success '--repo and MLREPO_DIR name the .mlrepo directory' '
 '
 
 test_expect_success 'outside a repository: exit 3 and a hint to init' '
+	test_when_finished "rm -rf /tmp/mlrepo-norepo.$$" &&
 	mkdir -p /tmp/mlrepo-norepo.$$ && cd /tmp/mlrepo-norepo.$$ &&
 	test_expect_code 3 mlrepo status 2>err &&
 	test_grep "^mlrepo: error: not in an mlrepo repository" err &&
 	test_grep "^hint: run .mlrepo init." err &&
 	test_expect_code 3 mlrepo --repo /nonexistent log 2>err &&
-	test_grep "not a repository: ./nonexistent." err &&
-	cd / && rm -rf /tmp/mlrepo-norepo.$$
+	test_grep "not a repository: ./nonexistent." err
 '
 
 test_expect_success 'unknown subcommand or option: usage on stderr, exit 2' '

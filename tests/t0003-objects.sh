@@ -61,8 +61,8 @@ test_expect_success 'cat-object gives the content back, byte for byte' '
 test_expect_success 'cat-object takes a unique prefix, any case, and -o FILE' '
 	id=$(mlrepo hash-object random.bin) &&
 	p=$(echo $id | cut -c1-10) &&
-	mlrepo cat-object $p | cmp - random.bin &&
-	mlrepo cat-object $(echo $p | tr a-f A-F) | cmp - random.bin &&
+	mlrepo cat-object $p >got && cmp got random.bin &&
+	mlrepo cat-object $(echo $p | tr a-f A-F) >got && cmp got random.bin &&
 	mlrepo cat-object -o copy.bin $p && cmp copy.bin random.bin
 '
 
@@ -89,20 +89,19 @@ test_expect_success 'an ambiguous prefix is refused' '
 
 test_expect_success 'a corrupted raw object: cat-object refuses and prints nothing' '
 	id=$(mlrepo hash-object random.bin) && f=$(obj $id) &&
+	test_when_finished "cp random.bin $f" &&
 	chmod u+w "$f" && printf X | dd of="$f" bs=1 seek=1000 conv=notrunc 2>/dev/null &&
 	test_expect_code 3 mlrepo cat-object $id >out 2>err &&
 	test ! -s out &&
-	test_grep "object $id is corrupt" err &&
-	cp random.bin "$f"
+	test_grep "object $id is corrupt" err
 '
 
 test_expect_success 'a truncated compressed object: cat-object refuses' '
 	id=$(mlrepo hash-object text.csv) && f=$(obj $id) &&
-	cp "$f" saved.z && chmod u+w "$f" &&
+	cp "$f" saved.z && test_when_finished "cp saved.z $f" && chmod u+w "$f" &&
 	head -c 1000 saved.z >"$f" &&
 	test_expect_code 3 mlrepo cat-object $id >out 2>err &&
-	test ! -s out && test_grep "truncated" err &&
-	cp saved.z "$f"
+	test ! -s out && test_grep "truncated" err
 '
 
 test_expect_success 'a missing file is a usage error naming it' '

@@ -25,16 +25,16 @@ test_expect_success 'fsck on a sound repository: exit 0, says how many it checke
 '
 
 test_expect_success SQLITE3 'fsck names a referenced object that is missing' '
+	test_when_finished "sqlite3 .mlrepo/catalog.db \"DELETE FROM objrefs\" && mlrepo fsck" &&
 	add_ref 1111111111111111111111111111111111111111111111111111111111111111 run:x/artifact:model &&
 	test_expect_code 1 mlrepo fsck >out &&
-	test_grep "^1111111111111111111111111111111111111111111111111111111111111111: missing object, referenced by run:x/artifact:model$" out &&
-	sqlite3 .mlrepo/catalog.db "DELETE FROM objrefs" &&
-	mlrepo fsck
+	test_grep "^1111111111111111111111111111111111111111111111111111111111111111: missing object, referenced by run:x/artifact:model$" out
 '
 
 test_expect_success 'fsck names a corrupted and a truncated object, and a stray file' '
 	set -- $(cat ids) &&
 	fb=$(obj $2) && fa=$(obj $1) && cp "$fb" b.save && cp "$fa" a.save &&
+	test_when_finished "cp b.save $fb && cp a.save $fa && rm -f .mlrepo/objects/junk && mlrepo fsck" &&
 	chmod u+w "$fb" "$fa" &&
 	printf Z | dd of="$fb" bs=1 seek=10 conv=notrunc 2>/dev/null &&
 	head -c 20 a.save >"$fa" &&
@@ -42,17 +42,15 @@ test_expect_success 'fsck names a corrupted and a truncated object, and a stray 
 	test_expect_code 1 mlrepo fsck >out &&
 	test_grep "^$2: object $2 is corrupt" out &&
 	test_grep "^$1: .*truncated" out &&
-	test_grep "objects/junk: stray file" out &&
-	cp b.save "$fb" && cp a.save "$fa" && rm .mlrepo/objects/junk &&
-	mlrepo fsck
+	test_grep "objects/junk: stray file" out
 '
 
 test_expect_success 'fsck --json prints one object per problem' '
+	test_when_finished "rm -f .mlrepo/objects/junk" &&
 	echo junk >.mlrepo/objects/junk &&
 	test_expect_code 1 mlrepo fsck --json >out &&
 	python3 -c "import json,sys; [json.loads(l) for l in open(\"out\")]" &&
-	test_grep "\"problem\":\"stray file in the object store\"" out &&
-	rm .mlrepo/objects/junk
+	test_grep "\"problem\":\"stray file in the object store\"" out
 '
 
 test_expect_success SQLITE3 'fsck finds a damaged database' '

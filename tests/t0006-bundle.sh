@@ -27,8 +27,8 @@ test_expect_success SQLITE3 'unbundle into another repository brings objects and
 	cd "$(new_repo dst)" &&
 	mlrepo bundle unbundle ../b1.tar.gz 2>err &&
 	test_grep "2 objects (2 new)" err &&
-	mlrepo cat-object $1 | cmp - ../src/text.txt &&
-	mlrepo cat-object $2 | cmp - ../src/rand.bin &&
+	mlrepo cat-object $1 >got && cmp got ../src/text.txt &&
+	mlrepo cat-object $2 >got && cmp got ../src/rand.bin &&
 	test "$(count . "SELECT owner FROM objrefs")" = model:abc/text &&
 	mlrepo log --action config.set --json >out &&
 	test_grep "\"subject\":\"core.note\"" out &&

@@ -24,8 +24,9 @@ test_expect_success 'all writes land, none fails, nobody sees "database is locke
 	! cat err.* | grep -i "locked" &&
 	cat ids.* | sort -u >all && test_line_count = 320 all &&
 	for id in $(cat all); do mlrepo cat-object $id >/dev/null || exit 1; done &&
-	test "$(mlrepo log --action object.write | wc -l)" = 320 &&
-	test "$(mlrepo config --list | grep -c "^writer\.p[1-8]=done$")" = 8 &&
+	mlrepo log --action object.write >log && test_line_count = 320 log &&
+	mlrepo config --list >list &&
+	test "$(grep -c "^writer\.p[1-8]=done$" list)" = 8 &&
 	mlrepo fsck
 '
 

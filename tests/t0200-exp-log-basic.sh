@@ -38,13 +38,13 @@ test_expect_success 'params are write-once: same value fine, another is exit 2' 
 	exp-log param -r $run lr=0.01 &&
 	test_expect_code 2 exp-log param -r $run lr=0.02 2>err &&
 	test_grep "param .lr. is already .0.01." err &&
-	exp-log show $run | test_grep "^  lr = 0.01$"
+	exp-log show $run >out && test_grep "^  lr = 0.01$" out
 '
 
 test_expect_success 'tags can be overwritten' '
 	run=$(cat id) &&
 	exp-log tag -r $run team=infra &&
-	exp-log show $run | test_grep "^  team = infra$"
+	exp-log show $run >out && test_grep "^  team = infra$" out
 '
 
 test_expect_success 'steps: default is one more than the largest; at equal steps the last wins' '
@@ -84,11 +84,11 @@ test_expect_success '--time sets when a point was measured' '
 test_expect_success 'end: finished by default; --status; a dead run can be fixed' '
 	run=$(exp-log start) &&
 	exp-log end -r $run &&
-	exp-log show $run | test_grep "^status      finished$" &&
+	exp-log show $run >out && test_grep "^status      finished$" out &&
 	run2=$(exp-log start) &&
-	exp-log show $run2 | test_grep "^status      running$" &&
+	exp-log show $run2 >out && test_grep "^status      running$" out &&
 	exp-log end -r $run2 --status killed &&
-	exp-log show $run2 | test_grep "^status      killed$" &&
+	exp-log show $run2 >out && test_grep "^status      killed$" out &&
 	test_expect_code 2 exp-log end -r $run2 --status paused 2>err &&
 	test_grep "not a run status" err
 '
@@ -104,7 +104,8 @@ test_expect_success 'experiments have tags: tag -e' '
 	exp-log tag -e churn owner=ml "goal=beat baseline" &&
 	exp-log experiments >out &&
 	test_grep "^churn	1	.*	goal=beat baseline,owner=ml$" out &&
-	exp-log experiments --json | test_grep "\"tags\":{\"goal\":\"beat baseline\",\"owner\":\"ml\"}" &&
+	exp-log experiments --json >out &&
+	test_grep "\"tags\":{\"goal\":\"beat baseline\",\"owner\":\"ml\"}" out &&
 	test_expect_code 2 exp-log tag -e nosuch a=b 2>err &&
 	test_grep "no such experiment" err &&
 	test_expect_code 2 exp-log tag -e churn -r $(cat id) a=b 2>err
@@ -176,12 +177,12 @@ test_expect_success 'a run inside a git work tree records the commit and dirty f
 	test_grep "\"git_commit\":\"$(git rev-parse HEAD)\"" out &&
 	test_grep "\"git_dirty\":false" out &&
 	echo b >f && run=$(exp-log start) &&
-	exp-log show --json $run | test_grep "\"git_dirty\":true"
+	exp-log show --json $run >out && test_grep "\"git_dirty\":true" out
 '
 
 test_expect_success 'parent runs; events journal the changes' '
 	p=$(exp-log start) && c=$(exp-log start --parent $(echo $p | cut -c1-8)) &&
-	exp-log show --json $c | test_grep "\"parent\":\"$p\"" &&
+	exp-log show --json $c >out && test_grep "\"parent\":\"$p\"" out &&
 	mlrepo log --action run. >out &&
 	test_grep "run.start" out && test_grep "run.param" out
 '

@@ -12,9 +12,9 @@ test_expect_success 'text lines: several metrics a line, step=, comments, blanks
 	loss=0.5
 	EOF
 	exp-log log -r $run s.txt &&
-	exp-log history -r $run loss | cut -f1,2 >got &&
+	exp-log history -r $run loss >hist && cut -f1,2 hist >got &&
 	printf "0\t0.9\n1\t0.7\n2\t0.5\n" >expect && test_cmp expect got &&
-	exp-log history -r $run acc | cut -f1,2 >got &&
+	exp-log history -r $run acc >hist && cut -f1,2 hist >got &&
 	printf "0\t0.5\n1\t0.6\n" >expect && test_cmp expect got
 '
 
@@ -66,7 +66,8 @@ test_expect_success 'a big stream: 50000 lines' '
 	awk "BEGIN { for (i = 0; i < 50000; i++) printf \"loss=%g acc=%g\n\", 1 / (i + 1), i / 50000 }" >big.txt &&
 	exp-log log -r $run big.txt &&
 	test "$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM metrics WHERE run = \"$run\"")" = 100000 &&
-	exp-log show $run | test_grep "^  loss = 2e-05 (step 49999, 50000 points)$"
+	exp-log show $run >out &&
+	test_grep "^  loss = 2e-05 (step 49999, 50000 points)$" out
 '
 
 test_expect_success 'a live stream from a pipe is committed in batches as it comes' '

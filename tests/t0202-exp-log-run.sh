@@ -46,7 +46,7 @@ test_expect_success 'a failing command: run failed, exit status passed on' '
 test_expect_success 'a command killed by a signal: run killed, 128+N' '
 	test_expect_code 143 exp-log run -q -- sh -c "kill -TERM \$\$" &&
 	exp-log ls --filter "status = \"killed\"" >out && test_line_count = 1 out &&
-	exp-log show --json $(cut -f1 out) | test_grep "\"exit_status\":143"
+	exp-log show --json $(cut -f1 out) >j && test_grep "\"exit_status\":143" j
 '
 
 test_expect_success 'SIGTERM to exp-log is forwarded; the run ends killed' '
@@ -62,14 +62,14 @@ test_expect_success 'a bad protocol line is a warning; the run goes on' '
 	exp-log run -- sh -c "echo ::metric loss=abc; echo ::metric ok=1" >out 2>err &&
 	test_grep "warning: stdout line 1: metric .loss.: not a number" err &&
 	run=$(sed -n "s/^exp-log: run //p" err) &&
-	exp-log show $run | test_grep "^  ok = 1 "
+	exp-log show $run >show && test_grep "^  ok = 1 " show
 '
 
 test_expect_success 'a missing program: exit 3, the run is failed' '
 	test_expect_code 3 exp-log run -- ./no-such-program 2>err &&
 	test_grep "cannot run" err &&
 	run=$(sed -n "s/^exp-log: run //p" err) &&
-	exp-log show $run | test_grep "^status      failed$"
+	exp-log show $run >show && test_grep "^status      failed$" show
 '
 
 test_expect_success 'usage: no command' '
@@ -86,7 +86,7 @@ test_expect_success 'end on a wrapped run keeps what run measured' '
 test_expect_success '::param with spaces around = is trimmed' '
 	exp-log run -e other -- sh -c "echo \"::param lr = 0.5\"" >/dev/null 2>err &&
 	run=$(sed -n "s/^exp-log: run //p" err) &&
-	exp-log show $run | test_grep "^  lr = 0.5$"
+	exp-log show $run >show && test_grep "^  lr = 0.5$" show
 '
 
 test_done

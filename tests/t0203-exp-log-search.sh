@@ -79,9 +79,11 @@ test_expect_success 'a run lacking a key never satisfies a comparison on it' '
 
 test_expect_success 'NaN satisfies no comparison and sorts last' '
 	check "metrics.auc < 2" "alpha beta gamma" &&
-	exp-log ls --order-by "metrics.auc DESC" | cut -f3 | tr "\n" " " >got &&
+	exp-log ls --order-by "metrics.auc DESC" >ls.out &&
+	cut -f3 ls.out | tr "\n" " " >got &&
 	test "$(cat got)" = "gamma alpha beta delta " &&
-	exp-log ls --order-by "metrics.auc ASC" | cut -f3 | tr "\n" " " >got &&
+	exp-log ls --order-by "metrics.auc ASC" >ls.out &&
+	cut -f3 ls.out | tr "\n" " " >got &&
 	test "$(cat got)" = "beta alpha gamma delta "
 '
 
@@ -117,7 +119,7 @@ test_expect_success 'syntax errors name the column, exit 2' '
 test_expect_success 'injection attempts match nothing and break nothing' '
 	check "params.model = '\''1; DROP TABLE runs; --'\''" "" &&
 	check "params.\`model\"\) OR 1=1 --\` = '\''x'\''" "" &&
-	test "$(exp-log ls | wc -l)" = 4
+	exp-log ls >ls.out && test_line_count = 4 ls.out
 '
 
 test_expect_success 'ls: order, limit, ids, columns, json, experiments' '
@@ -141,11 +143,12 @@ test_expect_success 'ls: order, limit, ids, columns, json, experiments' '
 '
 
 test_expect_success '--order-by KEY DESC as two words; time columns as ISO 8601' '
-	exp-log ls --order-by metrics.auc DESC --limit 1 | cut -f3 >got &&
+	exp-log ls --order-by metrics.auc DESC --limit 1 >ls.out && cut -f3 ls.out >got &&
 	echo gamma >expect && test_cmp expect got &&
-	exp-log ls -o metrics.auc asc --limit 1 | cut -f3 >got &&
+	exp-log ls -o metrics.auc asc --limit 1 >ls.out && cut -f3 ls.out >got &&
 	echo beta >expect && test_cmp expect got &&
-	exp-log ls --columns start_time --limit 1 | cut -f6 | grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z$"
+	exp-log ls --columns start_time --limit 1 >ls.out && cut -f6 ls.out >got &&
+	test_grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z$" got
 '
 
 test_expect_success 'ls is newest first by default; --header' '
@@ -188,12 +191,12 @@ test_expect_success 'export: CSV with a header, every key a column' '
 test_expect_success 'rm hides runs, --all shows them, restore brings them back' '
 	set -- $(cat ids) &&
 	exp-log rm $1 $(echo $2 | cut -c1-8) &&
-	test "$(exp-log ls | wc -l)" = 2 &&
-	test "$(exp-log ls --all | wc -l)" = 4 &&
+	exp-log ls >ls.out && test_line_count = 2 ls.out &&
+	exp-log ls --all >ls.out && test_line_count = 4 ls.out &&
 	exp-log restore $2 &&
-	test "$(exp-log ls | wc -l)" = 3 &&
-	MLREPO_RUN=$2 exp-log rm && test "$(exp-log ls | wc -l)" = 2 &&
-	exp-log restore -r $2 && test "$(exp-log ls | wc -l)" = 3 &&
+	exp-log ls >ls.out && test_line_count = 3 ls.out &&
+	MLREPO_RUN=$2 exp-log rm && exp-log ls >ls.out && test_line_count = 2 ls.out &&
+	exp-log restore -r $2 && exp-log ls >ls.out && test_line_count = 3 ls.out &&
 	test_expect_code 2 exp-log rm -r $2 $2 2>err
 '
 
@@ -210,7 +213,7 @@ test_expect_success 'gc removes deleted runs; their artifacts go with mlrepo gc'
 	echo weights >model.bin && exp-log artifact -r $1 model.bin &&
 	oid=$(mlrepo hash-object model.bin) &&
 	exp-log gc 2>err && test_grep "removed 1 deleted run" err &&
-	test "$(exp-log ls --all | wc -l)" = 3 &&
+	exp-log ls --all >ls.out && test_line_count = 3 ls.out &&
 	test_expect_code 2 exp-log show $1 2>err &&
 	mlrepo gc --prune=now 2>/dev/null &&
 	test_expect_code 2 mlrepo cat-object $oid 2>err &&
@@ -228,7 +231,7 @@ test_expect_success 'artifacts: files and directories round trip' '
 	exp-log get-artifact $2 notes.txt -o - >n && cmp n model/a.txt &&
 	exp-log get-artifact -r $2 notes.txt -o n2 && cmp n2 model/a.txt &&
 	MLREPO_RUN=$2 exp-log get-artifact notes.txt && cmp notes.txt model/a.txt &&
-	exp-log show $2 | test_grep "^  model  dir  " &&
+	exp-log show $2 >show && test_grep "^  model  dir  " show &&
 	test_expect_code 2 exp-log get-artifact $2 nosuch 2>err &&
 	test_grep "no artifact .nosuch." err &&
 	test_expect_code 2 exp-log artifact -r $2 nosuch.bin 2>err &&

@@ -24,7 +24,8 @@ test_expect_success "16 processes x $N exp-log metric calls: every point stored"
 	test "$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM metrics WHERE run = \"$run\"")" = $((16 * N)) &&
 	test "$(sqlite3 .mlrepo/catalog.db "SELECT count(DISTINCT key || \"/\" || step) FROM metrics WHERE run = \"$run\"")" = $((16 * N)) &&
 	test "$(sqlite3 .mlrepo/catalog.db "SELECT sum(n) FROM latest WHERE run = \"$run\"")" = $((16 * N)) &&
-	exp-log show $run | test_grep "^  w7 = $((N - 1)) (step $((N - 1)), $N points)$"
+	exp-log show $run >show &&
+	test_grep "^  w7 = $((N - 1)) (step $((N - 1)), $N points)$" show
 '
 
 test_expect_success 'concurrent writers on one key get distinct steps' '

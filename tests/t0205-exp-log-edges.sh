@@ -61,11 +61,13 @@ test_expect_success 'writing to a run removed by exp-log gc fails cleanly' '
 
 test_expect_success 'fsck reports rows whose run is gone' '
 	run=$(exp-log start) && exp-log metric -r $run m=1 &&
+	drop_points() {
+		sqlite3 .mlrepo/catalog.db "DELETE FROM metrics WHERE run = \"$run\"; DELETE FROM latest WHERE run = \"$run\""
+	} &&
+	test_when_finished "drop_points && mlrepo fsck" &&
 	sqlite3 .mlrepo/catalog.db "DELETE FROM runs WHERE id = \"$run\"" &&
 	test_expect_code 1 mlrepo fsck >out &&
-	test_grep "metric points of runs that do not exist" out &&
-	sqlite3 .mlrepo/catalog.db "DELETE FROM metrics WHERE run = \"$run\"; DELETE FROM latest WHERE run = \"$run\"" &&
-	mlrepo fsck
+	test_grep "metric points of runs that do not exist" out
 '
 
 test_expect_success '--limit must not be negative; at most 200 columns' '

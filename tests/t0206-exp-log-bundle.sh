@@ -26,9 +26,10 @@ test_expect_success 'unbundled runs read the same as at home' '
 	done &&
 	exp-log history -r $1 loss >got && (cd ../src && exp-log history -r $1 loss) >want &&
 	test_cmp want got &&
-	exp-log get-artifact $1 model.bin -o - | test_grep "^weights$" &&
-	exp-log experiments | test_grep "owner=ml" &&
-	exp-log ls --filter "metrics.loss < 0.6" | cut -f3 | sort | tr "\n" " " >got &&
+	exp-log get-artifact $1 model.bin -o - >art && test_grep "^weights$" art &&
+	exp-log experiments >out && test_grep "owner=ml" out &&
+	exp-log ls --filter "metrics.loss < 0.6" >ls.out &&
+	cut -f3 ls.out | sort | tr "\n" " " >got &&
 	test "$(cat got)" = "a b " &&
 	mlrepo fsck
 '
@@ -61,7 +62,7 @@ test_expect_success 'a later bundle brings what changed: the later row wins' '
 test_expect_success 'an older bundle does not undo a newer state' '
 	set -- $(cat ids) &&
 	cd dst && mlrepo bundle unbundle ../runs.tar.gz 2>/dev/null &&
-	exp-log show $1 | test_grep "^status      failed$"
+	exp-log show $1 >out && test_grep "^status      failed$" out
 '
 
 test_done

@@ -13,8 +13,20 @@
 # fresh repository (mlrepo init), with the freshly built tools first on
 # PATH.  Each test body runs with `set -e` off: chain steps with && so that
 # the first failure fails the test.  $SHARED_DATA is ../shared/data.
-# MLREPO_TEST_KEEP=1 keeps the trash directory; -v or MLREPO_TEST_VERBOSE=1
-# shows each failing body's output.
+# A failing test shows its body and the end of its output as TAP comments;
+# its file's trash directory is kept, and MLREPO_TEST_KEEP=1 keeps it always.
+#
+# A test that changes state later tests see (a corrupted object, a config
+# key, a directory outside $TRASH) registers its undo first, so that it runs
+# whether the test passes or fails:
+#
+#   test_expect_success 'fsck names a stray file' '
+#           echo junk >.mlrepo/objects/junk &&
+#           test_when_finished "rm -f .mlrepo/objects/junk" &&
+#           test_expect_code 1 mlrepo fsck
+#   '
+#
+# tests/README lists every function and how the tests are run.
 
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 SRC_DIR=$(cd "$TEST_DIR/.." && pwd)
@@ -82,7 +94,17 @@ test_expect_success() {
 		return 0
 	fi
 	cd "$TRASH" || exit 1
-	(eval "$2") >"$TRASH/.test-out" 2>&1
+	# The body runs in a subshell; its cleanups run when that subshell
+	# exits, by the end of the body or by an `exit` in it.  `exit $?`
+	# keeps the shell from exec'ing the body's last command in place.
+	(
+		test_cleanups_=
+		test_body_pid_=unknown
+		read -r test_body_pid_ _ 2>/dev/null </proc/self/stat
+		trap 'test_finish_ $?' EXIT
+		eval "$2"
+		exit $?
+	) >"$TRASH/.test-out" 2>&1
 	rc=$?
 	cd "$TRASH" || exit 1
 	if [ $rc = 0 ]; then
@@ -96,6 +118,55 @@ EOF_BODY
 		echo "#	exit status $rc; output:"
 		tail -n 40 "$TRASH/.test-out" | sed 's/^/#	/'
 	fi
+}
+
+# test_when_finished CMD...: inside a test body, run CMD (a shell command
+# string, as for eval) when the body ends: when it passes, when it fails and
+# when it exits.  A failing CMD fails the test, and says so in the output.
+# Cleanups run last registered first, every one even when another failed,
+# each in the directory that was current when it was registered, after the
+# body's variables are set (so 'rm -f "$f"' sees the body's $f).  Register
+# the cleanup before making the change it undoes.  Outside a test body it
+# bails out; in a subshell of the body (whose registrations would be lost
+# when the subshell ends) it fails the test.
+test_when_finished() {
+	if [ -z "${test_body_pid_:-}" ]; then
+		echo "Bail out! test_when_finished used outside a test body"
+		exit 1
+	fi
+	test_pid_=$test_body_pid_
+	read -r test_pid_ _ 2>/dev/null </proc/self/stat
+	if [ "$test_pid_" != "$test_body_pid_" ]; then
+		echo "test_when_finished: used in a subshell, where it would" \
+		     "be forgotten: '$*'" >&2
+		return 1
+	fi
+	test_cleanups_="test_cleanup_one_ $(test_quote_ "$PWD") $(test_quote_ "$*")
+$test_cleanups_"
+}
+
+# test_quote_ STRING: STRING single-quoted for eval.
+test_quote_() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# Run by the body's EXIT trap with the body's status: run the cleanups and
+# exit with the body's status, or with the first failing cleanup's when the
+# body passed.
+test_finish_() {
+	test_status_=$1
+	trap - EXIT
+	eval "$test_cleanups_"
+	exit "$test_status_"
+}
+
+test_cleanup_one_() {
+	(cd "$1" && eval "$2")
+	test_cleanup_rc_=$?
+	[ "$test_cleanup_rc_" = 0 ] && return 0
+	echo "test_when_finished: cleanup '$2' failed" \
+	     "(exit $test_cleanup_rc_)" >&2
+	[ "$test_status_" != 0 ] || test_status_=$test_cleanup_rc_
 }
 
 # test_must_fail CMD...: CMD exits non-zero but was not killed by a signal.
@@ -140,14 +211,55 @@ test_line_count() {
 	fi
 }
 
-# test_grep [-v] PATTERN FILE: grep that shows the file when it fails.
+# test_grep [GREP-OPTION...] PATTERN [FILE]: grep, which on failure shows
+# what it searched: FILE, or the standard input when no FILE is given
+# (`cmd >out && test_grep x out` keeps cmd's exit status; prefer it to a
+# pipe).  -e, -f, -m, -A, -B and -C take their argument as the next word.
 test_grep() {
-	if grep "$@"; then
-		return 0
+	tg_files_=0 tg_pat_= tg_opts_=1 tg_skip_=
+	for tg_a_; do
+		if [ -n "$tg_skip_" ]; then
+			tg_skip_=
+			continue
+		fi
+		if [ -n "$tg_opts_" ]; then
+			case $tg_a_ in
+			--) tg_opts_= ; continue ;;
+			-e|-f) tg_pat_=1 tg_skip_=1; continue ;;
+			-m|-A|-B|-C) tg_skip_=1; continue ;;
+			-e*|-f*) tg_pat_=1; continue ;;
+			-?*) continue ;;
+			esac
+		fi
+		if [ -z "$tg_pat_" ]; then
+			tg_pat_=1
+		else
+			tg_files_=$((tg_files_ + 1))
+		fi
+	done
+	tg_args_=$*
+	if [ "$tg_files_" = 0 ]; then
+		tg_in_=$(mktemp "${TMPDIR:-/tmp}/test_grep.XXXXXX") || return 1
+		cat >"$tg_in_"
+		grep "$@" "$tg_in_"
+		tg_rc_=$?
+		if [ "$tg_rc_" != 0 ]; then
+			echo "test_grep: no match: grep $tg_args_" >&2
+			if [ -s "$tg_in_" ]; then
+				echo "test_grep: its standard input was:" >&2
+				cat "$tg_in_" >&2
+			else
+				echo "test_grep: its standard input was empty" >&2
+			fi
+		fi
+		rm -f "$tg_in_"
+		return "$tg_rc_"
 	fi
-	eval "f=\${$#}"
-	echo "test_grep: no match for '$*'; the file was:" >&2
-	cat "$f" >&2
+	grep "$@" && return 0
+	eval "tg_f_=\${$#}"
+	echo "test_grep: no match: grep $tg_args_" >&2
+	echo "test_grep: '$tg_f_' holds:" >&2
+	cat "$tg_f_" >&2
 	return 1
 }
 
