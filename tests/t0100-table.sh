@@ -325,4 +325,33 @@ test_expect_success 'the rows before a bad one are written' '
 	test_cmp expect out
 '
 
+
+# exp-log export writes through the table writer: each format reads back
+# with the same values, and a param a\b is a\b again (it came back a\\b
+# from the TSV of before).
+test_expect_success 'exp-log export: CSV, TSV and JSON Lines read back the same' '
+	r=$(exp-log start -e X -n "a,b" -p "path=a\\b" -p "q=say \"hi\"" \
+		-p "nl=x
+y" -t "team= ml") &&
+	exp-log metric -r $r auc=0.91 big=12345678901234 &&
+	exp-log end -r $r &&
+	r2=$(exp-log start -e X -p "path=") &&
+	exp-log metric -r $r2 auc=nan &&
+	types=duration:float,metrics.auc:float,metrics.big:float &&
+	for f in csv tsv jsonl; do
+		exp-log export -e X --format $f >exp.$f &&
+		table-dump --types $types exp.$f >dump.$f || exit 1
+	done &&
+	test_cmp dump.csv dump.tsv &&
+	test_cmp dump.csv dump.jsonl &&
+	test_line_count = 3 dump.csv &&
+	table-dump --output-format jsonl exp.tsv >back &&
+	grep -F "\"params.path\":\"a\\\\b\"" back &&
+	grep -F "\"params.path\":\"\"," back &&
+	grep -F "\"params.nl\":\"x\\ny\"" back &&
+	grep -F "\"end_time\":null,\"duration\":null" back &&
+	grep -F "\"metrics.auc\":\"NaN\"" exp.jsonl &&
+	grep -F "\"metrics.big\":12345678901234," exp.jsonl
+'
+
 test_done
