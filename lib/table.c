@@ -290,8 +290,10 @@ static int refill(struct table_reader *t)
 	return 0;
 }
 
-static int is_compressed(const unsigned char *b, size_t n)
+int table_looks_compressed(const void *buf, size_t n)
 {
+	const unsigned char *b = buf;
+
 	if (n >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8)
 		return 1; /* gzip */
 	if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6))
@@ -1348,7 +1350,7 @@ static struct table_reader *open_fd(int fd, int own_fd, const char *name,
 #endif
 	if (read_more(t, 0, 16) < 0)
 		goto fail;
-	if (is_compressed((const unsigned char *)t->buf, t->end)) {
+	if (table_looks_compressed(t->buf, t->end)) {
 		if (start_decompression(t) < 0 || read_more(t, 0, 16) < 0)
 			goto fail;
 	}

@@ -124,13 +124,16 @@
  *     quotes inside doubled) when it holds the delimiter, a quote, CR or
  *     LF, starts or ends with a space or a tab, or is the empty string
  *     (written ""); a missing value is an empty unquoted field, so a row
- *     of one missing value is an empty line.
+ *     of one missing value is an empty line.  The first column name is
+ *     quoted too when the header would otherwise start with a byte order
+ *     mark or look compressed.
  *   - TSV: a header row, fields separated by tabs, lines ending in LF;
  *     a tab, newline, carriage return and backslash in a field are
  *     written \t, \n, \r and \\ (table_put_tsv()), a missing value as
- *     \N, the empty string as an empty field.  A one-column table whose
- *     column name is empty, and a first column name starting with a
- *     UTF-8 byte order mark, cannot be written as TSV (open fails).
+ *     \N, the empty string as an empty field.  A header the reader
+ *     would not read back cannot be written as TSV (open fails): one
+ *     empty column name (a blank line), and a header that starts with a
+ *     UTF-8 byte order mark or looks compressed (table_looks_compressed()).
  *   - JSON Lines: one object a row, with every column as a key, in
  *     order; a missing value is null; text is a JSON string, escaped as
  *     RFC 8259 says, with each byte that is not part of valid UTF-8
@@ -275,6 +278,13 @@ int table_get_time(const struct table_reader *t, int col, const char *timefmt,
 int table_parse_int(const char *s, size_t len, int64_t *out);
 int table_parse_float(const char *s, size_t len, double *out);
 int table_parse_bool(const char *s, size_t len, int *out);
+
+/*
+ * Do the `n` bytes at `buf`, the start of an input, look like gzip, xz,
+ * zstd or bzip2 data (their magic bytes)?  The reader decompresses such
+ * input, and the writer makes sure that no table it writes starts so.
+ */
+int table_looks_compressed(const void *buf, size_t n);
 
 /*
  * Names for --format and --types: "csv", "tsv", "jsonl" (also "ndjson",

@@ -541,6 +541,41 @@ static const char *find_duplicate(const char *const *names, int n)
 	return dup;
 }
 
+/*
+ * The header line of CSV or TSV.  The reader skips a byte order mark at
+ * the start of its input and decompresses input that starts with a
+ * compressor's magic bytes, so a header that starts so would not read
+ * back: in CSV the first name is then quoted (a quote starts no magic);
+ * TSV cannot quote, and refuses it.  Checking the header line alone is
+ * enough: every magic longer than a header has a byte where the header's
+ * newline would be that is no newline.  0, or -1 with a message.
+ */
+static int put_header(struct table_writer *w, const char *const *names,
+		      int quote_first)
+{
+	int i;
+
+	strbuf_reset(&w->out);
+	for (i = 0; i < w->ncols; i++) {
+		const char *s = names[i];
+
+		if (i)
+			strbuf_addch(&w->out, w->delim);
+		if (w->fmt == TABLE_TSV)
+			table_put_tsv(&w->out, s, strlen(s));
+		else
+			put_csv(w, s, strlen(s), !i && quote_first);
+	}
+	strbuf_addch(&w->out, '\n');
+	if (!table_looks_compressed(w->out.buf, w->out.len) &&
+	    strncmp(w->out.buf, "\xef\xbb\xbf", 3))
+		return 0;
+	if (w->fmt == TABLE_CSV)
+		return put_header(w, names, 1);
+	return error_input("TSV cannot hold a header that starts with a "
+			   "byte order mark or a compressor's magic bytes");
+}
+
 struct table_writer *table_writer_open(int fd, const char *name,
 				       enum table_format fmt, int delim,
 				       int ncols, const char *const *colnames,
@@ -576,11 +611,6 @@ struct table_writer *table_writer_open(int fd, const char *name,
 		error_input("TSV cannot hold a single column with an empty name");
 		return NULL;
 	}
-	if (fmt == TABLE_TSV && !strncmp(colnames[0], "\xef\xbb\xbf", 3)) {
-		error_input("TSV cannot hold a first column name that starts "
-			    "with a byte order mark");
-		return NULL;
-	}
 
 	w = xcalloc(1, sizeof(*w));
 	w->fd = fd;
@@ -613,18 +643,10 @@ struct table_writer *table_writer_open(int fd, const char *name,
 		w->koff[ncols] = w->keys.len;
 		return w;
 	}
-	for (i = 0; i < ncols; i++) {
-		const char *s = colnames[i];
-
-		if (i)
-			strbuf_addch(&w->out, w->delim);
-		if (fmt == TABLE_TSV)
-			table_put_tsv(&w->out, s, strlen(s));
-		else /* a BOM at the start would be taken for one: quote it */
-			put_csv(w, s, strlen(s),
-				!i && !strncmp(s, "\xef\xbb\xbf", 3));
+	if (put_header(w, colnames, 0) < 0) {
+		table_writer_free(w);
+		return NULL;
 	}
-	strbuf_addch(&w->out, '\n');
 	w->row_start = w->out.len;
 	return w;
 }

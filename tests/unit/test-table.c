@@ -1014,6 +1014,8 @@ static void test_writer_formats(void)
 	{
 		static const char *const one[] = { "" };
 		static const char *const bom[] = { "\xef\xbb\xbfid" };
+		static const char *const zstd[] = { "(\xb5/\xfd" };
+		static const char *const gz[] = { "\x1f\x8b", "x" };
 		const char *r[] = { NULL };
 		const char *e[] = { "" };
 
@@ -1028,6 +1030,18 @@ static void test_writer_formats(void)
 		is_str(wclose(&o), "\"\xef\xbb\xbfid\"\n",
 		       "CSV: a name starting with a BOM is quoted");
 		strbuf_release(&o.text);
+		/* the magic bytes of zstd (28 b5 2f fd) and gzip (1f 8b 08) */
+		wopen(&o, TABLE_CSV, 0, 1, zstd, NULL);
+		is_str(wclose(&o), "\"(\xb5/\xfd\"\n",
+		       "CSV: a header that looks like zstd is quoted");
+		strbuf_release(&o.text);
+		wopen(&o, TABLE_CSV, 8, 2, gz, NULL);
+		is_str(wclose(&o), "\"\x1f\x8b\"\x08x\n",
+		       "CSV: ... and one that looks like gzip with the delimiter");
+		strbuf_release(&o.text);
+		ok(!table_writer_open(1, "-", TABLE_TSV, 0, 1, zstd, NULL) &&
+		   err_code() == EXIT_USAGE,
+		   "TSV: a header that looks compressed is refused");
 	}
 }
 
