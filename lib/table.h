@@ -92,9 +92,9 @@
  * Numbers are read with num.h's grammar, in the "C" locale's syntax; a
  * program using this module must not set LC_NUMERIC to another locale.
  *
- * Writing.  table_writer_open() starts a table on a descriptor; each row
- * is given cell by cell (as text, or typed) or all at once, and
- * table_writer_close() flushes and reports:
+ * Writing (lib/tablewrite.c).  table_writer_open() starts a table on a
+ * descriptor; each row is given cell by cell (as text, or typed) or all
+ * at once, and table_writer_close() flushes and reports:
  *
  *	static const char *const names[] = { "id", "score", "note" };
  *	static const enum table_type types[] = { TABLE_INT, TABLE_FLOAT,
@@ -150,8 +150,8 @@
  * (exit status 3): "cannot write to standard output: No space left on
  * device".  After one, every later call fails the same way.
  *
- * The reader is not thread-safe; distinct readers may be used from
- * distinct threads, apart from err.h's single message buffer.
+ * Readers and writers are not thread-safe; distinct ones may be used
+ * from distinct threads, apart from err.h's single message buffer.
  */
 #ifndef MLREPO_TABLE_H
 #define MLREPO_TABLE_H
