@@ -11,6 +11,7 @@
 #include "err.h"
 #include "expr.h"
 #include "mltime.h"
+#include "num.h"
 #include "strbuf.h"
 
 /* ---- characters --------------------------------------------------------- */
@@ -139,18 +140,15 @@ static size_t number_span(const char *s, size_t len)
 	return i;
 }
 
-static double span_strtod(const char *s, size_t n)
+/*
+ * The value of the number_span() at s: num.h's conversion, which reads
+ * every such span (exactly as strtod() would).
+ */
+static double span_value(const char *s, size_t n)
 {
-	char buf[64], *tmp = buf;
-	double d;
+	double d = 0;
 
-	if (n >= sizeof(buf))
-		tmp = xmalloc(n + 1);
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	d = strtod(tmp, NULL);
-	if (tmp != buf)
-		free(tmp);
+	num_parse_float(s, n, &d);
 	return d;
 }
 
@@ -171,7 +169,7 @@ int expr_text_number(const char *s, size_t len, double *out)
 		;
 	if (j != len)
 		return -1;
-	d = span_strtod(s + i, n);
+	d = span_value(s + i, n);
 	*out = neg ? -d : d;
 	return 0;
 }
@@ -469,7 +467,7 @@ static int lex_number(struct parser *p)
 		return -1;
 	}
 	t->kind = TK_NUM;
-	t->num = span_strtod(s, n);
+	t->num = span_value(s, n);
 	if (!isfinite(t->num)) {
 		struct strbuf d = STRBUF_INIT;
 
@@ -480,17 +478,9 @@ static int lex_number(struct parser *p)
 		return -1;
 	}
 	/* an integer literal that fits is kept exactly (times are int64) */
-	if (n <= 19 && !memchr(s, '.', n) && !memchr(s, 'e', n) &&
-	    !memchr(s, 'E', n)) {
-		uint64_t v = 0;
-
-		for (i = 0; i < n; i++)
-			v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v <= (uint64_t)INT64_MAX) {
-			t->is_int = 1;
-			t->inum = (int64_t)v;
-		}
-	}
+	if (!memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n) &&
+	    num_parse_int(s, n, &t->inum) == 0)
+		t->is_int = 1;
 	p->pos += n;
 	return 0;
 }
@@ -1320,21 +1310,13 @@ static int prec(const struct expr *e)
 
 static void add_number(struct strbuf *sb, double d)
 {
-	char buf[40];
-	int digits;
+	char buf[NUM_BUFSZ];
 
 	if (d == 0) {
 		strbuf_addch(sb, '0');	/* -0 too: its sign is not observable */
 		return;
 	}
-	for (digits = 15; digits < 17; digits++) {
-		snprintf(buf, sizeof(buf), "%.*g", digits, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	if (digits == 17)
-		snprintf(buf, sizeof(buf), "%.17g", d);
-	strbuf_addstr(sb, buf);
+	strbuf_addstr(sb, num_format_exact(d, buf));
 }
 
 static void format_child(const struct expr *e, int need, struct strbuf *sb)

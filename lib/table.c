@@ -34,6 +34,7 @@
 
 #include "err.h"
 #include "mltime.h"
+#include "num.h"
 #include "strbuf.h"
 #include "table.h"
 
@@ -46,6 +47,7 @@ enum field_kind {
 	K_MISSING,	/* NULL */
 	K_PLAIN,	/* in the buffer: p, len; terminated at p[len] */
 	K_CSVESC,	/* quoted CSV with doubled quotes: decode at finish */
+	K_TSVESC,	/* TSV with backslash escapes: check and decode */
 	K_SCRATCH	/* decoded into the scratch buffer at `soff` */
 };
 
@@ -106,6 +108,7 @@ struct table_reader {
 	size_t nf, f_alloc;
 	int row_ok;		/* fields are valid */
 	int have_row;		/* row_start/row_end describe a row */
+	int row_esc;		/* TSV: some field of the row holds a '\\' */
 	int pending;		/* JSONL: the first object waits for table_next */
 	struct strbuf scratch;
 	struct strbuf rawtext;
@@ -287,8 +290,10 @@ static int refill(struct table_reader *t)
 	return 0;
 }
 
-static int is_compressed(const unsigned char *b, size_t n)
+int table_looks_compressed(const void *buf, size_t n)
 {
+	const unsigned char *b = buf;
+
 	if (n >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8)
 		return 1; /* gzip */
 	if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6))
@@ -530,8 +535,10 @@ static int csv_scan(struct table_reader *t)
 	size_t start = t->pos, end = t->end, fstart = start, nf = 0;
 	size_t row_end, next, p, qs = 0, qe = 0, bad_col = 0;
 	const unsigned char delim = t->delim, quote = t->quote;
+	const int tsv = t->fmt == TABLE_TSV;
 	int64_t nl = 0;
 	int quoted = 0, bad = 0; /* 1: quoted, 2: with doubled quotes */
+	int esc = 0, row_esc = 0; /* TSV: a backslash in the field, row */
 	struct field *f;
 
 	if (start >= end)
@@ -544,7 +551,8 @@ static int csv_scan(struct table_reader *t)
 		if (!quoted) {                                                 \
 			f->p = (char *)buf + fstart;                           \
 			f->len = (at) - fstart;                                \
-			f->kind = f->len ? K_PLAIN : K_MISSING;                \
+			f->kind = esc ? K_TSVESC                               \
+				: f->len || tsv ? K_PLAIN : K_MISSING;         \
 		} else {                                                       \
 			f->p = (char *)buf + qs;                               \
 			f->len = qe - qs;                                      \
@@ -568,6 +576,7 @@ static int csv_scan(struct table_reader *t)
 			END_FIELD(p);
 			fstart = p + 1;
 			quoted = 0;
+			esc = 0;
 			continue;
 		}
 		if (c == '\n') {
@@ -593,13 +602,18 @@ static int csv_scan(struct table_reader *t)
 			next = p + 2;
 			break;
 		}
+		if (tsv) {
+			/* a backslash: decoded (and checked) by tsv_decode() */
+			esc = row_esc = 1;
+			continue;
+		}
 		/* a quote */
 		if (p != fstart)
 			continue; /* inside an unquoted field: data */
 		{
 			size_t q0 = p;
 			int64_t nl0 = nl;
-			int esc = 0, b;
+			int dq = 0, b;
 
 			for (;;) {
 				p = scan_next(&s);
@@ -630,12 +644,12 @@ static int csv_scan(struct table_reader *t)
 				}
 				if ((unsigned char)buf[p + 1] != quote)
 					break;
-				esc = 1;
+				dq = 1;
 				scan_next(&s); /* the second quote */
 			}
 			qs = q0 + 1;
 			qe = p;
-			quoted = esc ? 2 : 1;
+			quoted = dq ? 2 : 1;
 			if (after_quote(t, p, &b) < 0)
 				return SCAN_MORE;
 			if (b && !bad) {
@@ -652,6 +666,7 @@ static int csv_scan(struct table_reader *t)
 	t->row_end = row_end;
 	t->pos = next;
 	t->nf = nf;
+	t->row_esc = row_esc;
 	t->line = t->next_line;
 	t->next_line += 1 + nl;
 	if (bad) {
@@ -669,8 +684,78 @@ static int csv_scan(struct table_reader *t)
 /* Is the current row a blank line (no bytes, or only a CR)? */
 static int row_is_blank(const struct table_reader *t)
 {
-	return t->nf == 1 && t->f[0].kind == K_MISSING &&
-	       t->row_end == t->row_start;
+	return t->nf == 1 && t->row_end == t->row_start;
+}
+
+/* A bad TSV escape in field `col`: an error_input() message, SCAN_BAD. */
+static int tsv_bad(struct table_reader *t, size_t col, const char *b,
+		   const char *e)
+{
+	char colname[300], what[80];
+	unsigned char c = b + 1 < e ? (unsigned char)b[1] : 0;
+
+	if (b + 1 >= e)
+		snprintf(what, sizeof(what), "a backslash at the end of the field");
+	else if (c == 'N')
+		snprintf(what, sizeof(what),
+			 "\\N (a missing value) must be the whole field");
+	else if (c > 0x20 && c < 0x7f)
+		snprintf(what, sizeof(what), "unknown escape '\\%c'", c);
+	else
+		snprintf(what, sizeof(what),
+			 "unknown escape: a backslash before byte 0x%02x", c);
+	msg_column(t, col, colname, sizeof(colname));
+	error_input("'%s' line %lld %s: %s", t->name, (long long)t->line,
+		    colname, what);
+	err_hint("TSV escapes are \\t, \\n, \\r and \\\\; \\N alone is a missing value");
+	return SCAN_BAD;
+}
+
+/*
+ * Decode the backslash escapes of the row's TSV fields into scratch, as
+ * PostgreSQL's COPY text format writes them: \t \n \r \\, and \N alone
+ * for a missing value.  Anything else after a backslash is an error.
+ * Touches nothing in the buffer.  SCAN_ROW or SCAN_BAD.
+ */
+static int tsv_decode(struct table_reader *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nf; i++) {
+		struct field *f = &t->f[i];
+		const char *s = f->p, *e = f->p + f->len;
+
+		if (f->kind != K_TSVESC)
+			continue;
+		if (f->len == 2 && s[0] == '\\' && s[1] == 'N') {
+			f->kind = K_MISSING;
+			continue;
+		}
+		f->soff = t->scratch.len;
+		while (s < e) {
+			const char *b = memchr(s, '\\', e - s);
+			char c;
+
+			if (!b) {
+				strbuf_add(&t->scratch, s, e - s);
+				break;
+			}
+			strbuf_add(&t->scratch, s, b - s);
+			switch (b + 1 < e ? b[1] : 0) {
+			case 't': c = '\t'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case '\\': c = '\\'; break;
+			default: return tsv_bad(t, i, b, e);
+			}
+			strbuf_addch(&t->scratch, c);
+			s = b + 2;
+		}
+		f->len = t->scratch.len - f->soff;
+		strbuf_addch(&t->scratch, '\0');
+		f->kind = K_SCRATCH;
+	}
+	return SCAN_ROW;
 }
 
 /* Check the row's width and finish its fields.  SCAN_ROW, _BAD, _BLANK. */
@@ -684,6 +769,8 @@ static int csv_finish(struct table_reader *t)
 			    t->nf == 1 ? "" : "s", t->ncols, t->ncols);
 		return SCAN_BAD;
 	}
+	if (t->row_esc && tsv_decode(t) == SCAN_BAD)
+		return SCAN_BAD;
 	finish_fields(t, t->nf);
 	return SCAN_ROW;
 }
@@ -918,37 +1005,6 @@ static int json_string(struct table_reader *t, const char **pp, const char *e,
 	return 0;
 }
 
-/* A JSON number's end, or NULL if `p` starts no valid number. */
-static const char *json_number(const char *p, const char *e)
-{
-	if (p < e && *p == '-')
-		p++;
-	if (p >= e || *p < '0' || *p > '9')
-		return NULL;
-	if (*p == '0')
-		p++;
-	else
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	if (p < e && *p == '.') {
-		p++;
-		if (p >= e || *p < '0' || *p > '9')
-			return NULL;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < e && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= e || *p < '0' || *p > '9')
-			return NULL;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	return p;
-}
-
 /*
  * Parse the line [row_start, row_end) as one object into the fields.  With
  * `first`, its keys become the columns.  SCAN_ROW, SCAN_BLANK or SCAN_BAD.
@@ -1089,8 +1145,9 @@ static int json_object_in(struct table_reader *t, int first)
 			f->kind = K_MISSING;
 			break;
 		default:
-			ve = json_number(p, e);
-			if (!ve)
+			ve = p + num_json_len(p, e - p);
+			if (ve == p || (ve < e && (*ve == '.' || *ve == 'e' ||
+						   *ve == 'E')))
 				return json_fail(t, p, "bad value");
 			f->kind = K_PLAIN;
 			f->p = (char *)p;
@@ -1243,6 +1300,8 @@ static int read_header(struct table_reader *t)
 				   t->name);
 	if (row_is_blank(t))
 		return error_input("'%s' line 1: empty header line", t->name);
+	if (t->row_esc && tsv_decode(t) == SCAN_BAD)
+		return -1;
 	finish_fields(t, t->nf);
 	for (i = 0; i < t->nf; i++) {
 		struct field *f = &t->f[i];
@@ -1291,7 +1350,7 @@ static struct table_reader *open_fd(int fd, int own_fd, const char *name,
 #endif
 	if (read_more(t, 0, 16) < 0)
 		goto fail;
-	if (is_compressed((const unsigned char *)t->buf, t->end)) {
+	if (table_looks_compressed(t->buf, t->end)) {
 		if (start_decompression(t) < 0 || read_more(t, 0, 16) < 0)
 			goto fail;
 	}
@@ -1317,13 +1376,14 @@ static struct table_reader *open_fd(int fd, int own_fd, const char *name,
 		delim = fmt == TABLE_TSV ? '\t' : ',';
 	if (fmt != TABLE_JSONL &&
 	    (delim < 1 || delim > 255 || delim == '\n' || delim == '\r' ||
-	     (fmt == TABLE_CSV && delim == '"'))) {
+	     (fmt == TABLE_CSV && delim == '"') ||
+	     (fmt == TABLE_TSV && delim == '\\'))) {
 		error_input("invalid delimiter for '%s'", name);
 		goto fail;
 	}
 	t->delim = (unsigned char)delim;
-	/* TSV has no quoting: let the quote byte be one already special. */
-	t->quote = fmt == TABLE_CSV ? '"' : '\n';
+	/* TSV has no quoting, but the scanner finds its backslashes. */
+	t->quote = fmt == TABLE_CSV ? '"' : '\\';
 #ifndef __SSE2__
 	t->special[t->delim] = t->special[t->quote] = 1;
 	t->special['\n'] = t->special['\r'] = 1;
@@ -1527,38 +1587,13 @@ static inline void trim(const char **s, const char **e)
 
 int table_parse_int(const char *s, size_t len, int64_t *out)
 {
-	const char *p = s, *e = s + len;
-	uint64_t v = 0, limit;
-	int neg = 0, over = 0;
-
-	trim(&p, &e);
-	if (p < e && (*p == '+' || *p == '-')) {
-		neg = *p == '-';
-		p++;
-	}
-	if (p == e)
-		return -1;
-	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; p < e; p++) {
-		unsigned d = (unsigned char)*p - '0';
-
-		if (d > 9)
-			return -1;
-		if (v > (limit - d) / 10)
-			over = 1;
-		else
-			v = v * 10 + d;
-	}
-	if (over)
-		return -2;
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return 0;
+	return num_parse_int(s, len, out);
 }
 
-static const double pow10_exact[23] = {
-	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
+int table_parse_float(const char *s, size_t len, double *out)
+{
+	return num_parse_float(s, len, out);
+}
 
 /* Does [p, e) spell `word`, in any case? */
 static int is_word(const char *p, const char *e, const char *word)
@@ -1566,114 +1601,6 @@ static int is_word(const char *p, const char *e, const char *word)
 	size_t n = strlen(word);
 
 	return (size_t)(e - p) == n && !strncasecmp(p, word, n);
-}
-
-/* Add the run of digits at `p` (ending by `e`) to *m; return its end. */
-static inline const char *add_digits(const char *p, const char *e, uint64_t *m)
-{
-	for (; p < e; p++) {
-		unsigned d = (unsigned char)*p - '0';
-
-		if (d > 9)
-			break;
-		*m = *m * 10 + d;
-	}
-	return p;
-}
-
-int table_parse_float(const char *s, size_t len, double *out)
-{
-	const char *p = s, *e = s + len, *num, *d0;
-	uint64_t m = 0, bits;
-	int64_t ex = 0;
-	int neg = 0, nint, nfrac = 0;
-
-	trim(&p, &e);
-	num = p;
-	if (p < e) { /* without branches: random signs mispredict */
-		neg = *p == '-';
-		p += neg | (*p == '+');
-	}
-	/*
-	 * The digits, fraction included, as one integer m.  With more than 19
-	 * digits m may wrap; such numbers go to strtod() below anyway.
-	 */
-	d0 = p;
-	p = add_digits(p, e, &m);
-	nint = (int)(p - d0);
-	if (!nint) {
-		if (is_word(p, e, "inf") || is_word(p, e, "infinity")) {
-			*out = neg ? -INFINITY : INFINITY;
-			return 0;
-		}
-		if (is_word(p, e, "nan")) {
-			*out = neg ? -NAN : NAN;
-			return 0;
-		}
-	}
-	if (p < e && *p == '.') {
-		d0 = ++p;
-		p = add_digits(p, e, &m);
-		nfrac = (int)(p - d0);
-	}
-	if (!nint && !nfrac)
-		return -1;
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		int eneg = 0;
-
-		p++;
-		if (p < e && (*p == '+' || *p == '-')) {
-			eneg = *p == '-';
-			p++;
-		}
-		if (p == e || (unsigned)((unsigned char)*p - '0') > 9)
-			return -1;
-		for (; p < e && (unsigned)((unsigned char)*p - '0') <= 9; p++)
-			if (ex < 1000000)
-				ex = ex * 10 + (*p - '0');
-		if (eneg)
-			ex = -ex;
-	}
-	if (p != e)
-		return -1;
-
-	/*
-	 * Clinger's fast path: an integer below 2^53 and a power of ten up to
-	 * 1e22 are exact doubles, so one correctly rounded multiply or
-	 * divide gives the correctly rounded result, as strtod() does.
-	 */
-	if (nint + nfrac <= 19 && m <= (UINT64_C(1) << 53)) {
-		int64_t p10 = ex - nfrac;
-		double v = (double)m;
-
-		if (m == 0 || p10 == 0)
-			;
-		else if (p10 > 0 && p10 <= 22)
-			v *= pow10_exact[p10];
-		else if (p10 < 0 && p10 >= -22)
-			v /= pow10_exact[-p10];
-		else
-			goto slow;
-		/* v >= 0: set the sign bit without a branch */
-		memcpy(&bits, &v, sizeof(v));
-		bits |= (uint64_t)neg << 63;
-		memcpy(out, &bits, sizeof(bits));
-		return 0;
-	}
-slow:
-	{
-		char small[128], *tmp = small;
-		size_t n = e - num;
-
-		if (n >= sizeof(small))
-			tmp = xmalloc(n + 1);
-		memcpy(tmp, num, n);
-		tmp[n] = '\0';
-		*out = strtod(tmp, NULL);
-		if (tmp != small)
-			free(tmp);
-	}
-	return 0;
 }
 
 int table_parse_bool(const char *s, size_t len, int *out)
@@ -1836,5 +1763,5 @@ const char *table_type_name(enum table_type type)
 {
 	if ((size_t)type < sizeof(type_names) / sizeof(*type_names))
 		return type_names[type];
-	return "unknown";
+	return type == TABLE_JSON ? "json" : "unknown";
 }

@@ -1,6 +1,8 @@
 /*
- * table.h - the one streaming reader of tabular input: CSV, TSV and JSON
- * Lines, plain or compressed, from a file or from stdin.
+ * table.h - the one streaming reader of tabular input (CSV, TSV and JSON
+ * Lines, plain or compressed, from a file or from stdin) and the one
+ * writer of tabular output, with one grammar, so that whatever a tool
+ * writes reads back unchanged.
  *
  * Every tool that reads a data set reads it through this module:
  *
@@ -46,10 +48,15 @@
  *     lack a line end.  A quote in the middle of an unquoted field is an
  *     ordinary character; text between a closing quote and the next
  *     delimiter is an error.  The delimiter is ',' unless one is given.
- *   - TSV has a header row, fields separated by tabs and no quoting and no
- *     escapes at all: a quote is an ordinary character, and a field cannot
- *     hold a tab or a line break.  (Quoted TSV, as some spreadsheet
- *     programs write it, is read as CSV with the delimiter '\t'.)
+ *   - TSV is PostgreSQL's COPY text format with a header row: fields
+ *     separated by tabs, lines ending in LF or CRLF, no quoting (a quote
+ *     is an ordinary character), and backslash escapes: \t, \n, \r and
+ *     \\ stand for a tab, a newline, a carriage return and a backslash,
+ *     and a field that is exactly \N is a missing value.  Any other byte
+ *     after a backslash, and a backslash at the end of a field, make the
+ *     row bad: 'data.tsv' line 4 column 'note': unknown escape '\x'.
+ *     (Quoted TSV, as some spreadsheet programs write it, is read as CSV
+ *     with the delimiter '\t'.)
  *   - JSON Lines: one JSON object per line.  The columns are the keys of
  *     the first object, in its order; a later object with a key not seen
  *     in the first is an error.  A key missing from an object, and JSON
@@ -59,12 +66,13 @@
  *     JSON text as written.  Blank lines are skipped.  An empty input has
  *     no columns and no rows.
  *
- * Missing values.  An empty unquoted CSV or TSV field and JSON null are
- * missing: table_field() returns NULL.  A quoted empty CSV field ("") is an
- * empty string, not missing; the typed getters (int, float, bool,
- * timestamp) treat it as missing too, since it has no other meaning there.
- * A blank line is skipped when the header has two or more columns; with
- * one column it is a row whose value is missing (as RFC 4180 reads it).
+ * Missing values.  An empty unquoted CSV field, a TSV \N and JSON null
+ * are missing: table_field() returns NULL.  A quoted empty CSV field ("")
+ * and an empty TSV field are empty strings, not missing; the typed getters
+ * (int, float, bool, timestamp) treat an empty string as missing too,
+ * since it has no other meaning there.  A blank line is skipped when the
+ * header has two or more columns; with one column it is a row whose value
+ * is missing in CSV (as RFC 4180 reads it) and an empty string in TSV.
  *
  * Line numbers are physical lines of the input, 1 for the header (or the
  * first JSON line); a row that spans lines is numbered by its first.
@@ -81,11 +89,69 @@
  * is known) from an error that ends the input, so that a caller may skip
  * bad rows and keep them (table_row_text()) in a rejects file.
  *
- * Numbers are read in the "C" locale's syntax; a program using this module
- * must not set LC_NUMERIC to another locale.
+ * Numbers are read with num.h's grammar, in the "C" locale's syntax; a
+ * program using this module must not set LC_NUMERIC to another locale.
  *
- * The reader is not thread-safe; distinct readers may be used from
- * distinct threads, apart from err.h's single message buffer.
+ * Writing (lib/tablewrite.c).  table_writer_open() starts a table on a
+ * descriptor; each row is given cell by cell (as text, or typed) or all
+ * at once, and table_writer_close() flushes and reports:
+ *
+ *	static const char *const names[] = { "id", "score", "note" };
+ *	static const enum table_type types[] = { TABLE_INT, TABLE_FLOAT,
+ *						 TABLE_STRING };
+ *	struct table_writer *w = table_writer_open(1, "-", TABLE_CSV, 0, 3,
+ *						   names, types);
+ *	if (!w)
+ *		return -1;			(the message is set)
+ *	while (more rows) {
+ *		table_writer_int(w, id);
+ *		table_writer_float(w, score);
+ *		table_writer_text(w, note, note ? strlen(note) : 0);
+ *		if (table_writer_end_row(w) < 0)
+ *			goto fail;		(a write error, reported)
+ *	}
+ *	return table_writer_close(w);		(flushes; -1 on a write error)
+ * fail:
+ *	table_writer_free(w);
+ *	return -1;
+ *
+ * The writer streams: it holds one buffer of output (flushed with
+ * write(2) every 64 KiB or so), never the data set.  It writes exactly
+ * the grammar the reader reads, and reading back what it wrote gives the
+ * same columns, the same text and the same missing values:
+ *   - CSV: a header row, fields separated by the delimiter (',' unless
+ *     one is given), lines ending in LF.  A field is quoted (with '"',
+ *     quotes inside doubled) when it holds the delimiter, a quote, CR or
+ *     LF, starts or ends with a space or a tab, or is the empty string
+ *     (written ""); a missing value is an empty unquoted field, so a row
+ *     of one missing value is an empty line.  The first column name is
+ *     quoted too when the header would otherwise start with a byte order
+ *     mark or look compressed.
+ *   - TSV: a header row, fields separated by tabs, lines ending in LF;
+ *     a tab, newline, carriage return and backslash in a field are
+ *     written \t, \n, \r and \\ (table_put_tsv()), a missing value as
+ *     \N, the empty string as an empty field.  A header the reader
+ *     would not read back cannot be written as TSV (open fails): one
+ *     empty column name (a blank line), and a header that starts with a
+ *     UTF-8 byte order mark or looks compressed (table_looks_compressed()).
+ *   - JSON Lines: one object a row, with every column as a key, in
+ *     order; a missing value is null; text is a JSON string, escaped as
+ *     RFC 8259 says, with each byte that is not part of valid UTF-8
+ *     written as U+FFFD (so only valid UTF-8 reads back byte for byte).
+ *     A text cell of a column declared TABLE_INT or TABLE_FLOAT that is
+ *     a number in JSON's grammar, and one of a TABLE_BOOL column that is
+ *     true or false, is written bare; see table_put_json() for the rest.
+ *     There is no header: a table of no rows is an empty file.
+ * Column types matter for JSON Lines only (CSV and TSV write text as
+ * it is), and only for text cells: the typed cell functions write their
+ * value's own form in every format.
+ *
+ * Write errors (a full disk, a closed pipe) are reported with error()
+ * (exit status 3): "cannot write to standard output: No space left on
+ * device".  After one, every later call fails the same way.
+ *
+ * Readers and writers are not thread-safe; distinct ones may be used
+ * from distinct threads, apart from err.h's single message buffer.
  */
 #ifndef MLREPO_TABLE_H
 #define MLREPO_TABLE_H
@@ -102,7 +168,8 @@ enum table_type {
 	TABLE_INT,	/* int64_t, decimal, optional sign */
 	TABLE_FLOAT,	/* double */
 	TABLE_BOOL,	/* true/false, 1/0, yes/no, t/f, any case */
-	TABLE_TIMESTAMP /* int64_t microseconds, through mltime_parse_value() */
+	TABLE_TIMESTAMP, /* int64_t microseconds, through mltime_parse_value() */
+	TABLE_JSON	/* writer only: JSON text (no --types name) */
 };
 
 /* table_next()'s results. */
@@ -199,13 +266,11 @@ int table_get_time(const struct table_reader *t, int col, const char *timefmt,
  * Plain converters of the `len` bytes at `s` (need not be NUL-terminated),
  * with no message.  Spaces and tabs around the value are ignored.
  *
- * table_parse_int(): decimal int64 with an optional sign.  Returns 0, -1
- * for text that is no integer ("12,5", "1e3", ""), -2 when out of range.
- *
- * table_parse_float(): a decimal number with optional sign, fraction and
- * exponent, or inf, infinity, nan (any case, optional sign).  The result
- * is exactly strtod(3)'s (out-of-range values give +-inf or 0 as there).
- * Hexadecimal and other forms strtod() knows are refused.  Returns 0 or -1.
+ * table_parse_int() and table_parse_float() are num_parse_int() and
+ * num_parse_float() (num.h), the grammar the typed getters use: a
+ * decimal int64 with an optional sign (0; -1 for no integer, -2 when out
+ * of range), and a decimal number or inf/infinity/nan, exactly as
+ * strtod(3) reads it (0 or -1).
  *
  * table_parse_bool(): true/false, t/f, yes/no, 1/0 in any case; stores 1
  * or 0.  Returns 0 or -1.
@@ -213,6 +278,13 @@ int table_get_time(const struct table_reader *t, int col, const char *timefmt,
 int table_parse_int(const char *s, size_t len, int64_t *out);
 int table_parse_float(const char *s, size_t len, double *out);
 int table_parse_bool(const char *s, size_t len, int *out);
+
+/*
+ * Do the `n` bytes at `buf`, the start of an input, look like gzip, xz,
+ * zstd or bzip2 data (their magic bytes)?  The reader decompresses such
+ * input, and the writer makes sure that no table it writes starts so.
+ */
+int table_looks_compressed(const void *buf, size_t n);
 
 /*
  * Names for --format and --types: "csv", "tsv", "jsonl" (also "ndjson",
@@ -224,5 +296,105 @@ int table_format_from_name(const char *s);
 const char *table_format_name(enum table_format fmt);
 int table_type_from_name(const char *s);
 const char *table_type_name(enum table_type type);
+
+/* ---- writing ---- */
+
+struct strbuf;
+struct table_writer;
+
+/*
+ * Start writing a table of `ncols` columns (at least 1) named `colnames`
+ * to `fd`, as `fmt` (TABLE_CSV, TABLE_TSV or TABLE_JSONL), and write its
+ * header into the buffer.  `delim` is CSV's delimiter, 0 for ','; for
+ * TSV only 0 or '\t'.  `types` gives each column's type for JSON Lines,
+ * or is NULL for all TABLE_STRING.  `name` is the output in messages:
+ * "-" for "standard output", a path is shown quoted.  The writer does not
+ * close `fd` (the caller may fsync and rename it), and nothing else
+ * should write to `fd` until it is closed.  Returns NULL with an
+ * error_input() message for a bad delimiter, a duplicate column name or
+ * a header TSV cannot hold.
+ */
+struct table_writer *table_writer_open(int fd, const char *name,
+				       enum table_format fmt, int delim,
+				       int ncols, const char *const *colnames,
+				       const enum table_type *types);
+/*
+ * The next cell of the current row, as text: `len` bytes at `s` (NUL
+ * bytes included), or a missing value when `s` is NULL.  Cells past the
+ * last column are dropped (and table_writer_end_row() fails).
+ */
+void table_writer_text(struct table_writer *w, const char *s, size_t len);
+/* A missing value. */
+void table_writer_null(struct table_writer *w);
+/* An integer in decimal (a JSON number). */
+void table_writer_int(struct table_writer *w, int64_t v);
+/*
+ * A double in the shortest form that reads back exactly
+ * (num_format_exact(): "0.1", "1e+23"); nan, inf and -inf are written so
+ * in CSV and TSV, and as the strings "NaN", "Infinity" and "-Infinity" in
+ * JSON Lines (which has no such numbers).  All read back through
+ * table_get_float().
+ */
+void table_writer_float(struct table_writer *w, double v);
+/* true or false (a JSON boolean). */
+void table_writer_bool(struct table_writer *w, int v);
+/* Microseconds since the epoch in ISO 8601 UTC (mltime_format()). */
+void table_writer_time(struct table_writer *w, int64_t us);
+/*
+ * End the row, and write the buffer out when it is full.  Returns 0, or
+ * -1 via error() for a write error, or for a row that did not have
+ * exactly `ncols` cells (a bug in the caller; the row is written with
+ * its missing cells as missing values).
+ */
+int table_writer_end_row(struct table_writer *w);
+/* Drop the cells given since the row began, as if none had been. */
+void table_writer_cancel_row(struct table_writer *w);
+/*
+ * A whole row: `ncols` cells of text, NULL for a missing value, with
+ * their lengths in `lens` (NULL: each cell is NUL-terminated).  Returns
+ * what table_writer_end_row() returns.
+ */
+int table_writer_row(struct table_writer *w, const char *const *cells,
+		     const size_t *lens);
+/* The number of rows ended so far. */
+int64_t table_writer_rows(const struct table_writer *w);
+/*
+ * Write out what is buffered and free the writer.  Returns 0, or -1 via
+ * error() when this or any earlier write failed.  NULL is allowed.
+ */
+int table_writer_close(struct table_writer *w);
+/*
+ * Free the writer without writing what is buffered and without touching
+ * the error message: for a caller that fails for another reason.  NULL
+ * is allowed.
+ */
+void table_writer_free(struct table_writer *w);
+
+/*
+ * The encoders the writer uses, for other output of the same grammar
+ * (lib/tabout.c's listings).  Each appends to `sb`.
+ *
+ * table_put_tsv(): `len` bytes of text as a TSV field: tab, newline,
+ * carriage return and backslash as \t, \n, \r and \\, other bytes as
+ * they are.  (A missing value, \N, is the caller's to write.)
+ *
+ * table_put_json_str(): `len` bytes of text as a JSON string, quotes
+ * included: '"' and '\\' escaped, control characters as \n, \r, \t,
+ * \b, \f or \u00XX, and each byte that is not part of valid UTF-8 as
+ * U+FFFD.
+ *
+ * table_put_json(): a cell of a column of type `type` as a JSON value:
+ * null when `s` is NULL; for TABLE_INT and TABLE_FLOAT the text as it is
+ * when it is a number in JSON's grammar (num_json_len()); for TABLE_BOOL
+ * when it is true or false; for TABLE_JSON when it is such a number, true,
+ * false, or an object or array that parses (its line breaks, which can
+ * only be white space there, written as spaces, so the record stays on
+ * one line); any other text, and every TABLE_STRING and TABLE_TIMESTAMP
+ * cell, as a JSON string.
+ */
+void table_put_tsv(struct strbuf *sb, const char *s, size_t len);
+void table_put_json_str(struct strbuf *sb, const char *s, size_t len);
+void table_put_json(struct strbuf *sb, const char *s, size_t len,
+		    enum table_type type);
 
 #endif

@@ -31,9 +31,16 @@ struct tabout {
 	int ncols;
 	enum tabout_mode mode;
 	char **headers;	/* ncols strings, or NULL */
-	char **cells;	/* nrows * ncols strings */
+	char **cells;	/* nrows * ncols strings, NULL for a NULL cell */
+	enum table_type *types;	/* ncols, or NULL: all TABLE_STRING */
 	size_t nrows, alloc;
 };
+
+/* A cell as text for the terminal and the pipe. */
+static const char *cell_text(const struct tabout *t, size_t i)
+{
+	return t->cells[i] ? t->cells[i] : "";
+}
 
 struct tabout *tabout_new(int ncols, const char *const *headers)
 {
@@ -56,6 +63,13 @@ void tabout_set_mode(struct tabout *t, enum tabout_mode mode)
 	t->mode = mode;
 }
 
+void tabout_set_types(struct tabout *t, const enum table_type *types)
+{
+	if (!t->types)
+		t->types = xcalloc(t->ncols, sizeof(*t->types));
+	memcpy(t->types, types, t->ncols * sizeof(*types));
+}
+
 void tabout_add(struct tabout *t, const char *const *cells)
 {
 	size_t base;
@@ -64,7 +78,7 @@ void tabout_add(struct tabout *t, const char *const *cells)
 	ALLOC_GROW(t->cells, (t->nrows + 1) * t->ncols, t->alloc);
 	base = t->nrows * t->ncols;
 	for (i = 0; i < t->ncols; i++)
-		t->cells[base + i] = xstrdup(cells[i] ? cells[i] : "");
+		t->cells[base + i] = cells[i] ? xstrdup(cells[i]) : NULL;
 	t->nrows++;
 }
 
@@ -86,6 +100,7 @@ void tabout_free(struct tabout *t)
 		for (i = 0; i < (size_t)t->ncols; i++)
 			free(t->headers[i]);
 	free(t->headers);
+	free(t->types);
 	free(t);
 }
 
@@ -125,26 +140,10 @@ static int looks_numeric(const char *s)
 	return !*s;
 }
 
-/* Append a cell escaped for a pipe: \t \n \r \\ . */
+/* Append a cell escaped for a pipe: \t \n \r \\ , as the table writer. */
 static void add_tsv(struct strbuf *sb, const char *s)
 {
-	const char *run = s;
-
-	for (; *s; s++) {
-		const char *esc;
-
-		switch (*s) {
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\\': esc = "\\\\"; break;
-		default: continue;
-		}
-		strbuf_add(sb, run, s - run);
-		strbuf_addstr(sb, esc);
-		run = s + 1;
-	}
-	strbuf_add(sb, run, s - run);
+	table_put_tsv(sb, s, strlen(s));
 }
 
 /*
@@ -202,10 +201,48 @@ static void print_pipe(struct tabout *t, struct strbuf *out)
 		for (c = 0; c < t->ncols; c++) {
 			if (c)
 				strbuf_addch(out, '\t');
-			add_tsv(out, t->cells[r * t->ncols + c]);
+			add_tsv(out, cell_text(t, r * t->ncols + c));
 		}
 		strbuf_addch(out, '\n');
 	}
+}
+
+static void print_jsonl(struct tabout *t, struct strbuf *out)
+{
+	struct strbuf *keys = NULL;
+	size_t r, i;
+	int c;
+
+	if (t->headers) {
+		keys = xcalloc(t->ncols, sizeof(*keys));
+		for (c = 0; c < t->ncols; c++) {
+			strbuf_init(&keys[c], 0);
+			table_put_json_str(&keys[c], t->headers[c],
+					   strlen(t->headers[c]));
+			for (i = 0; i < keys[c].len; i++)
+				if (keys[c].buf[i] >= 'A' && keys[c].buf[i] <= 'Z')
+					keys[c].buf[i] += 'a' - 'A';
+			strbuf_addch(&keys[c], ':');
+		}
+	}
+	for (r = 0; r < t->nrows; r++) {
+		strbuf_addch(out, keys ? '{' : '[');
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+
+			if (c)
+				strbuf_addch(out, ',');
+			if (keys)
+				strbuf_add(out, keys[c].buf, keys[c].len);
+			table_put_json(out, s, s ? strlen(s) : 0,
+				       t->types ? t->types[c] : TABLE_STRING);
+		}
+		strbuf_addstr(out, keys ? "}\n" : "]\n");
+	}
+	if (keys)
+		for (c = 0; c < t->ncols; c++)
+			strbuf_release(&keys[c]);
+	free(keys);
 }
 
 /* Lay one line out; `row` holds rendered cells and `w` their widths. */
@@ -245,7 +282,7 @@ static void print_term(struct tabout *t, struct strbuf *out, int color)
 	size_t hoff = t->nrows * n;
 
 	for (i = 0; i < total; i++) {
-		const char *s = i < hoff ? t->cells[i] : t->headers[i - hoff];
+		const char *s = i < hoff ? cell_text(t, i) : t->headers[i - hoff];
 
 		strbuf_init(&cell[i], 0);
 		w[i] = add_term(&cell[i], s);
@@ -256,7 +293,7 @@ static void print_term(struct tabout *t, struct strbuf *out, int color)
 		int numeric = 0, other = 0;
 
 		for (r = 0; r < t->nrows; r++) {
-			const char *s = t->cells[r * n + c];
+			const char *s = cell_text(t, r * n + c);
 
 			if (!*s || !strcmp(s, "-"))
 				continue;
@@ -295,6 +332,8 @@ int tabout_print(struct tabout *t, FILE *fp)
 		mode = fd >= 0 && isatty(fd) ? TABOUT_TERMINAL : TABOUT_PIPE;
 	if (mode == TABOUT_TERMINAL)
 		print_term(t, &out, fd >= 0 && opt_use_color(fd));
+	else if (mode == TABOUT_JSONL)
+		print_jsonl(t, &out);
 	else
 		print_pipe(t, &out);
 	errno = 0;

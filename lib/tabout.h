@@ -18,10 +18,13 @@
  *	tabout_free(t);
  *
  * 1. tabout_new() takes the column count and the header names (copied).
- * 2. tabout_add() copies a row of `ncols` cells; a NULL cell is empty.
+ * 2. tabout_add() copies a row of `ncols` cells; a NULL cell is empty
+ *    (null in JSON Lines).
  * 3. tabout_print() writes every row, then flushes `fp` and reports a
  *    write error.  It picks the layout from isatty(fileno(fp)), unless
- *    tabout_set_mode() forced one (tests, or a tool's own option).
+ *    tabout_set_mode() forced one (tests, a tool's own option, or
+ *    TABOUT_JSONL for --json: `if (gopt.json) tabout_set_mode(t,
+ *    TABOUT_JSONL);` gives JSON Lines from the same listing).
  *
  * On a terminal (TABOUT_TERMINAL):
  *   - a header line, in bold when colour is on (opt_use_color());
@@ -37,7 +40,20 @@
  *     colour, no padding;
  *   - the header line only when --header was given (gopt.header);
  *   - tab, newline, carriage return and backslash in cells are written
- *     as \t, \n, \r and \\; other bytes as they are.
+ *     as \t, \n, \r and \\, other bytes as they are (table_put_tsv(),
+ *     the table writer's TSV: a cell reads back with the table reader),
+ *     and a NULL cell as nothing, an empty field.
+ * As JSON Lines (TABOUT_JSONL):
+ *   - one object a row, with a key for each column in order: its header
+ *     name with ASCII letters lower-cased (NAME, VERSION -> "name",
+ *     "version"), so headers should differ in more than case; without
+ *     headers each row is an array instead;
+ *   - cells are JSON strings, NULL cells null, unless tabout_set_types()
+ *     declared the column's type: then table_put_json() writes a number
+ *     or true/false bare when the cell is one (an "int" column holding
+ *     "12" gives 12, holding "-" gives "-");
+ *   - text is escaped as RFC 8259 says, bytes that are not UTF-8 written
+ *     as U+FFFD; no header line, whatever --header says.
  * The whole listing is held in memory until tabout_print(): listings are
  * meant for hundreds or thousands of rows, not for data sets (those are
  * written as CSV by the table module).
@@ -49,12 +65,15 @@
 
 #include <stdio.h>
 
+#include "table.h"
+
 struct cJSON;
 
 enum tabout_mode {
 	TABOUT_AUTO,	 /* terminal or pipe, from isatty(fileno(fp)) */
 	TABOUT_TERMINAL, /* aligned columns and a header */
-	TABOUT_PIPE	 /* tab-separated, header only with --header */
+	TABOUT_PIPE,	 /* tab-separated, header only with --header */
+	TABOUT_JSONL	 /* one JSON object a row */
 };
 
 struct tabout;
@@ -67,7 +86,13 @@ struct tabout;
 struct tabout *tabout_new(int ncols, const char *const *headers);
 /* Force a layout instead of asking isatty(). */
 void tabout_set_mode(struct tabout *t, enum tabout_mode mode);
-/* Append a row: `ncols` cells, copied; NULL cells are empty. */
+/*
+ * Declare the columns' types (`ncols` of them, copied) for JSON Lines;
+ * the other layouts ignore them.  Without it every column is
+ * TABLE_STRING.
+ */
+void tabout_set_types(struct tabout *t, const enum table_type *types);
+/* Append a row: `ncols` cells, copied; NULL cells are empty (or null). */
 void tabout_add(struct tabout *t, const char *const *cells);
 /* The number of rows added so far. */
 size_t tabout_rows(const struct tabout *t);

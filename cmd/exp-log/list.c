@@ -18,6 +18,7 @@
 #include "repo.h"
 #include "runs.h"
 #include "strbuf.h"
+#include "table.h"
 #include "tabout.h"
 
 static void add_str(cJSON *o, const char *key, const char *s)
@@ -866,39 +867,10 @@ static int collect_row(sqlite3_stmt *row, void *data)
 	return 0;
 }
 
-/* A CSV field (RFC 4180) or a TSV one (tabs and newlines escaped). */
-static void put_field(FILE *fp, const char *s, int tsv)
+/* A text cell, or a missing value for NULL. */
+static void put_text(struct table_writer *w, const char *s)
 {
-	const char *p;
-
-	if (!s || !*s)
-		return; /* empty: a missing value, unquoted */
-	if (tsv) {
-		for (p = s; *p; p++) {
-			if (*p == '\t')
-				fputs("\\t", fp);
-			else if (*p == '\n')
-				fputs("\\n", fp);
-			else if (*p == '\r')
-				fputs("\\r", fp);
-			else if (*p == '\\')
-				fputs("\\\\", fp);
-			else
-				fputc(*p, fp);
-		}
-		return;
-	}
-	if (!strpbrk(s, ",\"\r\n") && *s != ' ') {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			fputc('"', fp);
-		fputc(*p, fp);
-	}
-	fputc('"', fp);
+	table_writer_text(w, s, s ? strlen(s) : 0);
 }
 
 struct keyset {
@@ -941,7 +913,8 @@ static void keyset_release(struct keyset *k)
 int cmd_export(int argc, char **argv)
 {
 	const char *exp = NULL, *filter = NULL, *format = "csv";
-	int all = 0, status = 0, tsv, jsonl;
+	int all = 0, status = 0, ncols = 0, col;
+	enum table_format fmt;
 	struct export_state s = { 0 };
 	struct runs_query q = { 0 };
 	struct keyset keys[3] = { { 0 }, { 0 }, { 0 } };
@@ -950,6 +923,9 @@ int cmd_export(int argc, char **argv)
 					     "duration" };
 	static const char *const prefix[] = { "params.", "metrics.", "tags." };
 	struct run_info *infos = NULL;
+	char **names = NULL;
+	enum table_type *types = NULL;
+	struct table_writer *w = NULL;
 	sqlite3 *db;
 	size_t i, j;
 	int k;
@@ -971,9 +947,13 @@ int cmd_export(int argc, char **argv)
 	if (argc != 1)
 		return opt_usage_error(usage_export, "unexpected argument '%s'",
 				       argv[1]);
-	tsv = !strcmp(format, "tsv");
-	jsonl = !strcmp(format, "jsonl") || gopt.json;
-	if (!tsv && !jsonl && strcmp(format, "csv"))
+	if (gopt.json || !strcmp(format, "jsonl"))
+		fmt = TABLE_JSONL;
+	else if (!strcmp(format, "tsv"))
+		fmt = TABLE_TSV;
+	else if (!strcmp(format, "csv"))
+		fmt = TABLE_CSV;
+	else
 		return opt_usage_error(usage_export,
 				       "--format: csv, tsv or jsonl, not '%s'",
 				       format);
@@ -998,73 +978,71 @@ int cmd_export(int argc, char **argv)
 	}
 	for (k = 0; k < 3; k++)
 		keyset_sort(&keys[k]);
-	if (!jsonl) {
-		for (i = 0; i < 7; i++)
-			printf("%s%s", i ? (tsv ? "\t" : ",") : "", fixed[i]);
-		for (k = 0; k < 3; k++)
-			for (j = 0; j < keys[k].n; j++) {
-				struct strbuf h = STRBUF_INIT;
 
-				strbuf_addf(&h, "%s%s", prefix[k], keys[k].v[j]);
-				fputs(tsv ? "\t" : ",", stdout);
-				put_field(stdout, h.buf, tsv);
-				strbuf_release(&h);
-			}
-		putchar('\n');
-	}
+	/* the columns: fixed ones, then params, metrics and tags by key */
+	ncols = 7 + (int)(keys[0].n + keys[1].n + keys[2].n);
+	names = xcalloc(ncols, sizeof(*names));
+	types = xcalloc(ncols, sizeof(*types));
+	for (col = 0; col < 7; col++)
+		names[col] = xstrdup(fixed[col]);
+	types[4] = types[5] = TABLE_TIMESTAMP;
+	types[6] = TABLE_FLOAT;
+	for (k = 0; k < 3; k++)
+		for (j = 0; j < keys[k].n; j++, col++) {
+			struct strbuf h = STRBUF_INIT;
+
+			strbuf_addf(&h, "%s%s", prefix[k], keys[k].v[j]);
+			names[col] = strbuf_detach(&h, NULL);
+			types[col] = k == 1 ? TABLE_FLOAT : TABLE_STRING;
+		}
+	w = table_writer_open(1, "-", fmt, 0, ncols,
+			      (const char *const *)names, types);
+	if (!w)
+		goto fail;
+
 	for (i = 0; i < s.n; i++) {
 		struct run_info *in = &infos[i];
-		char st[MLTIME_BUFSZ] = "", en[MLTIME_BUFSZ] = "", du[32] = "";
-		const char *cells[7];
+		char du[32];
 
-		mltime_format(in->start_time, st);
+		put_text(w, in->id);
+		put_text(w, in->experiment);
+		put_text(w, in->name);
+		put_text(w, in->status);
+		table_writer_time(w, in->start_time);
 		if (in->end_time) {
-			mltime_format(in->end_time, en);
+			table_writer_time(w, in->end_time);
 			snprintf(du, sizeof(du), "%.6f",
 				 (in->end_time - in->start_time) / 1e6);
-		}
-		if (jsonl) {
-			cJSON *o = runs_info_json(in, 0);
-
-			json_print_line(stdout, o);
-			cJSON_Delete(o);
-			continue;
-		}
-		cells[0] = in->id;
-		cells[1] = in->experiment;
-		cells[2] = in->name;
-		cells[3] = in->status;
-		cells[4] = st;
-		cells[5] = en;
-		cells[6] = du;
-		for (j = 0; j < 7; j++) {
-			if (j)
-				fputs(tsv ? "\t" : ",", stdout);
-			put_field(stdout, cells[j], tsv);
+			put_text(w, du);
+		} else {
+			table_writer_null(w);	/* still running */
+			table_writer_null(w);
 		}
 		for (k = 0; k < 3; k++)
 			for (j = 0; j < keys[k].n; j++) {
-				char v[32];
-				const char *val = NULL;
 				const struct run_metric *m;
 
 				if (k == 0)
-					val = runs_info_param(in, keys[k].v[j]);
+					put_text(w, runs_info_param(in, keys[k].v[j]));
 				else if (k == 2)
-					val = runs_info_tag(in, keys[k].v[j]);
+					put_text(w, runs_info_tag(in, keys[k].v[j]));
 				else if ((m = runs_info_metric(in, keys[k].v[j])))
-					val = runs_format_exact(m->value, v);
-				fputs(tsv ? "\t" : ",", stdout);
-				put_field(stdout, val, tsv);
+					table_writer_float(w, m->value);
+				else
+					table_writer_null(w);
 			}
-		putchar('\n');
+		if (table_writer_end_row(w) < 0)
+			goto fail;
 	}
-	if (out_flush(stdout) < 0)
+	k = table_writer_close(w);
+	w = NULL;
+	if (k < 0)
 		goto fail;
 	goto out;
 fail:
 	status = err_report();
 out:
+	table_writer_free(w);
 	for (i = 0; i < s.n; i++) {
 		if (infos)
 			runs_info_release(&infos[i]);
@@ -1074,5 +1052,10 @@ out:
 	free(infos);
 	for (k = 0; k < 3; k++)
 		keyset_release(&keys[k]);
+	if (names)
+		for (col = 0; col < ncols; col++)
+			free(names[col]);
+	free(names);
+	free(types);
 	return status;
 }

@@ -1,19 +1,21 @@
 /*
- * table-dump - read a table with lib/table.c and print it, for the shell
- * tests and the benchmark.
+ * table-dump - read a table with lib/table.c and write it again with the
+ * table writer, for the shell tests and the benchmark.
  *
  *   table-dump [--format F] [--delimiter C] [--types SPEC] [--time-format F]
- *              [--count] [--rejects FILE] FILE
+ *              [--output-format F] [--count] [--rejects FILE] FILE
  *
- * Prints the header and every row as tab-separated lines: missing values
- * as \N; tab, newline, CR and backslash inside values as \t, \n, \r, \\.
- * SPEC is NAME:TYPE,... with TYPE one of string, int, float, bool,
- * timestamp; NAME "*" gives a type to every column not named.  Typed
- * columns are converted and printed back: ints in decimal, floats in the
- * shortest form that reads back exactly, bools as true/false, timestamps
- * in ISO 8601.  --count converts the same way but prints only the number
- * of rows.  --rejects FILE skips bad rows, writing their raw text to FILE
- * and the reason as a warning.  Bad input exits 2 with the message.
+ * Writes the header and every row as TSV (or as --output-format says:
+ * csv, tsv or jsonl): missing values as \N; tab, newline, CR and
+ * backslash inside values as \t, \n, \r, \\.  SPEC is NAME:TYPE,...
+ * with TYPE one of string, int, float, bool, timestamp; NAME "*" gives a
+ * type to every column not named.  Typed columns are converted and
+ * written back with the writer's typed cells: ints in decimal, floats in
+ * the shortest form that reads back exactly, bools as true/false,
+ * timestamps in ISO 8601.  --count converts the same way but prints only
+ * the number of rows.  --rejects FILE skips bad rows, writing their raw
+ * text to FILE and the reason as a warning.  Bad input exits 2 with the
+ * message, a write error 3.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,45 +26,13 @@
 #include "opt.h"
 #include "strbuf.h"
 #include "table.h"
+#include "tabout.h"
 
 static const char *const usage[] = {
 	"table-dump [--format F] [--delimiter C] [--types SPEC] "
-	"[--time-format F] [--count] [--rejects FILE] FILE",
+	"[--time-format F] [--output-format F] [--count] [--rejects FILE] FILE",
 	NULL
 };
-
-static void put_text(struct strbuf *sb, const char *s, size_t len)
-{
-	const char *e = s + len;
-
-	while (s < e) {
-		const char *q = s;
-
-		while (q < e && *q != '\t' && *q != '\n' && *q != '\r' &&
-		       *q != '\\')
-			q++;
-		strbuf_add(sb, s, q - s);
-		if (q == e)
-			break;
-		strbuf_addch(sb, '\\');
-		strbuf_addch(sb, *q == '\t' ? 't' : *q == '\n' ? 'n' :
-				 *q == '\r' ? 'r' : '\\');
-		s = q + 1;
-	}
-}
-
-static void put_float(struct strbuf *sb, double v)
-{
-	char b[40];
-	int prec;
-
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(b, sizeof(b), "%.*g", prec, v);
-		if (strtod(b, NULL) == v || v != v)
-			break;
-	}
-	strbuf_addstr(sb, b);
-}
 
 static int parse_delim(const char *s)
 {
@@ -122,65 +92,68 @@ static int parse_types(const struct table_reader *t, const char *spec,
 	return ret;
 }
 
-/* Convert one field, appending it to `sb` unless `quiet`; 0 or -1. */
+/* Convert one field, giving it to `w` unless it is NULL; 0 or -1. */
 static int dump_field(struct table_reader *t, int col, int type,
-		      const char *timefmt, int quiet, struct strbuf *sb)
+		      const char *timefmt, struct table_writer *w)
 {
 	int64_t i64;
 	double d;
 	int b, rc;
 	const char *s;
 	size_t len;
-	char tb[MLTIME_BUFSZ];
 
 	switch (type) {
 	case TABLE_INT:
 		rc = table_get_int(t, col, &i64);
-		if (rc == 0 && !quiet)
-			strbuf_addf(sb, "%lld", (long long)i64);
+		if (rc == 0 && w)
+			table_writer_int(w, i64);
 		break;
 	case TABLE_FLOAT:
 		rc = table_get_float(t, col, &d);
-		if (rc == 0 && !quiet)
-			put_float(sb, d);
+		if (rc == 0 && w)
+			table_writer_float(w, d);
 		break;
 	case TABLE_BOOL:
 		rc = table_get_bool(t, col, &b);
-		if (rc == 0 && !quiet)
-			strbuf_addstr(sb, b ? "true" : "false");
+		if (rc == 0 && w)
+			table_writer_bool(w, b);
 		break;
 	case TABLE_TIMESTAMP:
 		rc = table_get_time(t, col, timefmt, &i64);
-		if (rc == 0 && !quiet)
-			strbuf_addstr(sb, mltime_format(i64, tb));
+		if (rc == 0 && w)
+			table_writer_time(w, i64);
 		break;
 	default:
 		s = table_field(t, col, &len);
 		rc = s ? 0 : 1;
-		if (s && !quiet)
-			put_text(sb, s, len);
+		if (s && w)
+			table_writer_text(w, s, len);
 		break;
 	}
-	if (rc == 1 && !quiet)
-		strbuf_addstr(sb, "\\N");
+	if (rc == 1 && w)
+		table_writer_null(w);
 	return rc < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *format = "auto", *delim_s = NULL, *types_s = NULL;
-	const char *timefmt = NULL, *rejects_path = NULL;
-	int count = 0, fmt, delim = 0, ncols, i, rc, ret = 0, *types = NULL;
+	const char *timefmt = NULL, *rejects_path = NULL, *oformat = "tsv";
+	int count = 0, fmt, ofmt, delim = 0, ncols, i, rc, ret = 0;
+	int *types = NULL;
+	enum table_type *wtypes = NULL;
+	const char **names = NULL;
 	long long rows = 0;
 	struct table_reader *t;
+	struct table_writer *w = NULL;
 	FILE *rejects = NULL;
-	struct strbuf line = STRBUF_INIT;
-	static char outbuf[1 << 16];
 	struct option opts[] = {
 		OPT_STRING(0, "format", &format, "F", "csv, tsv, jsonl or auto"),
 		OPT_STRING(0, "delimiter", &delim_s, "C", "field delimiter"),
 		OPT_STRING(0, "types", &types_s, "SPEC", "NAME:TYPE,..."),
 		OPT_STRING(0, "time-format", &timefmt, "F", "for timestamps"),
+		OPT_STRING(0, "output-format", &oformat, "F",
+			   "csv, tsv (default) or jsonl"),
 		OPT_BOOL(0, "count", &count, "print only the row count"),
 		OPT_STRING(0, "rejects", &rejects_path, "FILE",
 			   "skip bad rows, writing them to FILE"),
@@ -196,15 +169,20 @@ int main(int argc, char **argv)
 	fmt = table_format_from_name(format);
 	if (fmt < 0)
 		return opt_usage_error(usage, "unknown format '%s'", format);
+	ofmt = table_format_from_name(oformat);
+	if (ofmt < 0 || ofmt == TABLE_AUTO)
+		return opt_usage_error(usage, "unknown output format '%s'",
+				       oformat);
 	if (delim_s && (delim = parse_delim(delim_s)) < 0)
 		return opt_usage_error(usage, "bad delimiter '%s'", delim_s);
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
 	t = table_open(argv[1], (enum table_format)fmt, delim);
 	if (!t)
 		return err_report();
 	ncols = table_ncols(t);
 	types = xmalloc((ncols + 1) * sizeof(*types));
+	wtypes = xmalloc((ncols + 1) * sizeof(*wtypes));
+	names = xmalloc((ncols + 1) * sizeof(*names));
 	for (i = 0; i < ncols; i++)
 		types[i] = -1;
 	if (parse_types(t, types_s ? types_s : "", types) < 0) {
@@ -216,38 +194,43 @@ int main(int argc, char **argv)
 		ret = err_report();
 		goto out;
 	}
-	if (!count) {
-		for (i = 0; i < ncols; i++) {
-			if (i)
-				strbuf_addch(&line, '\t');
-			put_text(&line, table_colname(t, i),
-				 strlen(table_colname(t, i)));
+	for (i = 0; i < ncols; i++) {
+		names[i] = table_colname(t, i);
+		wtypes[i] = (enum table_type)types[i];
+	}
+	if (!count && !ncols) {
+		/* an empty JSON Lines input: no columns, an empty header */
+		putchar('\n');
+	} else if (!count) {
+		w = table_writer_open(1, "-", (enum table_format)ofmt, 0, ncols,
+				      names, wtypes);
+		if (!w) {
+			ret = err_report();
+			goto out;
 		}
-		strbuf_addch(&line, '\n');
-		fwrite(line.buf, 1, line.len, stdout);
 	}
 	while ((rc = table_next(t)) != TABLE_END) {
 		if (rc == TABLE_ROW) {
-			strbuf_reset(&line);
-			for (i = 0; i < ncols; i++) {
-				if (!count && i)
-					strbuf_addch(&line, '\t');
-				if (dump_field(t, i, types[i], timefmt, count,
-					       &line) < 0)
+			for (i = 0; i < ncols; i++)
+				if (dump_field(t, i, types[i], timefmt, w) < 0)
 					break;
-			}
 			if (i == ncols) {
-				if (!count) {
-					strbuf_addch(&line, '\n');
-					fwrite(line.buf, 1, line.len, stdout);
+				if (w && table_writer_end_row(w) < 0) {
+					ret = err_report();
+					goto out;
 				}
 				rows++;
 				continue;
 			}
+			if (w)
+				table_writer_cancel_row(w);
 		}
 		if (!rejects || rc == TABLE_FATAL) {
-			fflush(stdout);
+			/* the rows before the bad one are written */
 			ret = err_report();
+			if (table_writer_close(w) < 0)
+				err_report();
+			w = NULL;
 			goto out;
 		}
 		{
@@ -263,10 +246,12 @@ int main(int argc, char **argv)
 	}
 	if (count)
 		printf("%lld\n", rows);
-	if (fflush(stdout) || ferror(stdout)) {
-		error("write error on standard output");
+	if (out_flush(stdout) < 0)
 		ret = err_report();
-	}
+	rc = table_writer_close(w);
+	w = NULL;
+	if (rc < 0)
+		ret = err_report();
 	if (rejects && fclose(rejects)) {
 		rejects = NULL;
 		error("cannot write '%s'", rejects_path);
@@ -276,8 +261,10 @@ int main(int argc, char **argv)
 out:
 	if (rejects)
 		fclose(rejects);
+	table_writer_free(w);
 	free(types);
-	strbuf_release(&line);
+	free(wtypes);
+	free(names);
 	table_close(t);
 	return ret;
 }

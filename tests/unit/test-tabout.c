@@ -195,6 +195,98 @@ static void test_json(void)
 	strbuf_release(&sb);
 }
 
+static void test_jsonl(void)
+{
+	struct tabout *t = sample();
+	static const enum table_type ty[] = { TABLE_STRING, TABLE_INT,
+					      TABLE_FLOAT };
+
+	gopt.header = 0;
+	is_str(render(t, TABOUT_JSONL),
+	       "{\"name\":\"churn\",\"version\":\"3\",\"auc\":\"0.91\"}\n"
+	       "{\"name\":\"fraud-detector\",\"version\":\"12\","
+	       "\"auc\":\"0.8765\"}\n"
+	       "{\"name\":\"x\",\"version\":\"1\",\"auc\":null}\n",
+	       "JSON Lines: lower-cased header keys, strings, NULL is null");
+	tabout_set_types(t, ty);
+	{
+		const char *r[] = { "y", "-", "1e-3" };
+
+		tabout_add(t, r);
+	}
+	gopt.header = 1;
+	is_str(render(t, TABOUT_JSONL),
+	       "{\"name\":\"churn\",\"version\":3,\"auc\":0.91}\n"
+	       "{\"name\":\"fraud-detector\",\"version\":12,\"auc\":0.8765}\n"
+	       "{\"name\":\"x\",\"version\":1,\"auc\":null}\n"
+	       "{\"name\":\"y\",\"version\":\"-\",\"auc\":1e-3}\n",
+	       "JSON Lines with types: numbers bare, other text a string, "
+	       "no header line even with --header");
+	gopt.header = 0;
+	is_str(render(t, TABOUT_PIPE),
+	       "churn\t3\t0.91\nfraud-detector\t12\t0.8765\nx\t1\t\ny\t-\t1e-3\n",
+	       "types change nothing in a pipe");
+	tabout_free(t);
+
+	t = tabout_new(2, NULL);
+	{
+		const char *r[] = { "a\tb\"\xff", NULL };
+
+		tabout_add(t, r);
+	}
+	is_str(render(t, TABOUT_JSONL), "[\"a\\tb\\\"\xef\xbf\xbd\",null]\n",
+	       "JSON Lines without headers: arrays; escapes and U+FFFD");
+	tabout_free(t);
+
+	{
+		static const char *const h[] = { "Run ID", "\xc3\x89TAT" };
+		const char *r[] = { "1", "2" };
+
+		t = tabout_new(2, h);
+		tabout_add(t, r);
+		is_str(render(t, TABOUT_JSONL),
+		       "{\"run id\":\"1\",\"\xc3\x89tat\":\"2\"}\n",
+		       "keys: ASCII letters lower-cased, the rest kept");
+		tabout_free(t);
+	}
+}
+
+/* The pipe layout with --header is TSV that the table reader reads back. */
+static void test_pipe_reads_back(void)
+{
+	static const char *const h[] = { "K\tEY", "VALUE" };
+	const char *r1[] = { "a\\b", "tab\there\r\n" };
+	const char *r2[] = { "\\N", NULL };
+	struct tabout *t = tabout_new(2, h);
+	char path[] = "/tmp/test-tabout.XXXXXX";
+	int fd = mkstemp(path), ok_ = 0;
+	FILE *fp;
+	struct table_reader *rd;
+
+	tabout_add(t, r1);
+	tabout_add(t, r2);
+	tabout_set_mode(t, TABOUT_PIPE);
+	gopt.header = 1;
+	fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (fp && tabout_print(t, fp) == 0 && fclose(fp) == 0 &&
+	    (rd = table_open(path, TABLE_TSV, 0))) {
+		ok_ = !strcmp(table_colname(rd, 0), "K\tEY") &&
+		      table_next(rd) == TABLE_ROW &&
+		      !strcmp(table_field(rd, 0, NULL), "a\\b") &&
+		      !strcmp(table_field(rd, 1, NULL), "tab\there\r\n") &&
+		      table_next(rd) == TABLE_ROW &&
+		      !strcmp(table_field(rd, 0, NULL), "\\N") &&
+		      !strcmp(table_field(rd, 1, NULL), "") &&
+		      table_next(rd) == TABLE_END;
+		table_close(rd);
+	}
+	ok(ok_, "a listing in a pipe reads back through the table reader "
+		"(a NULL cell as an empty string)");
+	gopt.header = 0;
+	unlink(path);
+	tabout_free(t);
+}
+
 static void test_write_errors(void)
 {
 	FILE *fp = fopen("/dev/full", "w");
@@ -299,6 +391,8 @@ int main(void)
 	test_pipe();
 	test_terminal();
 	test_json();
+	test_jsonl();
+	test_pipe_reads_back();
 	test_write_errors();
 	return tap_done();
 }
