@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "mltime.h"
 #include "names.h"
+#include "num.h"
 #include "odb.h"
 #include "proc.h"
 #include "repo.h"
@@ -87,76 +88,34 @@ int runs_split_kv(const char *what, const char *arg, char **key,
 }
 
 /*
- * A metric value: a decimal number (no hex, no stray text; this module
- * does its own check rather than link the table reader, and with it
- * libarchive, into every short exp-log command), or nan, inf, infinity.
+ * A metric value: num.h's decimal grammar (no hex, no stray text), or
+ * nan, inf, infinity; a number too large for a double is refused rather
+ * than stored as infinity.
  */
 int runs_parse_value(const char *s, double *out)
 {
-	const char *p = s;
-	char *end;
+	size_t n = strlen(s);
 
-	if (*p == '+' || *p == '-')
-		p++;
-	if (!strcasecmp(p, "nan")) {
-		*out = NAN;
-		return 0;
-	}
-	if (!strcasecmp(p, "inf") || !strcasecmp(p, "infinity")) {
-		*out = *s == '-' ? -INFINITY : INFINITY;
-		return 0;
-	}
-	if (!*p || strspn(p, "0123456789.eE+-") != strlen(p) ||
-	    !(isdigit((unsigned char)*p) || *p == '.'))
+	if (!n || strchr(" \t", s[0]) || strchr(" \t", s[n - 1]) ||
+	    num_parse_float(s, n, out) < 0)
 		return error_input("not a number: '%s'", s);
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end || end == s)
-		return error_input("not a number: '%s'", s);
-	if (isinf(*out))
+	if (isinf(*out) && strpbrk(s, "0123456789"))
 		return error_input("out of range: '%s'", s);
 	return 0;
 }
 
 int runs_parse_step(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
+	int64_t v;
+	int rc = num_parse_int(s, strlen(s), &v);
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || *end || errno)
+	if (rc == -1)
 		return error_input("step is not an integer: '%s'", s);
-	if (v > RUNS_STEP_MAX || v < -RUNS_STEP_MAX)
+	if (rc == -2 || v > RUNS_STEP_MAX || v < -RUNS_STEP_MAX)
 		return error_input("step %s is out of range (at most 2^53 either "
 				   "way)", s);
 	*out = v;
 	return 0;
-}
-
-char *runs_format_value(double v, char buf[32])
-{
-	if (isnan(v))
-		snprintf(buf, 32, "nan");
-	else if (isinf(v))
-		snprintf(buf, 32, "%s", v > 0 ? "inf" : "-inf");
-	else
-		snprintf(buf, 32, "%.10g", v);
-	return buf;
-}
-
-char *runs_format_exact(double v, char buf[32])
-{
-	int prec;
-
-	if (isnan(v) || isinf(v))
-		return runs_format_value(v, buf);
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(buf, 32, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
 }
 
 /* ---- starting, resolving ---------------------------------------------- */

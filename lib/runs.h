@@ -326,9 +326,4 @@ struct cJSON *runs_info_json(const struct run_info *in, int full);
 /* The runs' part of the catalog (domain.h). */
 extern const struct domain runs_domain;
 
-/* Format a metric value: %.10g, or nan, inf, -inf.  Returns buf. */
-char *runs_format_value(double v, char buf[32]);
-/* The same with every digit: the shortest text that reads back exactly. */
-char *runs_format_exact(double v, char buf[32]);
-
 #endif

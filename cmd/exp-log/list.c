@@ -14,6 +14,7 @@
 #include "exp-log.h"
 #include "expr.h"
 #include "mltime.h"
+#include "num.h"
 #include "opt.h"
 #include "repo.h"
 #include "runs.h"
@@ -97,7 +98,7 @@ static int ls_row(sqlite3_stmt *row, void *data)
 					cells[5 + i] = vals[i];
 					break;
 				}
-				cells[5 + i] = runs_format_value(
+				cells[5 + i] = num_format_value(
 					sqlite3_column_double(row, c), vals[i]);
 				break;
 			default:
@@ -379,7 +380,7 @@ static void show_text(const struct run_info *in)
 	for (i = 0; i < in->nmetrics; i++)
 		printf("  %s = %s (step %lld, %lld point%s)\n",
 		       in->metrics[i].key,
-		       runs_format_value(in->metrics[i].value, v),
+		       num_format_value(in->metrics[i].value, v),
 		       (long long)in->metrics[i].step,
 		       (long long)in->metrics[i].count,
 		       in->metrics[i].count == 1 ? "" : "s");
@@ -544,7 +545,7 @@ int cmd_diff(int argc, char **argv)
 					vals[i] = runs_info_tag(&in[i], keys[x]);
 				} else {
 					m = runs_info_metric(&in[i], keys[x]);
-					vals[i] = m ? runs_format_value(m->value,
+					vals[i] = m ? num_format_value(m->value,
 									fmt[i])
 						    : NULL;
 				}
@@ -629,7 +630,7 @@ static int history_point(const struct run_point *p, void *data)
 		json_print_line(stdout, o);
 		cJSON_Delete(o);
 	} else {
-		const char *cells[3] = { step, runs_format_value(p->value, val),
+		const char *cells[3] = { step, num_format_value(p->value, val),
 					 when };
 
 		snprintf(step, sizeof(step), "%lld", (long long)p->step);
