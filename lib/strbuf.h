@@ -57,4 +57,11 @@ long strbuf_read_fd(struct strbuf *sb, int fd);
 /* Append the whole of the file at `path`.  Returns 0, or -1 via error(). */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 
+/*
+ * The length of the valid UTF-8 sequence at `p` (ending before `e`, or at
+ * a NUL when `e` is NULL), or 0 if it is not one: overlong forms,
+ * surrogates and code points past U+10FFFF are not valid (RFC 3629).
+ */
+size_t strbuf_utf8_len(const unsigned char *p, const unsigned char *e);
+
 #endif

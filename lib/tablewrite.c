@@ -99,39 +99,6 @@ void table_put_tsv(struct strbuf *sb, const char *s, size_t len)
 	}
 }
 
-/*
- * The length of the valid UTF-8 sequence at p (before e), or 0 if it is
- * not one: overlong forms, surrogates and code points past U+10FFFF are
- * not valid (RFC 3629).
- */
-static size_t utf8_len(const unsigned char *p, const unsigned char *e)
-{
-	size_t n, i;
-	unsigned c;
-
-	if (*p < 0x80)
-		return 1;
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 2, c = *p & 0x1f;
-	else if (*p >= 0xe0 && *p <= 0xef)
-		n = 3, c = *p & 0x0f;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 4, c = *p & 0x07;
-	else
-		return 0;
-	if ((size_t)(e - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 void table_put_json_str(struct strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -149,7 +116,7 @@ void table_put_json_str(struct strbuf *sb, const char *s, size_t len)
 		if (q == e)
 			break;
 		if (*q >= 0x80) {
-			size_t n = utf8_len(q, e);
+			size_t n = strbuf_utf8_len(q, e);
 
 			if (n)
 				strbuf_add(sb, q, n);
@@ -242,7 +209,7 @@ static int put_json_container(struct strbuf *sb, const char *s, size_t len)
 
 			strbuf_add(sb, esc, 6);
 		} else if (c >= 0x80) {
-			size_t k = utf8_len((unsigned char *)tmp + i,
+			size_t k = strbuf_utf8_len((unsigned char *)tmp + i,
 					    (unsigned char *)tmp + n);
 
 			if (k) {

@@ -347,33 +347,6 @@ int tabout_print(struct tabout *t, FILE *fp)
 	return out_flush(fp);
 }
 
-/* Length of the valid UTF-8 sequence at `p`, or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n, i;
-	unsigned int c;
-
-	if (*p < 0x80)
-		return 1;
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 2, c = *p & 0x1f;
-	else if (*p >= 0xe0 && *p <= 0xef)
-		n = 3, c = *p & 0x0f;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 4, c = *p & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 int json_print_line(FILE *fp, const struct cJSON *obj)
 {
 	char *s = cJSON_PrintUnformatted(obj);
@@ -388,7 +361,7 @@ int json_print_line(FILE *fp, const struct cJSON *obj)
 	 * written as U+FFFD.  They can only stand inside strings.
 	 */
 	for (p = (const unsigned char *)s; *p;) {
-		size_t n = utf8_len(p);
+		size_t n = strbuf_utf8_len(p, NULL);
 
 		if (!n) {
 			bad = 1;
@@ -400,7 +373,7 @@ int json_print_line(FILE *fp, const struct cJSON *obj)
 		struct strbuf sb = STRBUF_INIT;
 
 		for (p = (const unsigned char *)s; *p;) {
-			size_t n = utf8_len(p);
+			size_t n = strbuf_utf8_len(p, NULL);
 
 			if (n) {
 				strbuf_add(&sb, p, n);
