@@ -621,3 +621,72 @@ struct table_writer *table_writer_open(int fd, const char *name,
 	w->row_start = w->out.len;
 	return w;
 }
+
+/*
+ * ---- shared with the reader ----
+ *
+ * These live here, not in table.c, so that a tool that only writes tables
+ * (exp-log export) does not link the reader and, with it, libarchive.
+ */
+
+int table_looks_compressed(const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+
+	if (n >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8)
+		return 1; /* gzip */
+	if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6))
+		return 1; /* xz */
+	if (n >= 4 && !memcmp(b, "\x28\xb5\x2f\xfd", 4))
+		return 1; /* zstd */
+	if (n >= 10 && !memcmp(b, "BZh", 3) && b[3] >= '1' && b[3] <= '9' &&
+	    (!memcmp(b + 4, "1AY&SY", 6) ||
+	     !memcmp(b + 4, "\x17\x72\x45\x38\x50\x90", 6)))
+		return 1; /* bzip2: a block, or the end of an empty stream */
+	return 0;
+}
+
+/* ---- names ---- */
+
+int table_format_from_name(const char *s)
+{
+	if (!strcmp(s, "csv"))
+		return TABLE_CSV;
+	if (!strcmp(s, "tsv"))
+		return TABLE_TSV;
+	if (!strcmp(s, "jsonl") || !strcmp(s, "ndjson"))
+		return TABLE_JSONL;
+	if (!strcmp(s, "auto"))
+		return TABLE_AUTO;
+	return -1;
+}
+
+const char *table_format_name(enum table_format fmt)
+{
+	switch (fmt) {
+	case TABLE_CSV: return "csv";
+	case TABLE_TSV: return "tsv";
+	case TABLE_JSONL: return "jsonl";
+	default: return "auto";
+	}
+}
+
+static const char *const type_names[] = { "string", "int", "float", "bool",
+					  "timestamp" };
+
+int table_type_from_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(*type_names); i++)
+		if (!strcmp(s, type_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *table_type_name(enum table_type type)
+{
+	if ((size_t)type < sizeof(type_names) / sizeof(*type_names))
+		return type_names[type];
+	return type == TABLE_JSON ? "json" : "unknown";
+}
