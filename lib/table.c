@@ -1645,7 +1645,7 @@ int table_get_int(const struct table_reader *t, int col, int64_t *out)
 	*out = 0;
 	if (rc)
 		return rc;
-	rc = table_parse_int(s, len, out);
+	rc = num_parse_int(s, len, out);
 	if (rc == -2)
 		return bad_value(t, col, "int out of range", s, len);
 	if (rc < 0)
@@ -1662,7 +1662,7 @@ int table_get_float(const struct table_reader *t, int col, double *out)
 	*out = NAN;
 	if (rc)
 		return rc;
-	if (table_parse_float(s, len, out) < 0)
+	if (num_parse_float(s, len, out) < 0)
 		return bad_value(t, col, "not a float", s, len);
 	return 0;
 }
