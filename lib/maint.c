@@ -127,10 +127,17 @@ static int fsck_object(const char *id, const char *path, int compressed,
 
 static void fsck_db(struct fsck_state *s, const char *path)
 {
-	sqlite3 *db = db_open(path, 0);
+	sqlite3 *db;
 	char *problems = NULL;
+	struct stat st;
 	int rc;
 
+	/* opening an empty file would make it a database: look, do not touch */
+	if (stat(path, &st) == 0 && st.st_size == 0) {
+		problem(s, path, "empty file: the database was lost");
+		return;
+	}
+	db = db_open(path, 0);
 	if (!db) {
 		problem(s, path, err_msg());
 		err_clear();
@@ -240,10 +247,12 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 		problem(&s, "objects", err_msg());
 		err_clear();
 	}
-	if (repo_catalog(r))
+	if (repo_catalog(r)) {
 		fsck_catalog_rows(&s, repo_catalog(r));
-	else
+	} else {
+		problem(&s, "catalog.db", err_msg());
 		err_clear();
+	}
 	for (dom = domain_list(); *dom; dom++)
 		if ((*dom)->fsck && (*dom)->fsck(r, fsck_report, &s) < 0) {
 			problem(&s, (*dom)->name, err_msg());

@@ -214,19 +214,43 @@ static sqlite3 *open_catalog(const char *dir, int create)
 	sqlite3 *db;
 
 	strbuf_addf(&sb, "%s/catalog.db", dir);
-	if (!create && access(sb.buf, F_OK) < 0) {
-		error("'%s' is missing", sb.buf);
-		err_hint("'mlrepo init' in the work tree creates it again");
-		strbuf_release(&sb);
-		return NULL;
+	/*
+	 * Only init creates the catalog.  Anywhere else a missing or empty
+	 * one is damage: created again, it would look like a repository with
+	 * no runs, and gc would then prune every object it referenced.
+	 */
+	if (!create) {
+		struct stat st;
+
+		if (stat(sb.buf, &st) < 0) {
+			error("'%s' is missing", sb.buf);
+			err_hint("the catalog was lost: restore it from a backup "
+				 "or a bundle; 'mlrepo fsck' checks the rest");
+			goto fail;
+		}
+		if (st.st_size == 0) {
+			error("'%s' is empty", sb.buf);
+			err_hint("the catalog was lost: restore it from a backup "
+				 "or a bundle; 'mlrepo fsck' checks the rest");
+			goto fail;
+		}
 	}
 	db = db_open(sb.buf, create);
+	if (db && !create && db_query_int(db, "PRAGMA user_version") == 0) {
+		/* init migrates before the repository appears: never 0 */
+		error("'%s' holds no catalog (schema version 0)", sb.buf);
+		db_close(db);
+		goto fail;
+	}
 	strbuf_release(&sb);
 	if (db && db_migrate(db, domain_migrations()) < 0) {
 		db_close(db);
 		return NULL;
 	}
 	return db;
+fail:
+	strbuf_release(&sb);
+	return NULL;
 }
 
 sqlite3 *repo_catalog(struct repo *r)

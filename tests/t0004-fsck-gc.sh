@@ -112,4 +112,29 @@ test_expect_success 'gc.pruneExpire sets the default; a bad --prune is exit 2' '
 	test_grep "prune" err
 '
 
+# A catalog truncated to nothing must never pass for an empty repository:
+# once it did, and gc then pruned every object the lost runs referenced.
+test_expect_success 'an empty or missing catalog is damage: nothing is recreated or pruned' '
+	r=$(mlrepo init -q cat && cd cat && exp-log start) &&
+	echo art >cat/a.txt &&
+	(cd cat && exp-log artifact -r $r a.txt) &&
+	oid=$(mlrepo hash-object cat/a.txt) &&
+	rm -f cat/.mlrepo/catalog.db-wal cat/.mlrepo/catalog.db-shm &&
+	: >cat/.mlrepo/catalog.db &&
+	test_expect_code 1 mlrepo -C cat fsck >out 2>err &&
+	test_grep "catalog.db.*empty" out &&
+	test_expect_code 3 mlrepo -C cat gc --prune=now 2>err &&
+	test_grep "catalog.db. is empty" err &&
+	test_expect_code 3 exp-log -C cat ls 2>err &&
+	test_grep "catalog.db. is empty" err &&
+	test ! -s cat/.mlrepo/catalog.db &&
+	test -n "$(find cat/.mlrepo/objects -name "${oid#??}*")" &&
+	rm cat/.mlrepo/catalog.db &&
+	test_expect_code 3 exp-log -C cat ls 2>err &&
+	test_grep "catalog.db. is missing" err &&
+	test_expect_code 1 mlrepo -C cat fsck >out &&
+	test_grep "catalog.db" out &&
+	test ! -e cat/.mlrepo/catalog.db
+'
+
 test_done
