@@ -71,7 +71,7 @@ const struct runfeed_counts *runfeed_counts(const struct runfeed *f)
 static int text_metrics(struct runfeed *f, char *line)
 {
 	char *p = line, *tok;
-	int has_step = 0, n = 0, i;
+	int has_step = 0, has_time = 0, n = 0, i;
 	int64_t step = 0, t = mltime_now();
 	struct {
 		char *key;
@@ -96,12 +96,16 @@ static int text_metrics(struct runfeed *f, char *line)
 			return error_input("expected KEY=VALUE, not '%s'", tok);
 		*eq = '\0';
 		if (!strcmp(tok, "step")) {
+			if (has_step)
+				return error_input("step= given twice");
 			if (runs_parse_step(eq + 1, &step) < 0)
 				return -1;
 			has_step = 1;
 			continue;
 		}
 		if (!strcmp(tok, "time")) {
+			if (has_time++)
+				return error_input("time= given twice");
 			if (mltime_parse(eq + 1, &t) < 0) {
 				err_prefix("time: ");
 				return -1;

@@ -187,4 +187,22 @@ test_expect_success 'parent runs; events journal the changes' '
 	test_grep "run.start" out && test_grep "run.param" out
 '
 
+test_expect_success 'metric: step= and time= set the point, as in ::metric lines' '
+	run=$(exp-log start) &&
+	exp-log metric -r $run loss=0.3 step=10 &&
+	exp-log metric -r $run loss=0.2 step=10 time=2026-01-01 &&
+	exp-log history -r $run loss >out &&
+	test_line_count = 2 out &&
+	test_grep "^10	0.2	2026-01-01T00:00:00Z$" out &&
+	exp-log show $run >show &&
+	! test_grep "^  step = " show &&
+	test_expect_code 2 exp-log metric -r $run --step 3 loss=1 step=4 2>err &&
+	test_grep "step given twice" err &&
+	test_expect_code 2 exp-log metric -r $run loss=1 step=x 2>err &&
+	test_grep "step is not an integer" err &&
+	printf "a=1 step=1 step=2\n" >twice.txt &&
+	test_expect_code 2 exp-log log -r $run twice.txt 2>err &&
+	test_grep "line 1: step= given twice" err
+'
+
 test_done

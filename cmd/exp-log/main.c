@@ -218,10 +218,33 @@ int cmd_metric(int argc, char **argv)
 	values = xcalloc(argc, sizeof(*values));
 	for (i = 1; i < argc; i++) {
 		char *v;
+		int rc = 0;
 
 		if (runs_split_kv("metric", argv[i], &keys[i], &v) < 0) {
 			status = err_report();
 			goto out_free;
+		}
+		/* step= and time= mean what they mean in ::metric lines */
+		if (!strcmp(keys[i], "step") || !strcmp(keys[i], "time")) {
+			int is_step = keys[i][0] == 's';
+
+			if (is_step ? has_step : when != NULL)
+				rc = error_input("%s given twice", keys[i]);
+			else if (is_step)
+				rc = runs_parse_step(v, &step);
+			else if ((rc = mltime_parse(v, &t)) < 0)
+				err_prefix("time: ");
+			has_step |= is_step;
+			if (!is_step)
+				when = "";
+			free(v);
+			free(keys[i]);
+			keys[i] = NULL;
+			if (rc < 0) {
+				status = err_report();
+				goto out_free;
+			}
+			continue;
 		}
 		if (runs_parse_value(v, &values[i]) < 0) {
 			err_prefix("metric '%s': ", keys[i]);
@@ -236,8 +259,8 @@ int cmd_metric(int argc, char **argv)
 		goto fail;
 	w = metric_writer_new(db, id);
 	for (i = 1; i < argc; i++)
-		if (metric_writer_add(w, keys[i], values[i], has_step, step,
-				      t) < 0) {
+		if (keys[i] && metric_writer_add(w, keys[i], values[i], has_step,
+						 step, t) < 0) {
 			db_rollback(db);
 			goto fail;
 		}
