@@ -244,7 +244,12 @@ test_expect_success 'export keeps every digit and leaves missing values empty' '
 	exp-log metric -r $r big=12345678901234 third=0.1 &&
 	exp-log export -e P >p.csv &&
 	python3 -c "import csv; r = list(csv.DictReader(open(\"p.csv\")))[0]; assert float(r[\"metrics.big\"]) == 12345678901234 and r[\"metrics.third\"] == \"0.1\" and r[\"end_time\"] == \"\", r" &&
-	grep -v "\"\"" p.csv >/dev/null
+	r2=$(exp-log start -e P -p empty= -p other=x) &&
+	exp-log export -e P >p2.csv &&
+	head -1 p2.csv >hdr &&
+	test_grep "^run_id,experiment,name,status,start_time,end_time,duration,params.empty,params.other," hdr &&
+	test_grep "^$r2,P,,running,[^,]*,,,\"\",x," p2.csv &&
+	test_grep "^$r,P,,running,[^,]*,,,,," p2.csv
 '
 
 test_done
