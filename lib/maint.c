@@ -1,8 +1,10 @@
 /* maint.c - see maint.h */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -324,6 +326,27 @@ static int gc_object(const char *id, const char *path, int compressed,
 	return 0;
 }
 
+/*
+ * Does a live process still hold this temporary file?  Writers that keep
+ * a file open for long (exp-log run's captures of a command that may be
+ * quiet for hours) hold a lock on it (repo_tmpfile()); its age says
+ * nothing then.  The lock is released when the process ends, however it
+ * ends, so a file left by a killed one goes.
+ */
+static int in_use(const char *path, const struct stat *st)
+{
+	int fd, busy;
+
+	if (!S_ISREG(st->st_mode))
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	busy = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
 static int gc_tmp(struct repo *r, int dry_run, struct gc_result *res)
 {
 	char *dir = repo_path(r, "tmp");
@@ -344,7 +367,8 @@ static int gc_tmp(struct repo *r, int dry_run, struct gc_result *res)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		strbuf_addf(&p, "%s/%s", dir, de->d_name);
-		if (lstat(p.buf, &st) == 0 && mtime_us(&st) < cutoff) {
+		if (lstat(p.buf, &st) == 0 && mtime_us(&st) < cutoff &&
+		    !in_use(p.buf, &st)) {
 			if (dry_run || fs_remove_tree(p.buf) == 0)
 				res->tmpfiles++;
 			else

@@ -125,15 +125,10 @@ void opt_usage(void *fpv, const struct option *opts,
 	}
 }
 
-int (*opt_setup_hook)(unsigned flags);
-/* armed by tool_main() for the subcommand's opt_parse() */
-static unsigned setup_pending;
-static int setup_status;
+unsigned tool_setup;
 
 int opt_exit(int rc)
 {
-	if (rc == OPT_SETUP_FAILED)
-		return setup_status;
 	return rc == OPT_HELP ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -366,14 +361,6 @@ int opt_parse(int argc, char **argv, const struct option *opts,
 			return rc;
 	}
 	argv[out] = NULL;
-	if (setup_pending && opt_setup_hook) {
-		unsigned f = setup_pending;
-
-		setup_pending = 0;
-		setup_status = opt_setup_hook(f);
-		if (setup_status)
-			return OPT_SETUP_FAILED;
-	}
 	return out;
 }
 
@@ -434,7 +421,7 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	}
 	if (argc < 2) {
 		if (t->verb) {
-			setup_pending = t->verb_setup;
+			tool_setup = t->verb_setup;
 			return t->verb(argc, argv);
 		}
 		tool_help(t, stderr);
@@ -456,11 +443,11 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	}
 	for (s = t->subs; s->name; s++)
 		if (!strcmp(s->name, argv[1])) {
-			setup_pending = s->setup;
+			tool_setup = s->setup;
 			return s->fn(argc - 1, argv + 1);
 		}
 	if (t->verb) {
-		setup_pending = t->verb_setup;
+		tool_setup = t->verb_setup;
 		return t->verb(argc, argv);
 	}
 	fprintf(stderr, "%s: error: unknown command '%s'\n", t->name, argv[1]);

@@ -58,7 +58,7 @@ enum opt_flags {
 	OPT_NO_HELP_TEXT = 1 << 2 /* return OPT_HELP without printing */
 };
 
-enum { OPT_HELP = -2, OPT_ERROR = -1, OPT_SETUP_FAILED = -3 };
+enum { OPT_HELP = -2, OPT_ERROR = -1 };
 
 struct option;
 typedef int (*opt_cb)(const struct option *opt, const char *arg);
@@ -129,10 +129,7 @@ int opt_parse(int argc, char **argv, const struct option *opts,
 	      const char *const *usage, int flags);
 /* Print usage lines and the option table to `fp` (stdout or stderr). */
 void opt_usage(void *fp, const struct option *opts, const char *const *usage);
-/*
- * Map an opt_parse() failure to an exit status: OPT_HELP 0, OPT_ERROR 2,
- * OPT_SETUP_FAILED the status of the failed setup (below).
- */
+/* Map an opt_parse() failure to an exit status: OPT_HELP 0, OPT_ERROR 2. */
 int opt_exit(int rc);
 /* Print "TOOL: error: ..." and the usage to stderr; returns 2. */
 int opt_usage_error(const char *const *usage, const char *fmt, ...)
@@ -143,12 +140,8 @@ int opt_use_color(int fd);
 /*
  * Subcommand dispatch.  A subcommand's `setup` flags (SETUP_REPO,
  * SETUP_CATALOG in setup.h) say what it needs opened, as git.c's RUN_SETUP
- * does.  Since -C and --repo may follow the subcommand's name, the setup
- * is deferred: tool_main() arms it, and the subcommand's own opt_parse()
- * runs opt_setup_hook(flags) once, after its options are parsed and
- * before it returns.  When the hook fails (it has reported the error),
- * opt_parse() returns OPT_SETUP_FAILED and opt_exit() gives the status.
- * So a command calls opt_parse() and finds its repository open.
+ * does; tool_main() puts them in `tool_setup` before it runs the
+ * subcommand, and setup_now() (setup.h) opens what they ask for.
  */
 struct subcommand {
 	const char *name;
@@ -166,8 +159,8 @@ struct tool {
 	unsigned verb_setup;		/* the verb's SETUP_* flags */
 };
 
-/* Run the setup `flags`; returns 0, or the exit status after reporting. */
-extern int (*opt_setup_hook)(unsigned flags);
+/* The SETUP_* flags of the subcommand (or verb) tool_main() is running. */
+extern unsigned tool_setup;
 
 /*
  * Parse global options, then run the subcommand named by the first

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -391,5 +392,10 @@ int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a)
 	int rc = fs_atomic_begin_tmp(a, tmpl, 0600, 0);
 
 	free(tmpl);
+	/* held while we live: gc leaves a locked file alone, however old */
+	if (rc == 0 && flock(a->fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = error("cannot lock '%s': %s", a->tmp_path, strerror(errno));
+		fs_atomic_abort(a);
+	}
 	return rc;
 }

@@ -52,7 +52,9 @@ char *repo_path(const struct repo *r, const char *fmt, ...)
  * Create a new empty file tmp/WHAT-XXXXXX in the repository, for output
  * captured while a command runs: an uncommitted fs_atomic (fsutil.h), so
  * it is removed if we die; a->fd is open for writing, a->tmp_path names
- * it.  The caller removes it with fs_atomic_abort().  0 or -1 (error()).
+ * it.  It is locked (flock(2)) while the descriptor is open, so that
+ * `mlrepo gc` never removes it, however long the command runs.  The
+ * caller removes it with fs_atomic_abort().  0 or -1 (error()).
  */
 struct fs_atomic;
 int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a);

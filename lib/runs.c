@@ -794,7 +794,9 @@ int runs_finish(struct repo *r, sqlite3 *db, const char *id,
 	goto out;
 fail_logs:
 	/* the logs could not be kept: still end the run as it ended, and
-	 * keep the first error for the caller */
+	 * keep the first error for the caller, as an environment failure
+	 * (exit 3): the command's own status is not in question */
+	err_set_code(EXIT_ENV);
 	err_save(&keep);
 	if (runs_begin(db, id) == 0) {
 		if (runs_end(db, id, st, x) == 0)

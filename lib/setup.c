@@ -23,12 +23,15 @@ int setup_repo(unsigned flags)
 	return 0;
 }
 
+int setup_now(void)
+{
+	return setup_repo(tool_setup);
+}
+
 int setup_main(const struct tool *t, int argc, char **argv)
 {
-	int status;
+	int status = tool_main(t, argc, argv);
 
-	opt_setup_hook = setup_repo;
-	status = tool_main(t, argc, argv);
 	if (the_repo)
 		repo_close(the_repo);
 	the_repo = NULL;

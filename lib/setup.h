@@ -7,16 +7,22 @@
  *
  *	{ "ls", cmd_ls, "list and search runs", SETUP_CATALOG },
  *
- * and once the subcommand's own opt_parse() has read its options (-C and
- * --repo among them), the repository is found and opened (SETUP_REPO) and
- * with SETUP_CATALOG the catalog too (opened and migrated).  A failure is
- * reported there ("not an mlrepo repository", exit 3) and opt_parse()
- * returns OPT_SETUP_FAILED, which opt_exit() turns into that status.  The
- * command then uses `the_repo` and `the_catalog`, and never closes them:
- * setup_main() does when the command returns.
+ * and the subcommand, once it has parsed its options (-C and --repo among
+ * them) and checked its arguments, calls setup_now():
  *
- * A command that needs the repository only sometimes (hash-object -w)
- * sets no flag and calls setup_repo() when it does.
+ *	if ((status = setup_now()))
+ *		return status;
+ *	db = the_catalog;
+ *
+ * which finds and opens the repository (SETUP_REPO) and with
+ * SETUP_CATALOG the catalog too (opened and migrated), or reports why not
+ * ("not a repository", exit 3; a damaged catalog) and returns
+ * the exit status.  Checking the arguments first keeps a usage error exit
+ * 2 outside a repository too, and a bad command line from migrating an
+ * older catalog.  The command never closes them: setup_main() does when
+ * the command returns.  A command that needs the repository only
+ * sometimes (hash-object -w) sets no flag and calls setup_repo(SETUP_REPO)
+ * when it does.
  */
 #ifndef MLREPO_SETUP_H
 #define MLREPO_SETUP_H
@@ -39,9 +45,11 @@ extern sqlite3 *the_catalog;
 /* tool_main() with the setup above; closes what it opened. */
 int setup_main(const struct tool *t, int argc, char **argv);
 /*
- * Open now what `flags` ask for, if not yet open.  Returns 0, or the exit
- * status after reporting the error.
+ * Open what the running subcommand's flags (tool_setup) ask for, if not
+ * yet open.  Returns 0, or the exit status after reporting the error.
  */
+int setup_now(void);
+/* The same for the flags given (a command that needs more sometimes). */
 int setup_repo(unsigned flags);
 
 #endif

@@ -89,4 +89,35 @@ test_expect_success '::param with spaces around = is trimmed' '
 	exp-log show $run >show && test_grep "^  lr = 0.5$" show
 '
 
+# A long job may be quiet for hours; its captured output lives in tmp/
+# meanwhile, and gc removes temporaries older than an hour.  Once that
+# removed a running command's capture: its logs were lost and exp-log run
+# exited 2 for a command that exited 0.
+test_expect_success 'gc never removes the capture of a command still running' '
+	mkfifo go &&
+	{ exp-log run -e other -- sh -c "echo before; cat go; echo after" \
+		>run.out 2>run.err & } &&
+	pid=$! &&
+	for i in $(seq 1 100); do
+		test -s run.out && break
+		sleep 0.1
+	done &&
+	ls .mlrepo/tmp/stdout-* .mlrepo/tmp/stderr-* >caps &&
+	test_line_count = 2 caps &&
+	touch -d "3 hours ago" $(cat caps) &&
+	mlrepo gc 2>gc.err &&
+	test_line_count = 2 caps &&
+	ls $(cat caps) &&
+	echo >go &&
+	wait $pid &&
+	run=$(sed -n "s/^exp-log: run //p" run.err) &&
+	exp-log get-artifact -r $run stdout.log -o - >log &&
+	printf "before\n\nafter\n" >want &&
+	test_cmp want log &&
+	touch -d "3 hours ago" .mlrepo/tmp &&
+	echo stale >.mlrepo/tmp/stdout-left && touch -d "3 hours ago" .mlrepo/tmp/stdout-left &&
+	mlrepo gc 2>gc.err &&
+	test ! -e .mlrepo/tmp/stdout-left
+'
+
 test_done

@@ -290,6 +290,8 @@ int cmd_ls(int argc, char **argv)
 					 "columns, not %zu", cols.n);
 		goto out_free;
 	}
+	if ((status = setup_now()))
+		goto out_free;
 	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;
@@ -416,6 +418,8 @@ int cmd_show(int argc, char **argv)
 		return opt_usage_error(usage_show, "give one RUN");
 	if (argc == 2)
 		run = argv[1];
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	if (runs_resolve(db, run, id) < 0 || runs_get(db, id, &in) < 0) {
 		status = err_report();
@@ -484,6 +488,8 @@ int cmd_diff(int argc, char **argv)
 	if (argc < 3)
 		return opt_usage_error(usage_diff, "give two or more runs");
 	n = argc - 1;
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	in = xcalloc(n, sizeof(*in));
 	for (i = 0; i < n; i++, loaded++) {
@@ -659,8 +665,11 @@ int cmd_history(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 2)
 		return opt_usage_error(usage_history, "give one metric KEY");
-	if (runs_check_key("metric", argv[1]) < 0 ||
-	    runs_resolve(the_catalog, run, id) < 0)
+	if (runs_check_key("metric", argv[1]) < 0)
+		return err_report();
+	if ((status = setup_now()))
+		return status;
+	if (runs_resolve(the_catalog, run, id) < 0)
 		return err_report();
 	if (!gopt.json)
 		h.t = tabout_new(3, hdr);
@@ -745,6 +754,8 @@ int cmd_experiments(int argc, char **argv)
 	if (argc != 1)
 		return opt_usage_error(usage_experiments,
 				       "experiments takes no arguments");
+	if ((status = setup_now()))
+		return status;
 	if (!gopt.json)
 		t = tabout_new(5, hdr);
 	if (runs_experiments(the_catalog, experiment_row, t) < 0 ||
@@ -821,6 +832,11 @@ int cmd_best(int argc, char **argv)
 	strbuf_addf(&o, "%s %s", ident, min ? "ASC" : "DESC");
 	order[0] = o.buf;
 	order[1] = NULL;
+	if ((status = setup_now())) {
+		free(ident);
+		strbuf_release(&o);
+		return status;
+	}
 	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;
@@ -958,6 +974,8 @@ int cmd_export(int argc, char **argv)
 		return opt_usage_error(usage_export,
 				       "--format: csv, tsv or jsonl, not '%s'",
 				       format);
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	q.experiment = exp;
 	q.filter = filter;

@@ -68,6 +68,8 @@ int cmd_start(int argc, char **argv)
 					 "'%s'", argv[1]);
 		goto out;
 	}
+	if ((status = setup_now()))
+		goto out;
 	if (parent) {
 		if (runs_resolve(the_catalog, parent, pid) < 0)
 			goto fail;
@@ -125,6 +127,8 @@ static int set_kv(int argc, char **argv, int is_param)
 	if (exp && (is_param || run))
 		return opt_usage_error(u, is_param ? "params belong to runs"
 					: "-e or -r, not both");
+	if ((i = setup_now()))
+		return i;
 	db = the_catalog;
 	if (exp) {
 		if (runs_experiment_tags_begin(db, exp) < 0)
@@ -254,6 +258,8 @@ int cmd_metric(int argc, char **argv)
 		}
 		free(v);
 	}
+	if ((status = setup_now()))
+		goto out_free;
 	db = the_catalog;
 	if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
 		goto fail;
@@ -296,6 +302,7 @@ int cmd_end(int argc, char **argv)
 	char id[RUN_ID_HEX + 1];
 	sqlite3 *db = NULL;
 	struct event_detail d = EVENT_DETAIL_INIT;
+	int status;
 	struct option opts[] = {
 		OPT_RUN(&run),
 		OPT_STRING(0, "status", &st, "STATUS",
@@ -316,12 +323,15 @@ int cmd_end(int argc, char **argv)
 		error_input("--status: a run ends finished, failed or killed");
 		return err_report();
 	}
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
 		return err_report();
 	event_detail_str(&d, "status", st);
 	if (runs_end(db, id, s, NULL) < 0 ||
 	    events_add_detail(db, "run.end", id, &d) < 0) {
+		event_detail_release(&d);
 		db_rollback(db);
 		return err_report();
 	}

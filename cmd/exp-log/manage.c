@@ -57,6 +57,8 @@ int cmd_artifact(int argc, char **argv)
 	if (as && argc > 2)
 		return opt_usage_error(usage_artifact,
 				       "--as names one PATH, not %d", argc - 1);
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	db = the_catalog;
 	if (runs_resolve(db, run, id) < 0)
@@ -133,6 +135,8 @@ int cmd_get_artifact(int argc, char **argv)
 		return opt_usage_error(usage_get_artifact,
 				       "give RUN NAME, or -r RUN NAME");
 	name = argv[argc - 1];
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	db = the_catalog;
 	if (!out)
@@ -154,6 +158,8 @@ static int for_runs(int argc, char **argv, const char *run,
 	sqlite3 *db;
 	int status = 0, i;
 
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	/* no RUN arguments: -r RUN, else $MLREPO_RUN */
 	if (argc < 2) {
@@ -282,6 +288,8 @@ int cmd_gc(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_gc, "gc takes no arguments");
+	if ((status = setup_now()))
+		return status;
 	db = the_catalog;
 	if (db_begin(db) < 0)
 		goto fail;

@@ -75,6 +75,8 @@ int cmd_run(int argc, char **argv)
 		status = opt_usage_error(usage_run, "give a COMMAND after --");
 		goto out_lists;
 	}
+	if ((status = setup_now()))
+		goto out_lists;
 	db = the_catalog;
 	command = argv_json(argv + 1);
 	n.experiment = exp ? exp : getenv("MLREPO_EXPERIMENT");

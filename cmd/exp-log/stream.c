@@ -53,6 +53,8 @@ int cmd_log(int argc, char **argv)
 		error_input("'%s' is a directory", shown);
 		goto fail;
 	}
+	if ((status = setup_now()))
+		goto out;
 	if (runs_resolve(the_catalog, run, id) < 0)
 		goto fail;
 	feed = runfeed_new(the_catalog, id);

@@ -90,6 +90,8 @@ int cmd_bundle(int argc, char **argv)
 	if (since && strcmp(argv[1], "create"))
 		return opt_usage_error(usage_bundle,
 				       "--since goes with 'bundle create'");
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	if (!strcmp(argv[1], "create"))
 		rc = bundle_create_cmd(r, argv[2], since);

@@ -191,6 +191,8 @@ int cmd_config(int argc, char **argv)
 		return opt_usage_error(usage_config,
 				       "give one of KEY, KEY VALUE, --get-all, "
 				       "--unset or --list");
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	path = repo_path(r, "config");
 	if (list) {

@@ -49,6 +49,8 @@ int cmd_fsck(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 1)
 		return opt_usage_error(usage_fsck, "fsck takes no arguments");
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	n = maint_fsck(r, print_problem, NULL, &objects);
 	if (n < 0)
@@ -113,6 +115,8 @@ int cmd_gc(int argc, char **argv)
 					       "not both");
 		prune = "never";
 	}
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	if (!prune) {
 		prune = config_get(&r->cfg, "gc.pruneexpire");
@@ -247,6 +251,8 @@ int cmd_log(int argc, char **argv)
 	f.action = action;
 	f.limit = limit;
 	f.reverse = reverse;
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	db = repo_catalog(r);
 	if (!gopt.json)
@@ -284,6 +290,8 @@ int cmd_status(int argc, char **argv)
 					 "status takes no arguments");
 		goto out_free;
 	}
+	if ((status = setup_now()))
+		goto out_free;
 	r = the_repo;
 	if (maint_status(r, &text, o) < 0) {
 		status = err_report();

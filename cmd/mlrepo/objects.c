@@ -141,6 +141,8 @@ int cmd_cat_object(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc != 2)
 		return opt_usage_error(usage_cat_object, "give one object id");
+	if ((status = setup_now()))
+		return status;
 	r = the_repo;
 	if (odb_resolve(r, argv[1], id) < 0) {
 		status = err_report();
