@@ -1,7 +1,6 @@
 /* runfeed.c - see runfeed.h */
 #include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +54,11 @@ void runfeed_set_source(struct runfeed *f, const char *source)
 int runfeed_flush(struct runfeed *f)
 {
 	return metric_writer_flush(f->w);
+}
+
+void runfeed_discard(struct runfeed *f)
+{
+	metric_writer_discard(f->w);
 }
 
 uint64_t runfeed_points(const struct runfeed *f)
@@ -359,12 +363,12 @@ struct lines {
 /* Is there nothing to read right now? */
 static int lines_idle(struct lines *l)
 {
-	struct pollfd p = { l->fd, POLLIN, 0 };
-
-	if (!l->buf)
-		return poll(&p, 1, 0) == 0;
-	return !memchr(l->buf + l->start, '\n', l->len - l->start) &&
-	       poll(&p, 1, 0) == 0;
+	/*
+	 * No whole line buffered: the next read may block, even with bytes
+	 * waiting (half a line), and the write lock must not be held while
+	 * it does.
+	 */
+	return !l->buf || !memchr(l->buf + l->start, '\n', l->len - l->start);
 }
 
 /*
@@ -478,20 +482,38 @@ int runfeed_read(struct runfeed *f, int fd, const char *name, int64_t size,
 		}
 		if (!*p || *p == '#')
 			continue;
-		if ((flags & RUNFEED_PROTOCOL_ONLY) &&
-		    protocol_kind(line, &rest) == NOT_PROTOCOL)
-			continue;
-		if (!in_tx) {
-			if (runs_begin(f->db, f->run) < 0)
-				goto out;
-			in_tx = 1;
+		for (;;) {
+			char *cr = NULL;
+
+			/* a saved output: a lone \r ends a line too, as in
+			 * live output, so a protocol line printed after a
+			 * progress bar is seen */
+			if (flags & RUNFEED_PROTOCOL_ONLY) {
+				cr = strchr(p, '\r');
+				if (cr)
+					*cr = '\0';
+				if (protocol_kind(p, &rest) == NOT_PROTOCOL)
+					goto next;
+			}
+			if (!in_tx) {
+				if (runs_begin(f->db, f->run) < 0)
+					goto out;
+				in_tx = 1;
+			}
+			/* the position goes only into a message, off the
+			 * hot path */
+			if (runfeed_line(f, p) < 0) {
+				err_prefix("'%s' line %lld: ", name,
+					   (long long)lineno);
+				goto fail_tx;
+			}
+			batch++;
+next:
+			if (!cr)
+				break;
+			for (p = cr + 1; *p == ' ' || *p == '\t'; p++)
+				;
 		}
-		/* the position is added only to a message, off the hot path */
-		if (runfeed_line(f, p) < 0) {
-			err_prefix("'%s' line %lld: ", name, (long long)lineno);
-			goto fail_tx;
-		}
-		batch++;
 	}
 	if (got < 0) {
 		error("cannot read '%s': %s", name, strerror(errno));

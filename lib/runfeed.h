@@ -34,7 +34,8 @@
  *  2. A file or stream (exp-log log): runfeed_read(), which calls
  *     runfeed_line() for each line inside its own transactions; or, in a
  *     transaction of the caller's (runs_begin()), runfeed_line() for each
- *     line and runfeed_flush() before every commit.
+ *     line, runfeed_flush() before every commit and runfeed_discard()
+ *     after a rollback.
  *
  * Errors: -1 with error_input() naming what was wrong in the line, not
  * where it was: the caller adds the position ("'x.log' line 3: ").
@@ -69,6 +70,8 @@ void runfeed_set_source(struct runfeed *f, const char *source);
 int runfeed_line(struct runfeed *f, char *line);
 /* Write the current metric values; call before every commit.  0 or -1. */
 int runfeed_flush(struct runfeed *f);
+/* After a rollback: forget what the feed knew of the run's metrics. */
+void runfeed_discard(struct runfeed *f);
 /* Metric points written so far. */
 uint64_t runfeed_points(const struct runfeed *f);
 const struct runfeed_counts *runfeed_counts(const struct runfeed *f);
@@ -80,8 +83,11 @@ const struct runfeed_counts *runfeed_counts(const struct runfeed *f);
  * progress bar on a terminal.  With `size` < 0 it is a stream (a pipe, a
  * terminal): lines are committed in batches whenever it goes quiet, at
  * least every 0.5 s or 20000 lines, so a live stream shows up as it
- * comes.  Blank lines and lines starting with '#' are skipped, and with
- * RUNFEED_PROTOCOL_ONLY every line that is no protocol line.  Journals
+ * comes; the write lock is never held while a read may block.  Blank
+ * lines and lines starting with '#' (after spaces and tabs) are skipped.
+ * With RUNFEED_PROTOCOL_ONLY a lone carriage return ends a line too, as
+ * in live output, and every line that is no protocol line (after spaces
+ * and tabs) is skipped.  Journals
  * "run.log" with the counts.  0, or -1 with the message naming the input
  * and line ("'train.log' line 3: metric 'x': not a number: 'abc'").
  */

@@ -108,4 +108,33 @@ test_expect_success 'log reads the ::metric protocol, as run does, from a saved 
 	test_grep "bad.out. line 1: metric .loss.: not a number" err
 '
 
+test_expect_success 'log --protocol: a lone carriage return ends a line, as in live output' '
+	run=$(exp-log start) &&
+	printf "epoch 1 [=====]\r::metric loss=0.5 step=1\n  ::metric acc=0.75\n" >bar.out &&
+	exp-log log -r $run --protocol bar.out &&
+	exp-log show $run >out &&
+	test_grep "^  loss = 0.5 (step 1, 1 point)$" out &&
+	test_grep "^  acc = 0.75 " out
+'
+
+# Half a line waiting in a pipe must not keep the write lock while the
+# reader waits for the rest of it.
+test_expect_success 'a stream that stops in the middle of a line holds no lock' '
+	run=$(exp-log start) && other=$(exp-log start) && mkfifo half || exit 1
+	{ (exp-log log -r $run half; echo $? >rc) & } &&
+	exec 8>half &&
+	printf "a=1\nb=" >&8 &&
+	for i in $(seq 1 100); do
+		n=$(sqlite3 .mlrepo/catalog.db "SELECT count(*) FROM metrics WHERE run = \"$run\"") &&
+		test "$n" = 1 && break
+		sleep 0.1
+	done &&
+	sleep 0.5 &&
+	MLREPO_LOCK_TIMEOUT=1s exp-log metric -r $other x=1 2>err &&
+	printf "2\n" >&8 && exec 8>&- && wait &&
+	test "$(cat rc)" = 0 &&
+	exp-log show $run >out &&
+	test_grep "^  b = 2 " out
+'
+
 test_done
