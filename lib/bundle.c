@@ -1,4 +1,5 @@
 /* bundle.c - see bundle.h */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -341,23 +342,28 @@ static int read_all(struct arc_reader *a, struct strbuf *sb, int64_t size)
 	return n < 0 ? -1 : 0;
 }
 
-/* The table of an entry named exactly catalog/NN-TABLE.jsonl, or NULL. */
+/*
+ * The table of an entry named catalog/NN-TABLE.jsonl (two digits), or
+ * NULL.  Tables are known by name: NN is where the writer had the table,
+ * and a domain that gained a table since must not make older bundles
+ * unreadable; rows load in the order of the domain list.
+ */
 static const struct domain_table *table_of(const char *name,
 					   const struct domain **owner)
 {
 	const struct domain_table *t;
 	char want[160];
-	size_t pos;
-	const char *dash;
 
-	if (strncmp(name, "catalog/", 8) || !(dash = strchr(name + 8, '-')))
+	if (strncmp(name, "catalog/", 8) || !isdigit((unsigned char)name[8]) ||
+	    !isdigit((unsigned char)name[9]) || name[10] != '-')
 		return NULL;
-	snprintf(want, sizeof(want), "%.*s", (int)strcspn(dash + 1, "."),
-		 dash + 1);
-	t = domain_find_table(want, &pos, owner);
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(name + 11, "."),
+		 name + 11);
+	t = domain_find_table(want, NULL, owner);
 	if (!t)
 		return NULL;
-	snprintf(want, sizeof(want), "catalog/%02zu-%s.jsonl", pos, t->name);
+	snprintf(want, sizeof(want), "catalog/%.2s-%s.jsonl", name + 8,
+		 t->name);
 	return strcmp(name, want) ? NULL : t;
 }
 
@@ -765,6 +771,12 @@ int bundle_unbundle(struct repo *r, const char *path,
 					    name);
 				goto out;
 			}
+			for (i = 0; i < npend; i++)
+				if (!strcmp(pend[i].entry, name)) {
+					error_input("'%s': entry '%s' appears "
+						    "twice", path, name);
+					goto out;
+				}
 			ALLOC_GROW(pend, npend + 1, apend);
 			p = &pend[npend++];
 			p->table = NULL;

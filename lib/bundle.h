@@ -7,17 +7,18 @@
  *	catalog/NN-TABLE.jsonl  a header line {"columns":[...]}, then one JSON
  *	                        array of values per row
  *	objects/ab/cdef...[.z]  objects in their stored form
- *
  *	files/DOMAIN/NAME       a domain's file kept outside catalog.db
  *
  * bundle_create() writes every row of every domain's bundle tables
  * (domain.h) made at or after `since` (INT64_MIN: all), the objects those
- * rows reference, the files the domains give, and every object whose file
- * is at least that recent; the file appears atomically (a temporary file
+ * rows reference, the files the domains give and every object the domains'
+ * refs callbacks name (whatever `since`), and every object whose file is at
+ * least that recent; the file appears atomically (a temporary file
  * renamed).  bundle_unbundle() verifies every object against its name
  * while storing it, checks each row on the columns its table names, then
  * inserts the rows in one transaction (INSERT OR IGNORE, or "the later
- * time wins" for rows that change), so a second unbundle of the same file
+ * time wins" for rows that change; tables are known by name, NN only
+ * records the writer's order), so a second unbundle of the same file
  * changes nothing (and records no event).  Each domain that got new rows
  * then runs its after_unbundle in the same transaction; the domains'
  * files are handed to them after it commits.

@@ -29,6 +29,9 @@
  *     the tables already in bundles do not move.
  *
  * Callbacks return 0, or -1 with the error set, unless they say otherwise.
+ *
+ * The list in domain.c is the one place where the repository layer names
+ * the domains above it (as git's command table names every builtin).
  */
 #ifndef MLREPO_DOMAIN_H
 #define MLREPO_DOMAIN_H
@@ -80,7 +83,11 @@ struct domain_table {
 	const char *touch_col;
 };
 
-/* fsck: `table` must exist; with `sql`, a count of bad rows, told as `what`. */
+/*
+ * fsck: with `sql` NULL, `table` must exist (list each table the domain
+ * owns so); with `sql`, a count of bad rows, told as `what` (skipped when
+ * `table` is missing: its owner reports that).
+ */
 struct domain_check {
 	const char *table;
 	const char *what;
@@ -114,12 +121,17 @@ struct domain {
 	/* Files outside catalog.db (all optional): */
 	/* check them, calling report() per problem; returns 0 */
 	int (*fsck)(struct repo *r, domain_problem_fn report, void *data);
-	/* every object they reference, for gc and fsck */
+	/* every object they reference, for gc, fsck and bundles */
 	int (*refs)(struct repo *r, domain_ref_fn fn, void *data);
 	/* the files a bundle made `since` carries */
 	int (*bundle_files)(struct repo *r, int64_t since, domain_file_fn fn,
 			    void *data);
-	/* take in one such file from a bundle, after every row went in */
+	/*
+	 * Take in one such file from a bundle.  Called after the rows'
+	 * transaction committed, and again for every unbundle of the same
+	 * file: it must be idempotent, and must not let an older file undo a
+	 * newer local one (the later wins, as with rows).
+	 */
 	int (*unbundle_file)(struct repo *r, sqlite3 *db, const char *name,
 			     const void *buf, size_t len);
 };

@@ -4,11 +4,14 @@
  *
  * maint_fsck() re-hashes every object, runs SQLite's integrity check on the
  * catalog and on every feature group database, checks the layout and the
- * config, and checks that every object the catalog references exists.  It
- * calls report() once per problem (subject: an object id, a file) and
- * returns the number of problems, or -1 if the check itself failed.
+ * config, runs every domain's checks (domain.h: its tables, rows that point
+ * at nothing, its own fsck for files outside the catalog; a catalog that
+ * cannot be opened is a problem too), and checks that every object
+ * referenced exists.  It calls report() once per problem (subject: an
+ * object id, a file) and returns the number of problems.
  *
- * maint_gc() removes objects that no catalog row references and whose file
+ * maint_gc() removes objects that nothing references (no objrefs row, no
+ * domain's refs callback) and whose file
  * is older than `prune_before` (UTC microseconds; writers refresh an
  * object's mtime when they reuse it, so the grace period protects a
  * reference being recorded right now), and temporary files older than an

@@ -341,6 +341,23 @@ static int insert_run(sqlite3 *db, const struct run_new *n, const char *exp,
 	return rc;
 }
 
+/* Inside a transaction: run `id` (a parent) still exists. */
+static int parent_exists(sqlite3 *db, const char *id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc < 0 ? -1 : error_input("parent run %s was removed "
+					 "meanwhile (exp-log gc)", id);
+}
+
 int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 {
 	const char *exp = n->experiment ? n->experiment : "default";
@@ -360,6 +377,8 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 	runs_provenance(&prov);
 	if (db_begin(db) < 0)
 		goto out;
+	if (n->parent && parent_exists(db, n->parent) < 0)
+		goto fail;
 	if (runs_ensure_experiment(db, exp) < 0 ||
 	    insert_run(db, n, exp, &prov, id) < 0 ||
 	    runs_set_kv(db, id, n->params, n->tags) < 0)
@@ -1620,6 +1639,11 @@ static const struct domain_check checks[] = {
 	{ "experiments", NULL, NULL },
 	{ "experiment_tags", NULL, NULL },
 	{ "runs", NULL, NULL },
+	{ "params", NULL, NULL },
+	{ "tags", NULL, NULL },
+	{ "metrics", NULL, NULL },
+	{ "latest", NULL, NULL },
+	{ "artifacts", NULL, NULL },
 	{ "params", "params of runs that do not exist",
 	  "SELECT count(*) FROM params WHERE run NOT IN (SELECT id FROM runs)" },
 	{ "tags", "tags of runs that do not exist",

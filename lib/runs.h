@@ -137,7 +137,7 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 int metric_writer_flush(struct metric_writer *w);
 /* Forget the cache without writing it (after a rollback). */
 void metric_writer_discard(struct metric_writer *w);
-/* Points written since creation. */
+/* Points added since creation (those of rolled back transactions too). */
 uint64_t metric_writer_count(const struct metric_writer *w);
 void metric_writer_free(struct metric_writer *w);
 
