@@ -1485,6 +1485,21 @@ int runs_query(sqlite3 *db, const struct runs_query *q,
 
 	if (expr_sql_register(db) < 0)
 		return -1;
+	if (q->experiment) {
+		/* a typo is not "no run": exit 2, not an empty answer */
+		sqlite3_stmt *x = db_prepare(db, "SELECT 1 FROM experiments "
+					     "WHERE name = ?");
+
+		if (!x)
+			return -1;
+		db_bind_text(x, 1, q->experiment);
+		rc = db_step(x);
+		sqlite3_finalize(x);
+		if (rc != SQLITE_ROW)
+			return rc < 0 ? -1 : error_input("no such experiment: "
+							 "'%s'", q->experiment);
+		rc = -1;
+	}
 	strbuf_addstr(&sql, "SELECT r.id, r.experiment, r.name, r.status, "
 			    "r.start_time, r.end_time");
 	for (i = 0; q->columns && q->columns[i]; i++)

@@ -228,7 +228,7 @@ int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
  * expression language (lib/expr.h) compiled to bound SQL.
  */
 struct runs_query {
-	const char *experiment;	/* NULL: all */
+	const char *experiment;	/* NULL: all; unknown: error_input */
 	const char *filter;	/* NULL: none */
 	const char *const *order_by; /* "KEY [ASC|DESC]" items, NULL-ended */
 	const char *const *columns;  /* extra columns (identifiers), NULL-ended */

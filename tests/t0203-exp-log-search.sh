@@ -252,4 +252,13 @@ test_expect_success 'export keeps every digit and leaves missing values empty' '
 	test_grep "^$r,P,,running,[^,]*,,,,," p2.csv
 '
 
+# In CI, best exiting 1 reads as "no run was good enough": a mistyped
+# experiment must not look like that.
+test_expect_success 'ls, best and export: an unknown experiment is exit 2' '
+	for c in "ls" "best --metric auc" "export"; do
+		test_expect_code 2 exp-log $c -e nosuch 2>err &&
+		test_grep "no such experiment: .nosuch." err || exit 1
+	done
+'
+
 test_done
