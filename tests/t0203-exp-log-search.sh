@@ -261,4 +261,19 @@ test_expect_success 'ls, best and export: an unknown experiment is exit 2' '
 	done
 '
 
+test_expect_success 'diff --json: one record a row, metrics as numbers' '
+	a=$(exp-log start -e J -p lr=0.1) && exp-log metric -r $a auc=0.123456789012 &&
+	b=$(exp-log start -e J -p lr=0.2) &&
+	exp-log diff --json $a $b >out &&
+	python3 -c "
+import json, sys
+rows = [json.loads(l) for l in open(\"out\")]
+d = {r[\"key\"]: r for r in rows}
+assert [r[\"key\"] for r in rows][:3] == [\"experiment\", \"name\", \"status\"], rows
+assert d[\"params.lr\"][\"differs\"] and d[\"params.lr\"][\"values\"] == {\"$a\": \"0.1\", \"$b\": \"0.2\"}
+assert d[\"metrics.auc\"][\"values\"] == {\"$a\": 0.123456789012, \"$b\": None}
+assert not d[\"experiment\"][\"differs\"]
+"
+'
+
 test_done

@@ -443,13 +443,20 @@ out:
 /* ---- diff ------------------------------------------------------------- */
 
 static const char *const usage_diff[] = {
-	"exp-log diff RUN RUN...", NULL
+	"exp-log diff RUN RUN... [--json]", NULL
 };
 
+/*
+ * One row: on a terminal or in a pipe a line of the table; with --json
+ * (t NULL) a JSON Lines record {"key": K, "differs": B, "values": {RUN: V}},
+ * metric values as numbers (`nums`, NULL for other rows), a value the run
+ * lacks as null.
+ */
 static void diff_row(struct tabout *t, int n, const char *section,
-		     const char *key, const char **vals)
+		     const char *key, const char **vals, const double *nums,
+		     const struct run_info *in)
 {
-	const char **cells = xcalloc(n + 2, sizeof(char *));
+	const char **cells;
 	struct strbuf k = STRBUF_INIT;
 	int i, differ = 0;
 
@@ -457,6 +464,26 @@ static void diff_row(struct tabout *t, int n, const char *section,
 		if (strcmp(vals[i] ? vals[i] : "", vals[0] ? vals[0] : ""))
 			differ = 1;
 	strbuf_addf(&k, "%s%s", section, key);
+	if (!t) {
+		cJSON *o = cJSON_CreateObject(), *v;
+
+		cJSON_AddStringToObject(o, "key", k.buf);
+		cJSON_AddBoolToObject(o, "differs", differ);
+		v = cJSON_AddObjectToObject(o, "values");
+		for (i = 0; i < n; i++)
+			if (!vals[i])
+				cJSON_AddNullToObject(v, in[i].id);
+			else if (nums)
+				cJSON_AddItemToObject(v, in[i].id,
+						      runs_json_value(nums[i]));
+			else
+				cJSON_AddStringToObject(v, in[i].id, vals[i]);
+		json_print_line(stdout, o);
+		cJSON_Delete(o);
+		strbuf_release(&k);
+		return;
+	}
+	cells = xcalloc(n + 2, sizeof(char *));
 	cells[0] = differ ? "*" : "";
 	cells[1] = k.buf;
 	for (i = 0; i < n; i++)
@@ -478,6 +505,7 @@ int cmd_diff(int argc, char **argv)
 	sqlite3 *db;
 	struct tabout *t = NULL;
 	const char **headers = NULL, **vals = NULL;
+	double *nums = NULL;
 	char (*fmt)[32] = NULL;
 	int status = 0, n, i, j, k, loaded = 0;
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
@@ -506,18 +534,20 @@ int cmd_diff(int argc, char **argv)
 	headers[1] = "KEY";
 	for (i = 0; i < n; i++)
 		headers[2 + i] = in[i].id;
-	t = tabout_new(n + 2, headers);
+	if (!gopt.json)
+		t = tabout_new(n + 2, headers);
 	vals = xcalloc(n, sizeof(char *));
+	nums = xcalloc(n, sizeof(*nums));
 	fmt = xcalloc(n, sizeof(*fmt));
 	for (i = 0; i < n; i++)
 		vals[i] = in[i].experiment;
-	diff_row(t, n, "", "experiment", vals);
+	diff_row(t, n, "", "experiment", vals, NULL, in);
 	for (i = 0; i < n; i++)
 		vals[i] = in[i].name;
-	diff_row(t, n, "", "name", vals);
+	diff_row(t, n, "", "name", vals, NULL, in);
 	for (i = 0; i < n; i++)
 		vals[i] = in[i].status;
-	diff_row(t, n, "", "status", vals);
+	diff_row(t, n, "", "status", vals, NULL, in);
 	for (k = 0; k < 3; k++) {
 		char **keys = NULL;
 		size_t nk = 0, alloc = 0, x;
@@ -554,13 +584,15 @@ int cmd_diff(int argc, char **argv)
 					vals[i] = m ? num_format_value(m->value,
 									fmt[i])
 						    : NULL;
+					nums[i] = m ? m->value : 0;
 				}
 			}
-			diff_row(t, n, sect[k], keys[x], vals);
+			diff_row(t, n, sect[k], keys[x], vals,
+				 k == 1 ? nums : NULL, in);
 		}
 		free(keys);
 	}
-	if (tabout_print(t, stdout) < 0)
+	if ((t && tabout_print(t, stdout) < 0) || out_flush(stdout) < 0)
 		status = err_report();
 out:
 	for (i = 0; i < loaded; i++)
@@ -568,6 +600,7 @@ out:
 	free(in);
 	free(headers);
 	free(vals);
+	free(nums);
 	free(fmt);
 	tabout_free(t);
 	return status;
