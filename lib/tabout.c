@@ -178,6 +178,11 @@ static size_t add_term(struct strbuf *sb, const char *s)
 	return w;
 }
 
+void tabout_add_visible(struct strbuf *sb, const char *s)
+{
+	add_term(sb, s);
+}
+
 static void pad(struct strbuf *sb, size_t n)
 {
 	while (n--)

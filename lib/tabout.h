@@ -104,6 +104,14 @@ size_t tabout_rows(const struct tabout *t);
 int tabout_print(struct tabout *t, FILE *fp);
 /* Free the listing and every cell.  NULL is allowed. */
 void tabout_free(struct tabout *t);
+/*
+ * Append `s` to `sb` with control characters made visible as on a
+ * terminal (\t, \n, \r, \xNN), for reports that are not listings
+ * (`exp-log show`), so a value can neither break a line nor send escape
+ * sequences.
+ */
+struct strbuf;
+void tabout_add_visible(struct strbuf *sb, const char *s);
 
 /*
  * Write `obj` as compact JSON and a newline: one document for --json, or

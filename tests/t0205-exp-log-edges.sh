@@ -91,4 +91,15 @@ test_expect_success 'a usage error is exit 2 before the repository is opened' '
 	test "$(sqlite3 old/.mlrepo/catalog.db "PRAGMA user_version")" = 4
 '
 
+test_expect_success 'show makes control characters visible, as ls and diff do' '
+	esc=$(printf "\033") &&
+	run=$(exp-log start -n "two
+lines" -p "v=a${esc}[31mred" -t "t=x	y") &&
+	exp-log show $run >out &&
+	test_grep "^name        two\\\\nlines$" out &&
+	test_grep "^  v = a\\\\x1b\[31mred$" out &&
+	test_grep "^  t = x\\\\ty$" out &&
+	! grep -q "$esc" out
+'
+
 test_done

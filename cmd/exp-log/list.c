@@ -342,60 +342,92 @@ out_free:
 
 static const char *const usage_show[] = { "exp-log show [RUN] [--json]", NULL };
 
+/* "LABEL  VALUE", the value with control characters made visible. */
+static void show_line(struct strbuf *out, const char *label, const char *v,
+		      const char *after)
+{
+	strbuf_addf(out, "%-12s", label);
+	tabout_add_visible(out, v);
+	strbuf_addf(out, "%s\n", after);
+}
+
+/* "  KEY = VALUE", both made visible. */
+static void show_kv(struct strbuf *out, const char *k, const char *v)
+{
+	strbuf_addstr(out, "  ");
+	tabout_add_visible(out, k);
+	strbuf_addstr(out, " = ");
+	tabout_add_visible(out, v);
+	strbuf_addch(out, '\n');
+}
+
 static void show_text(const struct run_info *in)
 {
+	struct strbuf out = STRBUF_INIT, sb = STRBUF_INIT;
 	char a[MLTIME_BUFSZ], b[MLTIME_BUFSZ], v[32];
 	int i;
 
-	printf("run         %s%s\n", in->id, in->deleted ? " (deleted)" : "");
-	printf("experiment  %s\n", in->experiment);
+	show_line(&out, "run", in->id, in->deleted ? " (deleted)" : "");
+	show_line(&out, "experiment", in->experiment, "");
 	if (in->name)
-		printf("name        %s\n", in->name);
-	printf("status      %s\n", in->status);
-	printf("start       %s\n", mltime_format(in->start_time, a));
+		show_line(&out, "name", in->name, "");
+	show_line(&out, "status", in->status, "");
+	show_line(&out, "start", mltime_format(in->start_time, a), "");
 	if (in->end_time) {
-		printf("end         %s\n", mltime_format(in->end_time, a));
-		printf("duration    %s\n",
-		       mltime_format_duration(in->end_time - in->start_time, b));
+		show_line(&out, "end", mltime_format(in->end_time, a), "");
+		show_line(&out, "duration",
+			  mltime_format_duration(in->end_time - in->start_time,
+						 b), "");
 	}
-	printf("user        %s@%s\n", in->user ? in->user : "?",
-	       in->host ? in->host : "?");
+	strbuf_addf(&sb, "%s@%s", in->user ? in->user : "?",
+		    in->host ? in->host : "?");
+	show_line(&out, "user", sb.buf, "");
 	if (in->cwd)
-		printf("cwd         %s\n", in->cwd);
+		show_line(&out, "cwd", in->cwd, "");
 	if (in->command)
-		printf("command     %s\n", in->command);
+		show_line(&out, "command", in->command, "");
 	if (in->git_commit)
-		printf("git         %s%s\n", in->git_commit,
-		       in->git_dirty > 0 ? " (dirty)" : "");
+		show_line(&out, "git", in->git_commit,
+			  in->git_dirty > 0 ? " (dirty)" : "");
 	if (in->parent)
-		printf("parent      %s\n", in->parent);
+		show_line(&out, "parent", in->parent, "");
 	if (in->has_exit)
-		printf("exit        %d (wall %.3fs, cpu %.3fs, max rss %ld kB)\n",
-		       in->exit.exit_status, in->exit.wall_time,
-		       in->exit.cpu_time, in->exit.max_rss_kb);
+		strbuf_addf(&out, "exit        %d (wall %.3fs, cpu %.3fs, max "
+			    "rss %ld kB)\n", in->exit.exit_status,
+			    in->exit.wall_time, in->exit.cpu_time,
+			    in->exit.max_rss_kb);
 	if (in->nparams)
-		printf("params\n");
+		strbuf_addstr(&out, "params\n");
 	for (i = 0; i < in->nparams; i++)
-		printf("  %s = %s\n", in->params[i].key, in->params[i].value);
+		show_kv(&out, in->params[i].key, in->params[i].value);
 	if (in->nmetrics)
-		printf("metrics\n");
-	for (i = 0; i < in->nmetrics; i++)
-		printf("  %s = %s (step %lld, %lld point%s)\n",
-		       in->metrics[i].key,
-		       num_format_value(in->metrics[i].value, v),
-		       (long long)in->metrics[i].step,
-		       (long long)in->metrics[i].count,
-		       in->metrics[i].count == 1 ? "" : "s");
+		strbuf_addstr(&out, "metrics\n");
+	for (i = 0; i < in->nmetrics; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s (step %lld, %lld point%s)",
+			    num_format_value(in->metrics[i].value, v),
+			    (long long)in->metrics[i].step,
+			    (long long)in->metrics[i].count,
+			    in->metrics[i].count == 1 ? "" : "s");
+		show_kv(&out, in->metrics[i].key, sb.buf);
+	}
 	if (in->ntags)
-		printf("tags\n");
+		strbuf_addstr(&out, "tags\n");
 	for (i = 0; i < in->ntags; i++)
-		printf("  %s = %s\n", in->tags[i].key, in->tags[i].value);
+		show_kv(&out, in->tags[i].key, in->tags[i].value);
 	if (in->nartifacts)
-		printf("artifacts\n");
-	for (i = 0; i < in->nartifacts; i++)
-		printf("  %s  %s  %lld bytes  %s\n", in->artifacts[i].name,
-		       in->artifacts[i].kind, (long long)in->artifacts[i].size,
-		       in->artifacts[i].oid);
+		strbuf_addstr(&out, "artifacts\n");
+	for (i = 0; i < in->nartifacts; i++) {
+		strbuf_addstr(&out, "  ");
+		tabout_add_visible(&out, in->artifacts[i].name);
+		strbuf_addf(&out, "  %s  %lld bytes  %s\n",
+			    in->artifacts[i].kind,
+			    (long long)in->artifacts[i].size,
+			    in->artifacts[i].oid);
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	strbuf_release(&out);
+	strbuf_release(&sb);
 }
 
 int cmd_show(int argc, char **argv)
