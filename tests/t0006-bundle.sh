@@ -168,4 +168,9 @@ test_expect_success 'a bundle loads whatever the numbers of its catalog entries'
 	test_grep "^  k = v$" out
 '
 
+test_expect_success 'a bundle that does not exist is bad input: exit 2' '
+	test_expect_code 2 mlrepo bundle unbundle no-such.tar.gz 2>err &&
+	test_grep "no-such.tar.gz" err
+'
+
 test_done

@@ -205,4 +205,13 @@ test_expect_success 'metric: step= and time= set the point, as in ::metric lines
 	test_grep "line 1: step= given twice" err
 '
 
+test_expect_success 'start with conflicting params creates nothing and prints no id' '
+	exp-log ls --all --ids >before &&
+	test_expect_code 2 exp-log start -p a=1 -p a=2 >out 2>err &&
+	! test -s out &&
+	test_grep "write-once" err &&
+	exp-log ls --all --ids >after &&
+	test_cmp before after
+'
+
 test_done
