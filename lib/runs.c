@@ -1352,6 +1352,29 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 	return -1;
 }
 
+/*
+ * Params are text, but filters compare two numbers as numbers; sorting
+ * does the same: two values that are both numbers in num.h's grammar by
+ * value, numbers before other text, other text byte by byte.  A total
+ * order, so SQLite's sort stays consistent.
+ */
+static int cmp_param(void *unused, int na, const void *a, int nb,
+		     const void *b)
+{
+	double x, y;
+	int xa = num_parse_float(a, na, &x) == 0 && !isnan(x);
+	int yb = num_parse_float(b, nb, &y) == 0 && !isnan(y);
+	int c;
+
+	(void)unused;
+	if (xa && yb && x != y)
+		return x < y ? -1 : 1;
+	if (xa != yb)
+		return xa ? -1 : 1;
+	c = memcmp(a, b, na < nb ? na : nb);
+	return c ? c : (na > nb) - (na < nb);
+}
+
 /* Append "(KEY) IS NULL, (KEY) ASC|DESC" for one --order-by item. */
 static int add_order(const char *item, struct strbuf *sql,
 		     struct expr_binds *binds, struct resolve_ctx *ctx)
@@ -1380,11 +1403,66 @@ static int add_order(const char *item, struct strbuf *sql,
 	strbuf_reset(&frag);
 	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
 		goto out;
-	strbuf_addf(sql, "(%s) %s, ", frag.buf, dir);
+	strbuf_addf(sql, "(%s)%s %s, ", frag.buf,
+		    e->kind == EXPR_IDENT && e->nparts > 1 &&
+		    (!strcasecmp(e->parts[0], "params") ||
+		     !strcasecmp(e->parts[0], "param"))
+			    ? " COLLATE mlrepo_param" : "", dir);
 	rc = 0;
 out:
 	expr_free(e);
 	strbuf_release(&frag);
+	free(text);
+	return rc;
+}
+
+/*
+ * An --order-by item may be a list, as MLflow's order_by is: "KEY [ASC|
+ * DESC], KEY [ASC|DESC]".  Split at the commas outside quotes and
+ * backquotes.
+ */
+static int add_order_list(const char *item, struct strbuf *sql,
+			  struct expr_binds *binds, struct resolve_ctx *ctx)
+{
+	char *text = xstrdup(item), *p = text, *start = text;
+	char quote = 0;
+	int rc = 0;
+
+	for (;; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			else if (!*p)
+				break; /* unclosed: the parser says so */
+			continue;
+		}
+		if (*p == '\'' || *p == '"' || *p == '`') {
+			quote = *p;
+			continue;
+		}
+		if (*p != ',' && *p)
+			continue;
+		{
+			char end = *p;
+			const char *s = start;
+
+			*p = '\0';
+			while (isspace((unsigned char)*s))
+				s++;
+			if (!*s) {
+				rc = error_input("--order-by: an empty item in "
+						 "'%s'", item);
+				break;
+			}
+			if ((rc = add_order(s, sql, binds, ctx)) < 0)
+				break;
+			if (!end)
+				break;
+			start = p + 1;
+		}
+	}
+	if (quote && rc == 0)
+		rc = add_order(start, sql, binds, ctx);
 	free(text);
 	return rc;
 }
@@ -1530,8 +1608,13 @@ int runs_query(sqlite3 *db, const struct runs_query *q,
 			add_hint(e, &sql, &binds);
 	}
 	strbuf_addstr(&sql, " ORDER BY ");
+	if (sqlite3_create_collation_v2(db, "mlrepo_param", SQLITE_UTF8, NULL,
+					cmp_param, NULL) != SQLITE_OK) {
+		error("cannot register a collation: %s", sqlite3_errmsg(db));
+		goto out;
+	}
 	for (i = 0; q->order_by && q->order_by[i]; i++)
-		if (add_order(q->order_by[i], &sql, &binds, &ctx) < 0)
+		if (add_order_list(q->order_by[i], &sql, &binds, &ctx) < 0)
 			goto out;
 	strbuf_addstr(&sql, "r.start_time DESC, r.id LIMIT ?");
 	expr_binds_int(&binds, q->limit);

@@ -276,4 +276,21 @@ assert not d[\"experiment\"][\"differs\"]
 "
 '
 
+test_expect_success 'order-by: params sort as numbers when they are; a list of keys' '
+	for lr in 0.05 0.1 10 2 abc; do
+		r=$(exp-log start -e O -p lr=$lr) &&
+		exp-log metric -r $r auc=1 || exit 1
+	done &&
+	exp-log ls -e O --order-by "params.lr ASC" --columns params.lr >out &&
+	awk -F "	" "{ print \$NF }" out >got &&
+	printf "0.05\n0.1\n2\n10\nabc\n" >want &&
+	test_cmp want got &&
+	exp-log ls -e O --order-by "metrics.auc DESC, params.lr DESC" --columns params.lr >out &&
+	awk -F "	" "{ print \$NF }" out >got &&
+	printf "abc\n10\n2\n0.1\n0.05\n" >want &&
+	test_cmp want got &&
+	test_expect_code 2 exp-log ls -e O --order-by "params.lr,," 2>err &&
+	test_grep "empty item" err
+'
+
 test_done
