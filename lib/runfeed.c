@@ -12,6 +12,7 @@
 #include "err.h"
 #include "events.h"
 #include "mltime.h"
+#include "num.h"
 #include "progress.h"
 #include "runfeed.h"
 #include "runs.h"
@@ -185,6 +186,55 @@ static enum kind protocol_kind(char *line, char **rest)
 	return NOT_PROTOCOL;
 }
 
+/* Skip a JSON string at p ('"' ... '"'); the byte after it, or NULL. */
+static const char *skip_string(const char *p)
+{
+	for (p++; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return *p ? p + 1 : NULL;
+}
+
+/*
+ * The text of the top-level member "value" of the JSON object `line`
+ * when it is a number, as written (cJSON keeps only a double, and a param
+ * logged as 9007199254740993 or 1.10 must keep its digits); NULL when it
+ * is not a number.  The line has been parsed by cJSON already, so it is
+ * well-formed.
+ */
+static char *raw_number_value(const char *line)
+{
+	const char *p = line;
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (*p == '"') {
+			const char *k = p, *e = skip_string(p);
+
+			if (!e)
+				return NULL;
+			p = e;
+			while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+				p++;
+			if (depth == 1 && *p == ':' && e - k == 7 &&
+			    !strncmp(k, "\"value\"", 7)) {
+				size_t n;
+
+				for (p++; *p == ' ' || *p == '\t'; p++)
+					;
+				n = num_json_len(p, strlen(p));
+				return n ? xstrndup(p, n) : NULL;
+			}
+			p--;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		}
+	}
+	return NULL;
+}
+
 static cJSON *field(const cJSON *o, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, key);
@@ -267,7 +317,10 @@ static int json_record(struct runfeed *f, const char *line)
 			goto out;
 		}
 		text = cJSON_IsString(v) ? xstrdup(v->valuestring)
-					 : cJSON_PrintUnformatted(v);
+		       : cJSON_IsNumber(v) ? raw_number_value(line)
+					   : NULL;
+		if (!text)
+			text = cJSON_PrintUnformatted(v);
 		r = is_param ? runs_param(f->db, f->run, k->valuestring, text)
 			     : runs_tag(f->db, f->run, k->valuestring, text);
 		free(text);

@@ -137,4 +137,20 @@ test_expect_success 'a stream that stops in the middle of a line holds no lock' 
 	test_grep "^  b = 2 " out
 '
 
+test_expect_success 'a JSON number given as a param keeps its text' '
+	run=$(exp-log start) &&
+	cat >params.jsonl <<-\EOF &&
+	{"param": "big", "value": 9007199254740993}
+	{"value": 1.10, "param": "f"}
+	{"tag": "t", "value": -0.0e5}
+	{"param": "b", "value": true}
+	EOF
+	exp-log log -r $run params.jsonl &&
+	exp-log show $run >out &&
+	test_grep "^  big = 9007199254740993$" out &&
+	test_grep "^  f = 1.10$" out &&
+	test_grep "^  t = -0.0e5$" out &&
+	test_grep "^  b = true$" out
+'
+
 test_done
