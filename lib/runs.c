@@ -866,14 +866,49 @@ int runs_move(sqlite3 *db, const char *run, const char *experiment)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int runs_gc(sqlite3 *db)
+int runs_discard(sqlite3 *db, const char *id)
 {
 	static const char *const tables[] = { "params", "tags", "metrics",
 					      "latest", "artifacts", NULL };
+	struct strbuf sql = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int t, rc = 0;
+
+	for (t = 0; tables[t] && rc == 0; t++) {
+		strbuf_reset(&sql);
+		strbuf_addf(&sql, "DELETE FROM %s WHERE run=?", tables[t]);
+		st = db_prepare(db, sql.buf);
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		db_bind_text(st, 1, id);
+		rc = db_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	strbuf_release(&sql);
+	if (rc < 0)
+		return -1;
+	st = db_prepare(db, "DELETE FROM runs WHERE id=?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	rc = db_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc == 0) {
+		strbuf_addf(&sql, "run:%s/", id);
+		rc = catalog_ref_drop_prefix(db, sql.buf) < 0 ? -1 : 0;
+		strbuf_release(&sql);
+	}
+	return rc;
+}
+
+int runs_gc(sqlite3 *db)
+{
 	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM runs WHERE deleted=1");
 	char **ids = NULL;
 	size_t n = 0, alloc = 0, i;
-	int rc, t, result = -1;
+	int rc, result = -1;
 
 	if (!st)
 		return -1;
@@ -884,37 +919,9 @@ int runs_gc(sqlite3 *db)
 	sqlite3_finalize(st);
 	if (rc < 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		struct strbuf owner = STRBUF_INIT;
-
-		for (t = 0; tables[t]; t++) {
-			struct strbuf sql = STRBUF_INIT;
-
-			strbuf_addf(&sql, "DELETE FROM %s WHERE run=?", tables[t]);
-			st = db_prepare(db, sql.buf);
-			strbuf_release(&sql);
-			if (!st)
-				goto out;
-			db_bind_text(st, 1, ids[i]);
-			rc = db_step(st);
-			sqlite3_finalize(st);
-			if (rc != SQLITE_DONE)
-				goto out;
-		}
-		st = db_prepare(db, "DELETE FROM runs WHERE id=?");
-		if (!st)
+	for (i = 0; i < n; i++)
+		if (runs_discard(db, ids[i]) < 0)
 			goto out;
-		db_bind_text(st, 1, ids[i]);
-		rc = db_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			goto out;
-		strbuf_addf(&owner, "run:%s/", ids[i]);
-		rc = catalog_ref_drop_prefix(db, owner.buf);
-		strbuf_release(&owner);
-		if (rc < 0)
-			goto out;
-	}
 	result = (int)n;
 out:
 	for (i = 0; i < n; i++)

@@ -210,6 +210,11 @@ int runs_artifact_get(struct repo *r, sqlite3 *db, const char *run,
 /* Soft-delete, restore, move to another experiment. */
 int runs_set_deleted(sqlite3 *db, const char *run, int deleted);
 int runs_move(sqlite3 *db, const char *run, const char *experiment);
+/*
+ * Inside the caller's transaction: remove run `id` for good, with its
+ * params, tags, metrics, artifact records and object references.
+ */
+int runs_discard(sqlite3 *db, const char *id);
 /* Hard-delete every soft-deleted run; returns how many or -1. */
 int runs_gc(sqlite3 *db);
 

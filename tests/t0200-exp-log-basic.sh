@@ -214,4 +214,15 @@ test_expect_success 'start with conflicting params creates nothing and prints no
 	test_cmp before after
 '
 
+test_expect_success 'start whose id cannot be written leaves no run behind' '
+	exp-log ls --all --ids >before &&
+	test_expect_code 3 exp-log start -p a=1 >/dev/full 2>err &&
+	test_grep "cannot write" err &&
+	exp-log ls --all --ids >after &&
+	test_cmp before after &&
+	mlrepo log -n 1 >log &&
+	test_grep "run.discard" log &&
+	mlrepo fsck
+'
+
 test_done

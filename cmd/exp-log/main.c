@@ -82,8 +82,23 @@ int cmd_start(int argc, char **argv)
 	if (runs_start(the_catalog, &n, id) < 0)
 		goto fail;
 	printf("%s\n", id);
-	if (out_flush(stdout) < 0)
+	if (out_flush(stdout) < 0) {
+		/* nobody could name the run: take it back */
+		struct err_saved keep;
+
+		err_save(&keep);
+		if (runs_begin(the_catalog, id) == 0) {
+			if (runs_discard(the_catalog, id) == 0 &&
+			    events_add(the_catalog, "run.discard", id,
+				       "{\"reason\":\"its id could not be "
+				       "written\"}") == 0)
+				db_commit(the_catalog);
+			else
+				db_rollback(the_catalog);
+		}
+		err_restore(&keep);
 		goto fail;
+	}
 	goto out;
 fail:
 	status = err_report();
