@@ -299,6 +299,13 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 		c.nr++;
 	}
 
+	if (!strcmp(path, "-")) {
+		/* standard output: for ssh and pipes; atomic is the reader's */
+		if (arc_pack_fd(STDOUT_FILENO, c.entries, c.nr) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
 	if (fs_atomic_begin(&out, path, 0644, 0) < 0)
 		goto out;
 	if (arc_pack_fd(out.fd, c.entries, c.nr) < 0 ||

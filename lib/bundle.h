@@ -14,7 +14,8 @@
  * rows reference, the files the domains give and every object the domains'
  * refs callbacks name (whatever `since`), and every object whose file is at
  * least that recent; the file appears atomically (a temporary file
- * renamed).  bundle_unbundle() verifies every object against its name
+ * renamed), or with `path` "-" the bundle goes to standard output.
+ * bundle_unbundle() verifies every object against its name
  * while storing it, checks each row on the columns its table names, then
  * inserts the rows in one transaction (INSERT OR IGNORE, or "the later
  * time wins" for rows that change; tables are known by name, NN only

@@ -173,4 +173,15 @@ test_expect_success 'a bundle that does not exist is bad input: exit 2' '
 	test_grep "no-such.tar.gz" err
 '
 
+test_expect_success 'bundle create - writes to standard output; unbundle - reads it' '
+	run=$(exp-log start -e piped -p k=v) &&
+	mlrepo bundle create - >piped.tar.gz 2>err &&
+	test -s piped.tar.gz &&
+	test ! -e ./- &&
+	mlrepo init -q piped &&
+	mlrepo -C piped bundle unbundle - <piped.tar.gz &&
+	exp-log -C piped show $run >out &&
+	test_grep "^  k = v$" out
+'
+
 test_done

@@ -39,7 +39,9 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	snprintf(detail, sizeof(detail), "{\"objects\":%zu,\"rows\":%zu}",
 		 s.objects, s.rows);
 	if (!db || events_add(db, "bundle.create", file, detail) < 0) {
-		unlink(file); /* all or nothing: no bundle without its event */
+		if (strcmp(file, "-"))
+			unlink(file); /* all or nothing: no bundle without
+				       * its event */
 		return -1;
 	}
 	if (!gopt.quiet)
