@@ -944,12 +944,42 @@ static int ref_add(sqlite3 *db, const char *oid, const char *run,
 	return rc;
 }
 
+/* Standard input, counted as it is read. */
+struct counted_fd {
+	int fd;
+	int64_t n;
+};
+
+static long read_counted(void *data, void *buf, size_t n)
+{
+	struct counted_fd *c = data;
+	ssize_t got;
+
+	do
+		got = read(c->fd, buf, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return error("cannot read standard input: %s", strerror(errno));
+	c->n += got;
+	return (long)got;
+}
+
 int runs_artifact_store(struct repo *r, const char *path,
 			struct run_stored *out)
 {
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
+	if (!strcmp(path, "-")) {
+		struct counted_fd in = { STDIN_FILENO, 0 };
+
+		out->kind = "file";
+		if (odb_put_reader(r, read_counted, &in, 0, NULL, out->id,
+				   NULL) < 0)
+			return -1;
+		out->size = in.n;
+		return 0;
+	}
 	if (stat(path, &st) < 0)
 		return error_input("cannot open '%s': %s", path,
 				   strerror(errno));

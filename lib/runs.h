@@ -178,9 +178,9 @@ int runs_finish(struct repo *r, sqlite3 *db, const char *id,
 /*
  * Artifacts are stored in two steps, so that the (slow) object writes
  * happen before the caller takes the database's write lock:
- *   1. runs_artifact_store() writes a file, or a directory (each file an
- *      object, plus a manifest object listing them), into the object
- *      store; nothing references them yet (gc's grace period covers that);
+ *   1. runs_artifact_store() writes a file ("-": standard input), or a
+ *      directory (each file an object, plus a manifest object listing
+ *      them), into the object store; nothing references them yet (gc's grace period covers that);
  *   2. runs_artifact_record(), inside the caller's transaction, records it
  *      as the artifact `name` of the run with its object references,
  *      replacing an artifact of that name.

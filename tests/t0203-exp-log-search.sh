@@ -293,4 +293,16 @@ test_expect_success 'order-by: params sort as numbers when they are; a list of k
 	test_grep "empty item" err
 '
 
+test_expect_success 'artifact - stores standard input under --name' '
+	run=$(exp-log start) &&
+	printf "from a pipe\n" | exp-log artifact -r $run - --name piped.txt &&
+	exp-log get-artifact -r $run piped.txt -o - >got &&
+	printf "from a pipe\n" >want &&
+	test_cmp want got &&
+	exp-log show $run >out &&
+	test_grep "^  piped.txt  file  12 bytes  " out &&
+	test_expect_code 2 exp-log artifact -r $run - </dev/null 2>err &&
+	test_grep "needs --name" err
+'
+
 test_done

@@ -16,7 +16,8 @@
 #include "tabout.h"
 
 static const char *const usage_artifact[] = {
-	"exp-log artifact [-r RUN] PATH... [--as NAME]", NULL
+	"exp-log artifact [-r RUN] PATH... [--as NAME]",
+	"exp-log artifact [-r RUN] - --name NAME", NULL
 };
 
 /* The default name of an artifact: the last part of its path. */
@@ -45,6 +46,7 @@ int cmd_artifact(int argc, char **argv)
 		OPT_RUN(&run),
 		OPT_STRING(0, "as", &as, "NAME",
 			   "the artifact's name (default: the file's name)"),
+		OPT_STRING(0, "name", &as, "NAME", "the same as --as"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -54,6 +56,10 @@ int cmd_artifact(int argc, char **argv)
 		return opt_exit(argc);
 	if (argc < 2)
 		return opt_usage_error(usage_artifact, "give a PATH");
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-") && !as)
+			return opt_usage_error(usage_artifact, "'-' (standard "
+					       "input) needs --name NAME");
 	if (as && argc > 2)
 		return opt_usage_error(usage_artifact,
 				       "--as names one PATH, not %d", argc - 1);
