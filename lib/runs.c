@@ -270,8 +270,7 @@ void runs_provenance_release(struct run_provenance *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Every KEY=VALUE of a NULL-terminated list splits and has a good key. */
-static int check_kv_list(const char *what, const char *const *list)
+int runs_check_kv_list(const char *what, const char *const *list)
 {
 	for (; list && *list; list++) {
 		char *k, *v;
@@ -369,8 +368,8 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 	if (names_check("experiment", exp) < 0 ||
 	    (n->name && *n->name && strlen(n->name) > 1000 &&
 	     error_input("run name is longer than 1000 bytes") < 0) ||
-	    check_kv_list("param", n->params) < 0 ||
-	    check_kv_list("tag", n->tags) < 0 || events_random_hex(id) < 0)
+	    runs_check_kv_list("param", n->params) < 0 ||
+	    runs_check_kv_list("tag", n->tags) < 0 || events_random_hex(id) < 0)
 		return -1;
 	/* git runs before the write lock is taken: never hold it across a
 	 * subprocess, or parallel writers would wait for git status */

@@ -54,6 +54,8 @@ int runs_check_key(const char *what, const char *key);
  */
 int runs_split_kv(const char *what, const char *arg, char **key,
 		  char **value);
+/* Every "KEY=VALUE" of a NULL-ended list (or NULL) splits with a good key. */
+int runs_check_kv_list(const char *what, const char *const *list);
 /* Parse a metric value: a number, nan, inf, -inf (any case). */
 int runs_parse_value(const char *s, double *out);
 /* Steps are integers within +-2^53 (exact in JSON, and room to count up). */

@@ -68,6 +68,10 @@ int cmd_start(int argc, char **argv)
 					 "'%s'", argv[1]);
 		goto out;
 	}
+	/* bad input is exit 2 before the repository is looked for */
+	if (runs_check_kv_list("param", params.items) < 0 ||
+	    runs_check_kv_list("tag", tags.items) < 0)
+		goto fail;
 	if ((status = setup_now()))
 		goto out;
 	if (parent) {
@@ -142,6 +146,9 @@ static int set_kv(int argc, char **argv, int is_param)
 	if (exp && (is_param || run))
 		return opt_usage_error(u, is_param ? "params belong to runs"
 					: "-e or -r, not both");
+	if (runs_check_kv_list(is_param ? "param" : "tag",
+			       (const char *const *)argv + 1) < 0)
+		return err_report();
 	if ((i = setup_now()))
 		return i;
 	db = the_catalog;

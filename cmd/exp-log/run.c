@@ -75,6 +75,11 @@ int cmd_run(int argc, char **argv)
 		status = opt_usage_error(usage_run, "give a COMMAND after --");
 		goto out_lists;
 	}
+	if (runs_check_kv_list("param", params.items) < 0 ||
+	    runs_check_kv_list("tag", tags.items) < 0) {
+		status = err_report();
+		goto out_lists;
+	}
 	if ((status = setup_now()))
 		goto out_lists;
 	db = the_catalog;
