@@ -81,8 +81,11 @@ static long dump_table(sqlite3 *db, const struct domain_table *t,
 	int ncol, i, rc;
 	long rows = 0;
 
-	strbuf_addf(&sql, "SELECT * FROM \"%s\" WHERE \"%s\" >= ? ORDER BY \"%s\"",
-		    t->name, t->time_col, t->time_col);
+	strbuf_addf(&sql, "SELECT * FROM \"%s\" WHERE \"%s\" >= ?1", t->name,
+		    t->time_col);
+	if (t->also && since != INT64_MIN)
+		strbuf_addf(&sql, " OR (%s)", t->also);
+	strbuf_addf(&sql, " ORDER BY \"%s\"", t->time_col);
 	st = db_prepare(db, sql.buf);
 	strbuf_release(&sql);
 	if (!st)
@@ -674,6 +677,46 @@ static int idset_add(struct idset *s, const char *id)
 	return 1;
 }
 
+/*
+ * The domains' counts of rows that point at nothing (their fsck checks),
+ * in order, into `n` (NULL: only count them).  Returns how many checks, or
+ * -1.  A check on a missing table counts 0.
+ */
+static int orphan_counts(sqlite3 *db, int64_t *n)
+{
+	const struct domain *const *d;
+	int i, k = 0;
+
+	for (d = domain_list(); *d; d++)
+		for (i = 0; (*d)->checks && (*d)->checks[i].table; i++) {
+			const struct domain_check *c = &(*d)->checks[i];
+			int64_t v = 0;
+
+			if (!c->sql)
+				continue;
+			if (n && db_has_table(db, c->table) &&
+			    (v = db_query_int(db, c->sql)) < 0)
+				return -1;
+			if (n)
+				n[k] = v;
+			k++;
+		}
+	return k;
+}
+
+/* The `what` of check number `k` (as orphan_counts() counts them). */
+static const char *orphan_what(int k)
+{
+	const struct domain *const *d;
+	int i;
+
+	for (d = domain_list(); *d; d++)
+		for (i = 0; (*d)->checks && (*d)->checks[i].table; i++)
+			if ((*d)->checks[i].sql && !k--)
+				return (*d)->checks[i].what;
+	return "rows";
+}
+
 struct pending {
 	const struct domain_table *table; /* NULL: a domain's file */
 	const struct domain *domain;
@@ -691,6 +734,8 @@ int bundle_unbundle(struct repo *r, const char *path,
 	const struct domain *const *d;
 	size_t k;
 	size_t *new_rows = NULL; /* per domain */
+	int64_t *orphans = NULL; /* before, then after */
+	int northans = 0;
 	const char *name;
 	int64_t size;
 	int rc, seen_head = 0, result = -1;
@@ -848,6 +893,13 @@ int bundle_unbundle(struct repo *r, const char *path,
 	for (k = 0, d = domain_list(); *d; d++)
 		k++;
 	new_rows = xcalloc(k + 1, sizeof(*new_rows));
+	/* a bundle may not leave rows that point at nothing */
+	northans = orphan_counts(db, NULL);
+	orphans = xcalloc(2 * northans + 1, sizeof(*orphans));
+	if (orphan_counts(db, orphans) < 0) {
+		db_rollback(db);
+		goto out;
+	}
 	for (k = 0, d = domain_list(); *d; d++, k++) {
 		int t;
 
@@ -873,6 +925,22 @@ int bundle_unbundle(struct repo *r, const char *path,
 			goto out;
 		}
 	}
+	if (orphan_counts(db, orphans + northans) < 0) {
+		db_rollback(db);
+		goto out;
+	}
+	for (k = 0; k < (size_t)northans; k++)
+		if (orphans[northans + k] > orphans[k]) {
+			error_input("'%s' carries %lld %s; nothing was "
+				    "changed", path,
+				    (long long)(orphans[northans + k] -
+						orphans[k]),
+				    orphan_what((int)k));
+			err_hint("make the bundle with an earlier --since, or "
+				 "unbundle the bundle that carries them first");
+			db_rollback(db);
+			goto out;
+		}
 	if (stats->rows_new || stats->objects_new) {
 		char detail[128];
 
@@ -908,5 +976,6 @@ out:
 	free(pend);
 	free(seen.v);
 	free(new_rows);
+	free(orphans);
 	return result;
 }

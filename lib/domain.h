@@ -81,6 +81,13 @@ struct domain_table {
 	 * temp.bundle_touched(tbl TEXT, val TEXT) (NULL: none).
 	 */
 	const char *touch_col;
+	/*
+	 * Rows a bundle made --since carries whatever their own time: an SQL
+	 * condition on the table's columns, ?1 being `since` (NULL: none).
+	 * A run whose params changed goes with its run row, so that no
+	 * bundle carries rows whose parent it leaves behind.
+	 */
+	const char *also;
 };
 
 /*

@@ -1756,16 +1756,31 @@ static const struct domain_col timed_cols[] = {
 	{ "time", DOMAIN_COL_TIME }, { NULL, 0 }
 };
 
+/* The runs something of which a bundle made since ?1 carries. */
+#define CHANGED_RUNS \
+	"SELECT id FROM runs WHERE time >= ?1 UNION " \
+	"SELECT run FROM params WHERE time >= ?1 UNION " \
+	"SELECT run FROM tags WHERE time >= ?1 UNION " \
+	"SELECT run FROM metrics WHERE time >= ?1 UNION " \
+	"SELECT run FROM artifacts WHERE time >= ?1"
+
 static const struct domain_table tables[] = {
-	{ "experiments", "created", NULL, NULL, NULL, NULL },
-	{ "experiment_tags", "time", NULL, "experiment, key", timed_cols, NULL },
-	{ "runs", "time", NULL, "id", run_cols, NULL },
-	{ "params", "time", NULL, NULL, of_run_cols, NULL },
-	{ "tags", "time", NULL, "run, key", of_run_cols, NULL },
+	/* an experiment goes with its runs and its tags */
+	{ "experiments", "created", NULL, NULL, NULL, NULL,
+	  "name IN (SELECT experiment FROM runs WHERE id IN (" CHANGED_RUNS
+	  ")) OR name IN (SELECT experiment FROM experiment_tags WHERE "
+	  "time >= ?1)" },
+	{ "experiment_tags", "time", NULL, "experiment, key", timed_cols, NULL,
+	  NULL },
+	/* a run goes with anything of it that is carried */
+	{ "runs", "time", NULL, "id", run_cols, NULL,
+	  "id IN (" CHANGED_RUNS ")" },
+	{ "params", "time", NULL, NULL, of_run_cols, NULL, NULL },
+	{ "tags", "time", NULL, "run, key", of_run_cols, NULL, NULL },
 	/* new points: their run's `latest` is computed again */
-	{ "metrics", "time", NULL, NULL, of_run_cols, "run" },
-	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL }
+	{ "metrics", "time", NULL, NULL, of_run_cols, "run", NULL },
+	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 /* Rows that point at nothing: each query counts them. */

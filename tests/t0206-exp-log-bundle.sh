@@ -65,4 +65,46 @@ test_expect_success 'an older bundle does not undo a newer state' '
 	exp-log show $1 >out && test_grep "^status      failed$" out
 '
 
+# A --since bundle once carried a param of a run whose run row it left
+# behind, and unbundling it left rows that fsck reports.
+test_expect_success 'a --since bundle carries the run of every row it carries' '
+	old=$(exp-log start -e since_exp) &&
+	sleep 1.1 &&
+	t=$(date -u +%Y-%m-%dT%H:%M:%SZ) &&
+	sleep 1 &&
+	exp-log param -r $old late=1 &&
+	mlrepo bundle create --since "$t" late.tar.gz &&
+	mlrepo init -q fresh-late &&
+	mlrepo -C fresh-late bundle unbundle ../late.tar.gz &&
+	exp-log -C fresh-late show $old >out &&
+	test_grep "^  late = 1$" out &&
+	test_grep "^experiment  since_exp$" out &&
+	exp-log -C fresh-late experiments >exps &&
+	test_grep "^since_exp" exps &&
+	mlrepo -C fresh-late fsck
+'
+
+test_expect_success 'a bundle that would leave rows without their run is refused whole' '
+	run=$(exp-log start -p orphan=1) &&
+	mlrepo bundle create whole.tar.gz &&
+	cat >strip.py <<-\EOF &&
+	import io, tarfile
+	src = tarfile.open("whole.tar.gz")
+	out = tarfile.open("stripped.tar.gz", "w:gz")
+	for m in src.getmembers():
+	    if m.name.endswith("-runs.jsonl"):
+	        continue
+	    out.addfile(m, io.BytesIO(src.extractfile(m).read()))
+	out.close()
+	EOF
+	python3 strip.py &&
+	mlrepo init -q fresh-strip &&
+	mlrepo -C fresh-strip status --json >before &&
+	test_expect_code 2 mlrepo -C fresh-strip bundle unbundle ../stripped.tar.gz 2>err &&
+	test_grep "params of runs that do not exist; nothing was changed" err &&
+	mlrepo -C fresh-strip status --json >after &&
+	python3 -c "import json; a = json.load(open(\"before\")); b = json.load(open(\"after\")); assert a[\"events\"] == b[\"events\"] and b[\"runs\"] == 0, (a, b)" &&
+	mlrepo -C fresh-strip fsck
+'
+
 test_done
