@@ -616,8 +616,8 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 		step = k->n ? k->max_step + 1 : 0;
 	if (!w->ins) {
 		w->ins = db_prepare(w->db, "INSERT INTO metrics(run, key, seq, "
-					   "step, value, time) VALUES "
-					   "(?,?,?,?,?,?)");
+					   "step, value, time, recorded) "
+					   "VALUES (?,?,?,?,?,?,?)");
 		if (!w->ins)
 			return -1;
 	}
@@ -631,6 +631,8 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 	else
 		sqlite3_bind_double(w->ins, 5, value);
 	db_bind_int64(w->ins, 6, time);
+	/* when we learnt it, which a bundle made --since goes by */
+	db_bind_int64(w->ins, 7, mltime_now());
 	rc = db_step(w->ins);
 	sqlite3_reset(w->ins);
 	if (rc != SQLITE_DONE)
@@ -1743,6 +1745,15 @@ static const struct domain_migration migrations[] = {
 	{ 4,
 	"ALTER TABLE runs ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE runs SET time = coalesce(end_time, start_time)" },
+
+	/*
+	 * 5: when a metric point was recorded here, apart from the time its
+	 * value claims (--time -2d), for bundle create --since; points of
+	 * before keep their claimed time as the best guess
+	 */
+	{ 5,
+	"ALTER TABLE metrics ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE metrics SET recorded = time" },
 	{ 0, NULL }
 };
 
@@ -1751,6 +1762,10 @@ static const struct domain_col run_cols[] = {
 };
 static const struct domain_col of_run_cols[] = {
 	{ "run", DOMAIN_COL_ID32 }, { "time", DOMAIN_COL_TIME }, { NULL, 0 }
+};
+static const struct domain_col metric_cols[] = {
+	{ "run", DOMAIN_COL_ID32 }, { "time", DOMAIN_COL_TIME },
+	{ "recorded", DOMAIN_COL_TIME }, { NULL, 0 }
 };
 static const struct domain_col timed_cols[] = {
 	{ "time", DOMAIN_COL_TIME }, { NULL, 0 }
@@ -1761,7 +1776,7 @@ static const struct domain_col timed_cols[] = {
 	"SELECT id FROM runs WHERE time >= ?1 UNION " \
 	"SELECT run FROM params WHERE time >= ?1 UNION " \
 	"SELECT run FROM tags WHERE time >= ?1 UNION " \
-	"SELECT run FROM metrics WHERE time >= ?1 UNION " \
+	"SELECT run FROM metrics WHERE recorded >= ?1 UNION " \
 	"SELECT run FROM artifacts WHERE time >= ?1"
 
 static const struct domain_table tables[] = {
@@ -1778,7 +1793,7 @@ static const struct domain_table tables[] = {
 	{ "params", "time", NULL, NULL, of_run_cols, NULL, NULL },
 	{ "tags", "time", NULL, "run, key", of_run_cols, NULL, NULL },
 	/* new points: their run's `latest` is computed again */
-	{ "metrics", "time", NULL, NULL, of_run_cols, "run", NULL },
+	{ "metrics", "recorded", NULL, NULL, metric_cols, "run", NULL },
 	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
@@ -1817,6 +1832,11 @@ static const struct domain_check checks[] = {
  */
 static int after_unbundle(sqlite3 *db)
 {
+	/* points from a bundle of before version 5 know no recorded time */
+	if (db_exec(db, "UPDATE metrics SET recorded = time WHERE recorded = 0 "
+			"AND run IN (SELECT val FROM temp.bundle_touched WHERE "
+			"tbl = 'metrics')") < 0)
+		return -1;
 	return db_exec(db,
 		"INSERT OR REPLACE INTO latest(run, key, value, step, seq,"
 		" max_step, n, time) "

@@ -107,4 +107,21 @@ test_expect_success 'a bundle that would leave rows without their run is refused
 	mlrepo -C fresh-strip fsck
 '
 
+# The cron backup recipe: bundle create --since the last backup.  A point
+# logged now with --time -2d claims an old time but was recorded now, and
+# must go with the next bundle.
+test_expect_success 'bundle --since goes by when a point was recorded, not the time it claims' '
+	run=$(exp-log start -e backdated) &&
+	sleep 1.1 &&
+	t=$(date -u +%Y-%m-%dT%H:%M:%SZ) &&
+	sleep 1 &&
+	exp-log metric -r $run --time -2d old_news=1 &&
+	mlrepo bundle create --since "$t" backdated.tar.gz &&
+	mlrepo init -q fresh-backdated &&
+	mlrepo -C fresh-backdated bundle unbundle ../backdated.tar.gz &&
+	exp-log -C fresh-backdated history -r $run old_news >out &&
+	test_line_count = 1 out &&
+	mlrepo -C fresh-backdated fsck
+'
+
 test_done
