@@ -634,8 +634,7 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 	db_bind_int64(w->ins, 6, time);
 	/*
 	 * When we learnt it, which a bundle made --since goes by: read once
-	 * a batch, since the clock costs about a microsecond a call on
-	 * virtual machines without a vDSO clock (1M points: 2.7 s, not 1.7)
+	 * a batch (a transaction), not once a point
 	 */
 	if (!w->recorded)
 		w->recorded = mltime_now();
