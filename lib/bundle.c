@@ -228,6 +228,7 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 	int rc = -1;
 
 	memset(stats, 0, sizeof(*stats));
+	strbuf_init(&stats->conflicts, 0);
 	if (!*path)
 		return error_input("no bundle file given");
 	if (!db)
@@ -491,13 +492,41 @@ static int bind_json(sqlite3_stmt *st, int i, const cJSON *v)
 	return 0;
 }
 
+/*
+ * Bind a bundle row: by position, or (`named`) each column to the
+ * parameter ":COLUMN" of a table's own statement, where one is used
+ * (parameters the bundle does not have stay NULL).
+ */
+static int bind_row(sqlite3_stmt *st, int named, cJSON *cols, cJSON *row)
+{
+	int i, n = cJSON_GetArraySize(cols);
+
+	sqlite3_clear_bindings(st);
+	for (i = 0; i < n; i++) {
+		int idx = i + 1;
+
+		if (named) {
+			char name[160];
+
+			snprintf(name, sizeof(name), ":%s",
+				 cJSON_GetArrayItem(cols, i)->valuestring);
+			idx = sqlite3_bind_parameter_index(st, name);
+			if (!idx)
+				continue;
+		}
+		if (bind_json(st, idx, cJSON_GetArrayItem(row, i)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Insert the rows of one table dump; adds to the stats. */
 static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 		     const char *entry, const struct domain_table *t,
 		     char *text, struct bundle_stats *stats)
 {
 	struct strbuf sql = STRBUF_INIT;
-	sqlite3_stmt *st = NULL, *touch = NULL;
+	sqlite3_stmt *st = NULL, *touch = NULL, *conflict = NULL;
 	cJSON *head = NULL, *cols;
 	char *line = text, *nl;
 	int ncols, i, lineno = 1, rc = -1, touch_col = -1;
@@ -564,8 +593,11 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 			goto out;
 		}
 	}
-	st = db_prepare(db, sql.buf);
-	if (!st) {
+	/* a table with rules of its own gives its statements (domain.h) */
+	st = db_prepare(db, t->insert ? t->insert : sql.buf);
+	if (st && t->conflict)
+		conflict = db_prepare(db, t->conflict);
+	if (!st || (t->conflict && !conflict)) {
 		err_prefix("'%s' entry '%s': ", bundle, entry);
 		goto out;
 	}
@@ -589,14 +621,31 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 				   lineno);
 			goto out;
 		}
-		for (i = 0; i < ncols; i++)
-			if (bind_json(st, i + 1, cJSON_GetArrayItem(row, i)) < 0) {
+		if (bind_row(st, t->insert != NULL, cols, row) < 0 ||
+		    (conflict && bind_row(conflict, 1, cols, row) < 0)) {
+			cJSON_Delete(row);
+			error_input("'%s' entry '%s' line %d: bad value",
+				    bundle, entry, lineno);
+			goto out;
+		}
+		if (conflict) {
+			int c = db_step(conflict);
+
+			if (c == SQLITE_ROW) {
+				/* keep ours, say so, go on */
+				strbuf_addf(&stats->conflicts, "%s\n",
+					    sqlite3_column_text(conflict, 0));
+				sqlite3_reset(conflict);
+				stats->rows++;
 				cJSON_Delete(row);
-				error_input("'%s' entry '%s' line %d: bad value "
-					    "in column %d", bundle, entry,
-					    lineno, i + 1);
+				continue;
+			}
+			sqlite3_reset(conflict);
+			if (c < 0) {
+				cJSON_Delete(row);
 				goto out;
 			}
+		}
 		if (db_step(st) != SQLITE_DONE) {
 			cJSON_Delete(row);
 			err_prefix("'%s' entry '%s' line %d: ", bundle, entry,
@@ -637,6 +686,7 @@ static int load_rows(struct repo *r, sqlite3 *db, const char *bundle,
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(touch);
+	sqlite3_finalize(conflict);
 	cJSON_Delete(head);
 	strbuf_release(&sql);
 	return rc;
@@ -742,6 +792,7 @@ int bundle_unbundle(struct repo *r, const char *path,
 	sqlite3 *db = repo_catalog(r);
 
 	memset(stats, 0, sizeof(*stats));
+	strbuf_init(&stats->conflicts, 0);
 	if (!db)
 		return -1;
 	if (strcmp(path, "-") && access(path, R_OK) < 0)

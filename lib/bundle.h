@@ -32,11 +32,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 struct repo;
 
 struct bundle_stats {
 	size_t objects, objects_new;
 	size_t rows, rows_new;
+	/*
+	 * unbundle: one line per row that conflicts with a local one (a param
+	 * with another value); the local value was kept.  Initialised by
+	 * bundle_unbundle(); the caller releases it.
+	 */
+	struct strbuf conflicts;
 };
 
 int bundle_create(struct repo *r, const char *path, int64_t since,

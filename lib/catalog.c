@@ -44,9 +44,9 @@ static const struct domain_col objref_cols[] = {
 };
 
 static const struct domain_table tables[] = {
-	{ "events", "time", "id", NULL, event_cols, NULL, NULL },
-	{ "objrefs", "time", NULL, NULL, objref_cols, NULL, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+	{ "events", "time", "id", NULL, event_cols, NULL, NULL, NULL, NULL },
+	{ "objrefs", "time", NULL, NULL, objref_cols, NULL, NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 static const struct domain_check checks[] = {

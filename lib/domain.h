@@ -88,6 +88,18 @@ struct domain_table {
 	 * bundle carries rows whose parent it leaves behind.
 	 */
 	const char *also;
+	/*
+	 * Rules of the table's own for unbundling, as SQL with a named
+	 * parameter ":COLUMN" for each column of the bundle's rows (those a
+	 * bundle lacks are NULL); NULL: the generic INSERT above.
+	 * `insert` takes a row in (metric points: appended with a seq of
+	 * this repository's unless the same point is here already);
+	 * `conflict`, run first, returns a one-column row, a message, when
+	 * the bundle's row conflicts with a local one (a param with another
+	 * value): the row is skipped and the message listed.
+	 */
+	const char *insert;
+	const char *conflict;
 };
 
 /*

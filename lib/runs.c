@@ -1791,18 +1791,35 @@ static const struct domain_table tables[] = {
 	{ "experiments", "created", NULL, NULL, NULL, NULL,
 	  "name IN (SELECT experiment FROM runs WHERE id IN (" CHANGED_RUNS
 	  ")) OR name IN (SELECT experiment FROM experiment_tags WHERE "
-	  "time >= ?1)" },
+	  "time >= ?1)", NULL, NULL },
 	{ "experiment_tags", "time", NULL, "experiment, key", timed_cols, NULL,
-	  NULL },
+	  NULL, NULL, NULL },
 	/* a run goes with anything of it that is carried */
 	{ "runs", "time", NULL, "id", run_cols, NULL,
-	  "id IN (" CHANGED_RUNS ")" },
-	{ "params", "time", NULL, NULL, of_run_cols, NULL, NULL },
-	{ "tags", "time", NULL, "run, key", of_run_cols, NULL, NULL },
+	  "id IN (" CHANGED_RUNS ")", NULL, NULL },
+	/* a param is write-once: another value is a conflict, ours stays */
+	{ "params", "time", NULL, NULL, of_run_cols, NULL, NULL, NULL,
+	  "SELECT 'param ' || :key || ' of run ' || substr(:run, 1, 12) || "
+	  "': kept ''' || value || ''', the bundle has ''' || :value || '''' "
+	  "FROM params WHERE run = :run AND key = :key AND value IS NOT :value" },
+	{ "tags", "time", NULL, "run, key", of_run_cols, NULL, NULL, NULL,
+	  NULL },
 	/* new points: their run's `latest` is computed again */
-	{ "metrics", "recorded", NULL, NULL, metric_cols, "run", NULL },
-	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+	/*
+	 * a point is known by what it says, not by its seq, which each
+	 * repository counts for itself: two repositories logging to the
+	 * same run keep each other's points
+	 */
+	{ "metrics", "recorded", NULL, NULL, metric_cols, "run", NULL,
+	  "INSERT INTO metrics(run, key, seq, step, value, time, recorded) "
+	  "SELECT :run, :key, coalesce((SELECT max(seq) FROM metrics WHERE "
+	  "run = :run AND key = :key), 0) + 1, :step, :value, :time, "
+	  "coalesce(:recorded, :time) WHERE NOT EXISTS (SELECT 1 FROM metrics "
+	  "WHERE run = :run AND key = :key AND step = :step AND time = :time "
+	  "AND value IS :value)", NULL },
+	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL, NULL,
+	  NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
 /* Rows that point at nothing: each query counts them. */

@@ -124,4 +124,38 @@ test_expect_success 'bundle --since goes by when a point was recorded, not the t
 	mlrepo -C fresh-backdated fsck
 '
 
+# Two repositories that both log to one run: points are known by what they
+# say (key, step, time, value), not by each repository's own sequence
+# number, so a merge keeps both sides' points.  A param set to different
+# values on the two sides is a conflict: the rest goes in, ours is kept.
+test_expect_success 'unbundling keeps both sides points; a param conflict is exit 1' '
+	mlrepo init -q side-a && mlrepo init -q side-b &&
+	run=$(exp-log -C side-a start -e shared -p p=1) &&
+	exp-log -C side-a metric -r $run m=1 &&
+	mlrepo -C side-a bundle create ../a1.tar.gz &&
+	mlrepo -C side-b bundle unbundle ../a1.tar.gz &&
+	exp-log -C side-a metric -r $run m=2 &&
+	exp-log -C side-b metric -r $run m=3 &&
+	mlrepo -C side-a bundle create ../a2.tar.gz &&
+	mlrepo -C side-b bundle unbundle ../a2.tar.gz &&
+	exp-log -C side-b history -r $run m >hist &&
+	cut -f2 hist | sort >values &&
+	printf "1\n2\n3\n" >want &&
+	test_cmp want values &&
+	mlrepo -C side-b bundle unbundle ../a2.tar.gz &&
+	exp-log -C side-b history -r $run m >hist2 &&
+	test_line_count = 3 hist2 &&
+	exp-log -C side-a param -r $run q=from-a &&
+	exp-log -C side-a tag -r $run t=x &&
+	exp-log -C side-b param -r $run q=from-b &&
+	mlrepo -C side-a bundle create ../a3.tar.gz &&
+	test_expect_code 1 mlrepo -C side-b bundle unbundle ../a3.tar.gz 2>err &&
+	test_grep "conflict: param q of run ${run%????????????????????}: kept .from-b., the bundle has .from-a." err &&
+	exp-log -C side-b show $run >show &&
+	test_grep "^  q = from-b$" show &&
+	test_grep "^  t = x$" show &&
+	test_expect_code 1 mlrepo -C side-b bundle unbundle ../a3.tar.gz 2>err &&
+	mlrepo -C side-b fsck
+'
+
 test_done

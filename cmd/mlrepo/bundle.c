@@ -52,12 +52,17 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	return 0;
 }
 
+/* 0, 1 when rows conflicted with local ones (as a merge with conflicts), -1 */
 static int bundle_unbundle_cmd(struct repo *r, const char *file)
 {
 	struct bundle_stats s;
+	const char *line;
+	int rc = 0;
 
-	if (bundle_unbundle(r, file, &s) < 0)
+	if (bundle_unbundle(r, file, &s) < 0) {
+		strbuf_release(&s.conflicts);
 		return -1;
+	}
 	if (!gopt.quiet)
 		fprintf(stderr,
 			"%s: %s: %zu object%s (%zu new), %zu catalog row%s "
@@ -65,7 +70,16 @@ static int bundle_unbundle_cmd(struct repo *r, const char *file)
 			err_progname(), file, s.objects,
 			s.objects == 1 ? "" : "s", s.objects_new, s.rows,
 			s.rows == 1 ? "" : "s", s.rows_new);
-	return 0;
+	/* everything else went in; each conflict is listed, ours kept */
+	for (line = s.conflicts.buf; *line; rc = 1) {
+		const char *nl = strchr(line, '\n');
+
+		fprintf(stderr, "%s: conflict: %.*s\n", err_progname(),
+			(int)(nl - line), line);
+		line = nl + 1;
+	}
+	strbuf_release(&s.conflicts);
+	return rc;
 }
 
 int cmd_bundle(int argc, char **argv)
@@ -101,5 +115,7 @@ int cmd_bundle(int argc, char **argv)
 		rc = bundle_unbundle_cmd(r, argv[2]);
 	if (rc < 0)
 		status = err_report();
+	else if (rc > 0)
+		status = EXIT_NEGATIVE;
 	return status;
 }

@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, fp);
 	fclose(fp);
 	bundle_unbundle(repo, file, &st);
+	strbuf_release(&st.conflicts);
 	err_clear();
 	return 0;
 }

@@ -225,6 +225,7 @@ int main(void)
 	b = open_at(text.buf);
 	ok(b && repo_catalog(b), "open b");
 	ok(bundle_unbundle(b, sb.buf, &bs) == 0, "unbundle into b");
+	strbuf_release(&bs.conflicts);
 	is_str(got_name, "NOTE", "the domain gets its file by name");
 	ok(got_file.len == 9 && !memcmp(got_file.buf, "the note\n", 9),
 	   "with its content");
