@@ -774,6 +774,34 @@ struct pending {
 	struct strbuf text;
 };
 
+/*
+ * A new entry to load once every object is in: a table's rows (`t`; a
+ * table given twice, under any number, is refused) or a domain's file
+ * (`t` NULL; a name given twice is refused).  NULL with the error set.
+ */
+static struct pending *add_pending(struct pending **pend, size_t *npend,
+				   size_t *apend, const char *path,
+				   const char *name,
+				   const struct domain_table *t,
+				   const struct domain *d)
+{
+	struct pending *p;
+	size_t i;
+
+	for (i = 0; i < *npend; i++)
+		if (t ? (*pend)[i].table == t : !strcmp((*pend)[i].entry, name)) {
+			error_input("'%s': entry '%s' appears twice", path, name);
+			return NULL;
+		}
+	ALLOC_GROW(*pend, *npend + 1, *apend);
+	p = &(*pend)[(*npend)++];
+	p->table = t;
+	p->domain = d;
+	p->entry = xstrdup(name);
+	strbuf_init(&p->text, 0);
+	return p;
+}
+
 int bundle_unbundle(struct repo *r, const char *path,
 		    struct bundle_stats *stats)
 {
@@ -846,19 +874,9 @@ int bundle_unbundle(struct repo *r, const char *path,
 					    "entry '%s'", path, name);
 				goto out;
 			}
-			for (i = 0; i < npend; i++)
-				if (pend[i].table == t) {
-					error_input("'%s': entry '%s' appears "
-						    "twice", path, name);
-					goto out;
-				}
-			ALLOC_GROW(pend, npend + 1, apend);
-			p = &pend[npend++];
-			p->table = t;
-			p->domain = owner;
-			p->entry = xstrdup(name);
-			strbuf_init(&p->text, 0);
-			if (read_all(a, &p->text, size) < 0)
+			p = add_pending(&pend, &npend, &apend, path, name, t,
+					owner);
+			if (!p || read_all(a, &p->text, size) < 0)
 				goto out;
 		} else if (!strncmp(name, "files/", 6)) {
 			/* files/DOMAIN/NAME: a domain's file outside catalog.db */
@@ -874,19 +892,9 @@ int bundle_unbundle(struct repo *r, const char *path,
 					    name);
 				goto out;
 			}
-			for (i = 0; i < npend; i++)
-				if (!strcmp(pend[i].entry, name)) {
-					error_input("'%s': entry '%s' appears "
-						    "twice", path, name);
-					goto out;
-				}
-			ALLOC_GROW(pend, npend + 1, apend);
-			p = &pend[npend++];
-			p->table = NULL;
-			p->domain = *d;
-			p->entry = xstrdup(name);
-			strbuf_init(&p->text, 0);
-			if (read_all(a, &p->text, size) < 0)
+			p = add_pending(&pend, &npend, &apend, path, name, NULL,
+					*d);
+			if (!p || read_all(a, &p->text, size) < 0)
 				goto out;
 		} else if (!strncmp(name, "objects/", 8)) {
 			char id[ODB_HEXSZ + 1], got[ODB_HEXSZ + 1];
@@ -993,12 +1001,11 @@ int bundle_unbundle(struct repo *r, const char *path,
 			goto out;
 		}
 	if (stats->rows_new || stats->objects_new) {
-		char detail[128];
+		struct event_detail ed = EVENT_DETAIL_INIT;
 
-		snprintf(detail, sizeof(detail),
-			 "{\"objects\":%zu,\"rows\":%zu}", stats->objects_new,
-			 stats->rows_new);
-		if (events_add(db, "bundle.unbundle", path, detail) < 0) {
+		event_detail_int(&ed, "objects", (int64_t)stats->objects_new);
+		event_detail_int(&ed, "rows", (int64_t)stats->rows_new);
+		if (events_add_detail(db, "bundle.unbundle", path, &ed) < 0) {
 			db_rollback(db);
 			goto out;
 		}

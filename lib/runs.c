@@ -138,6 +138,20 @@ int runs_ensure_experiment(sqlite3 *db, const char *name)
 static int put_kv(sqlite3 *db, const char *sql, const char *run,
 		  const char *key, const char *value);
 
+/* Does `sql` ("SELECT 1 FROM ... WHERE key = ?") find `key`?  1, 0 or -1. */
+static int row_exists(sqlite3 *db, const char *sql, const char *key)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, key);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc < 0 ? -1 : 0;
+}
+
 /*
  * Begin a write transaction in which the row that `sql` ("SELECT 1 FROM
  * ... WHERE key = ?") finds for `key` exists: 0 with the transaction open,
@@ -146,25 +160,16 @@ static int put_kv(sqlite3 *db, const char *sql, const char *run,
  */
 static int begin_where(sqlite3 *db, const char *sql, const char *key)
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	if (db_begin(db) < 0)
 		return -1;
-	st = db_prepare(db, sql);
-	if (!st) {
-		db_rollback(db);
-		return -1;
-	}
-	db_bind_text(st, 1, key);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	rc = row_exists(db, sql, key);
+	if (rc == 1)
 		return 0;
 	db_rollback(db);
 	return rc < 0 ? -1 : 1;
 }
-
 int runs_experiment_tags_begin(sqlite3 *db, const char *name)
 {
 	int rc;
@@ -340,22 +345,6 @@ static int insert_run(sqlite3 *db, const struct run_new *n, const char *exp,
 	return rc;
 }
 
-/* Inside a transaction: run `id` (a parent) still exists. */
-static int parent_exists(sqlite3 *db, const char *id)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM runs WHERE id = ?");
-	int rc;
-
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, id);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc < 0 ? -1 : error_input("parent run %s was removed "
-					 "meanwhile (exp-log gc)", id);
-}
 
 int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 {
@@ -376,8 +365,16 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 	runs_provenance(&prov);
 	if (db_begin(db) < 0)
 		goto out;
-	if (n->parent && parent_exists(db, n->parent) < 0)
-		goto fail;
+	if (n->parent) {
+		int found = row_exists(db, "SELECT 1 FROM runs WHERE id = ?",
+				       n->parent);
+
+		if (found == 0)
+			error_input("parent run %s was removed meanwhile "
+				    "(exp-log gc)", n->parent);
+		if (found <= 0)
+			goto fail;
+	}
 	if (runs_ensure_experiment(db, exp) < 0 ||
 	    insert_run(db, n, exp, &prov, id) < 0 ||
 	    runs_set_kv(db, id, n->params, n->tags) < 0)
