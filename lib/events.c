@@ -130,6 +130,19 @@ void event_detail_int(struct event_detail *d, const char *key, int64_t v)
 	cJSON_AddNumberToObject(o, key, (double)v);
 }
 
+void event_detail_bool(struct event_detail *d, const char *key, int v)
+{
+	cJSON *o = detail_obj(d);
+
+	cJSON_DeleteItemFromObjectCaseSensitive(o, key);
+	cJSON_AddBoolToObject(o, key, v);
+}
+
+char *event_detail_text(const struct event_detail *d)
+{
+	return d->obj ? cJSON_PrintUnformatted(d->obj) : NULL;
+}
+
 void event_detail_kv(struct event_detail *d, int argc, char *const *argv)
 {
 	int i;
@@ -155,7 +168,7 @@ void event_detail_release(struct event_detail *d)
 int events_add_detail(sqlite3 *db, const char *action, const char *subject,
 		      struct event_detail *d)
 {
-	char *text = d->obj ? cJSON_PrintUnformatted(d->obj) : NULL;
+	char *text = event_detail_text(d);
 	int rc = events_add(db, action, subject, text);
 
 	free(text);

@@ -45,11 +45,15 @@ void event_detail_str(struct event_detail *d, const char *key,
 		      const char *value);
 /* Set an integer field. */
 void event_detail_int(struct event_detail *d, const char *key, int64_t v);
+/* Set a true/false field. */
+void event_detail_bool(struct event_detail *d, const char *key, int v);
 /*
  * Set a field for every "KEY=VALUE" in argv[0..argc-1] (the value is a
  * string; arguments without '=' are skipped; the last of a key wins).
  */
 void event_detail_kv(struct event_detail *d, int argc, char *const *argv);
+/* The detail's JSON text (NULL when empty); the caller frees it. */
+char *event_detail_text(const struct event_detail *d);
 /* Free the detail. */
 void event_detail_release(struct event_detail *d);
 /* events_add() with the detail's JSON (NULL when empty); releases `d`. */

@@ -88,18 +88,20 @@ int cmd_start(int argc, char **argv)
 	printf("%s\n", id);
 	if (out_flush(stdout) < 0) {
 		/* nobody could name the run: take it back */
+		struct event_detail d = EVENT_DETAIL_INIT;
 		struct err_saved keep;
 
 		err_save(&keep);
+		event_detail_str(&d, "reason", "its id could not be written");
 		if (runs_begin(the_catalog, id) == 0) {
 			if (runs_discard(the_catalog, id) == 0 &&
-			    events_add(the_catalog, "run.discard", id,
-				       "{\"reason\":\"its id could not be "
-				       "written\"}") == 0)
+			    events_add_detail(the_catalog, "run.discard", id,
+					      &d) == 0)
 				db_commit(the_catalog);
 			else
 				db_rollback(the_catalog);
 		}
+		event_detail_release(&d);
 		err_restore(&keep);
 		goto fail;
 	}

@@ -79,19 +79,16 @@ int cmd_artifact(int argc, char **argv)
 		goto fail;
 	for (i = 1; i < argc; i++) {
 		char *name = as ? xstrdup(as) : base_name(argv[i]);
-		struct strbuf detail = STRBUF_INIT;
+		struct event_detail d = EVENT_DETAIL_INIT;
 		int rc;
 
 		rc = runs_artifact_record(db, id, name, &stored[i]);
 		if (rc == 0) {
-			strbuf_addstr(&detail, "{\"name\":");
-			strbuf_add_json_str(&detail, name);
-			strbuf_addstr(&detail, ",\"path\":");
-			strbuf_add_json_str(&detail, argv[i]);
-			strbuf_addch(&detail, '}');
-			rc = events_add(db, "run.artifact", id, detail.buf);
+			event_detail_str(&d, "name", name);
+			event_detail_str(&d, "path", argv[i]);
+			rc = events_add_detail(db, "run.artifact", id, &d);
 		}
-		strbuf_release(&detail);
+		event_detail_release(&d);
 		free(name);
 		if (rc < 0) {
 			db_rollback(db);
@@ -251,7 +248,8 @@ int cmd_restore(int argc, char **argv)
 int cmd_mv(int argc, char **argv)
 {
 	const char *exp = NULL, *run = NULL;
-	struct strbuf detail = STRBUF_INIT;
+	struct event_detail d = EVENT_DETAIL_INIT;
+	char *text;
 	int status;
 	struct option opts[] = {
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
@@ -272,11 +270,11 @@ int cmd_mv(int argc, char **argv)
 				       "give RUN arguments or -r RUN, not both");
 	if (names_check("experiment", exp) < 0)
 		return err_report();
-	strbuf_addstr(&detail, "{\"experiment\":");
-	strbuf_add_json_str(&detail, exp);
-	strbuf_addch(&detail, '}');
-	status = for_runs(argc, argv, run, "run.mv", do_move, exp, detail.buf);
-	strbuf_release(&detail);
+	event_detail_str(&d, "experiment", exp);
+	text = event_detail_text(&d);
+	status = for_runs(argc, argv, run, "run.mv", do_move, exp, text);
+	free(text);
+	event_detail_release(&d);
 	return status;
 }
 
@@ -286,7 +284,7 @@ int cmd_gc(int argc, char **argv)
 {
 	sqlite3 *db;
 	int status = 0, n;
-	char detail[64];
+	struct event_detail d = EVENT_DETAIL_INIT;
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
 
 	argc = opt_parse(argc, argv, opts, usage_gc, 0);
@@ -304,10 +302,13 @@ int cmd_gc(int argc, char **argv)
 		db_rollback(db);
 		goto fail;
 	}
-	snprintf(detail, sizeof(detail), "{\"runs\":%d}", n);
-	if ((n && events_add(db, "run.gc", NULL, detail) < 0) ||
-	    db_commit(db) < 0)
+	event_detail_int(&d, "runs", n);
+	if ((n && events_add_detail(db, "run.gc", NULL, &d) < 0) ||
+	    db_commit(db) < 0) {
+		event_detail_release(&d);
 		goto fail;
+	}
+	event_detail_release(&d);
 	if (!gopt.quiet)
 		fprintf(stderr, "exp-log: removed %d deleted run%s; 'mlrepo gc' "
 				"frees their artifacts\n", n, n == 1 ? "" : "s");

@@ -27,7 +27,7 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	struct bundle_stats s;
 	int64_t t = INT64_MIN;
 	sqlite3 *db;
-	char detail[128];
+	struct event_detail d = EVENT_DETAIL_INIT;
 
 	if (since && mltime_parse(since, &t) < 0) {
 		err_prefix("--since: ");
@@ -36,9 +36,10 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	if (bundle_create(r, file, t, &s) < 0)
 		return -1;
 	db = repo_catalog(r);
-	snprintf(detail, sizeof(detail), "{\"objects\":%zu,\"rows\":%zu}",
-		 s.objects, s.rows);
-	if (!db || events_add(db, "bundle.create", file, detail) < 0) {
+	event_detail_int(&d, "objects", (int64_t)s.objects);
+	event_detail_int(&d, "rows", (int64_t)s.rows);
+	if (!db || events_add_detail(db, "bundle.create", file, &d) < 0) {
+		event_detail_release(&d);
 		if (strcmp(file, "-"))
 			unlink(file); /* all or nothing: no bundle without
 				       * its event */

@@ -155,19 +155,13 @@ static int journal(struct repo *r, const char *action, const char *key,
 		   const char *value)
 {
 	sqlite3 *db = repo_catalog(r);
-	struct strbuf detail = STRBUF_INIT;
-	int rc;
+	struct event_detail d = EVENT_DETAIL_INIT;
 
 	if (!db)
 		return -1;
-	if (value) {
-		strbuf_addstr(&detail, "{\"value\":");
-		strbuf_add_json_str(&detail, value);
-		strbuf_addch(&detail, '}');
-	}
-	rc = events_add(db, action, key, value ? detail.buf : NULL);
-	strbuf_release(&detail);
-	return rc;
+	if (value)
+		event_detail_str(&d, "value", value);
+	return events_add_detail(db, action, key, &d);
 }
 
 int cmd_config(int argc, char **argv)

@@ -141,13 +141,13 @@ int cmd_gc(int argc, char **argv)
 	}
 	if (!dry && res.objects) {
 		sqlite3 *db = repo_catalog(r);
-		char detail[160];
+		struct event_detail d = EVENT_DETAIL_INIT;
 
-		snprintf(detail, sizeof(detail),
-			 "{\"objects\":%zu,\"bytes\":%llu,\"tmpfiles\":%zu}",
-			 res.objects, (unsigned long long)res.bytes,
-			 res.tmpfiles);
-		if (!db || events_add(db, "gc", prune, detail) < 0) {
+		event_detail_int(&d, "objects", (int64_t)res.objects);
+		event_detail_int(&d, "bytes", (int64_t)res.bytes);
+		event_detail_int(&d, "tmpfiles", (int64_t)res.tmpfiles);
+		if (!db || events_add_detail(db, "gc", prune, &d) < 0) {
+			event_detail_release(&d);
 			status = err_report();
 			goto out;
 		}

@@ -27,7 +27,7 @@ int cmd_hash_object(int argc, char **argv)
 {
 	int write = 0, status = 0, i;
 	struct repo *r = NULL;
-	struct strbuf out = STRBUF_INIT, detail = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT;
 	char (*ids)[ODB_HEXSZ + 1];
 	int *added;
 	sqlite3 *db;
@@ -92,12 +92,12 @@ int cmd_hash_object(int argc, char **argv)
 			goto out;
 		}
 		for (i = 1; i < argc; i++) {
-			strbuf_reset(&detail);
-			strbuf_addstr(&detail, "{\"path\":");
-			strbuf_add_json_str(&detail, argv[i]);
-			strbuf_addf(&detail, ",\"new\":%s}",
-				    added[i] ? "true" : "false");
-			if (events_add(db, "object.write", ids[i], detail.buf) < 0) {
+			struct event_detail d = EVENT_DETAIL_INIT;
+
+			event_detail_str(&d, "path", argv[i]);
+			event_detail_bool(&d, "new", added[i]);
+			if (events_add_detail(db, "object.write", ids[i],
+					      &d) < 0) {
 				db_rollback(db);
 				status = err_report();
 				goto out;
@@ -113,7 +113,6 @@ int cmd_hash_object(int argc, char **argv)
 		status = err_report();
 out:
 	strbuf_release(&out);
-	strbuf_release(&detail);
 	free(ids);
 	free(added);
 	return status;
