@@ -1493,7 +1493,13 @@ static int decide(const struct expr *cmp, int ord, const struct expr *l,
 		return 0;
 	}
 	if (lc == C_TIME || rc == C_TIME) {
-		*mode = M_TIME;
+		int oc = lc == C_TIME ? rc : lc;
+
+		/*
+		 * a time meets a time or a quoted time as a time; a number
+		 * (MLflow's milliseconds since the epoch) as a number
+		 */
+		*mode = oc == C_TIME || oc == C_LITSTR ? M_TIME : M_NUM;
 		return 0;
 	}
 	if (lc == C_NUM || lc == C_LITNUM || rc == C_NUM || rc == C_LITNUM) {
@@ -1639,7 +1645,7 @@ static int val_number(const struct expr_value *v, double *d)
 		*d = v->num;
 		return 1;
 	case EXPR_TIME:
-		*d = (double)v->time;
+		*d = (double)(v->time / 1000); /* milliseconds, as in SQL */
 		return 1;
 	case EXPR_STR:
 		return !expr_text_number(v->str, strlen(v->str), d);
@@ -1729,9 +1735,10 @@ static int side_num(const struct expr *n, int c, const struct expr_value *v,
 	case C_LITSTR:
 		return lit_num(n, mode, cmp, other, ocat, out) < 0 ? -1 : 1;
 	case C_TIME:
-		out->i = v->time;
+		/* against a number, whole milliseconds (as in SQL) */
+		out->i = mode == M_TIME ? v->time : v->time / 1000;
 		out->has_i = 1;
-		out->d = (double)v->time;
+		out->d = (double)out->i;
 		return 1;
 	case C_NUM:
 		out->d = v->num;
@@ -2023,11 +2030,16 @@ static int emit(struct piece *pc, enum mode mode, const struct expr *cmp,
 	wrap = pc->cat == C_PARAM && (mode == M_NUM || mode == M_TIME);
 	if (wrap)
 		strbuf_addstr(sql, "mlr_num(");
+	/* a time read as a number: whole milliseconds, as MLflow's */
+	if (pc->cat == C_TIME && mode == M_NUM)
+		strbuf_addch(sql, '(');
 	if (pc->frag)
 		strbuf_addch(sql, '(');
 	strbuf_add(sql, pc->sql.buf, pc->sql.len);
 	if (pc->frag)
 		strbuf_addch(sql, ')');
+	if (pc->cat == C_TIME && mode == M_NUM)
+		strbuf_addstr(sql, " / 1000)");
 	if (wrap)
 		strbuf_addch(sql, ')');
 	binds_move(binds, &pc->binds);

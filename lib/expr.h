@@ -72,10 +72,13 @@
  *       string compared with a number must itself be a number
  *       (metrics.auc > '0.9' is allowed, metrics.auc > 'abc' is an error:
  *       "metrics are numbers: 'abc' is not one");
- *     - times (start_time, end_time) are UTC microseconds since the epoch:
- *       they compare with times, with numbers in the same unit, and with
- *       quoted times in any form mltime_parse() accepts
- *       (attributes.start_time >= '2026-11-01', start_time > '-7d');
+ *     - times (start_time, end_time) are held as UTC microseconds since
+ *       the epoch.  They compare with times, and with quoted times in
+ *       any form mltime_parse() accepts (attributes.start_time >=
+ *       '2026-11-01', start_time > '-7d'), as times.  Met by a number
+ *       (a bare number, a param, arithmetic) a time is read as MLflow's
+ *       whole milliseconds since the epoch, truncated: start_time >
+ *       1764547200000, and end_time - start_time is a duration in ms;
  *     - strings (tags, names, status) compare with = != LIKE ILIKE IN,
  *       byte-wise and case-sensitively for =; comparing one with a number
  *       or ordering strings with < is an error;

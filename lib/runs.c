@@ -1302,10 +1302,63 @@ const struct run_metric *runs_info_metric(const struct run_info *in,
 
 /* ---- queries ---------------------------------------------------------- */
 
-static const char *const attributes[] = {
-	"run_id", "id", "name", "status", "experiment", "user", "host",
-	"start_time", "end_time", "duration", "parent", "exit_status", NULL
+/*
+ * Run attributes, with the names MLflow's search_runs accepts for them
+ * (matched without regard to case, so `Run name` and `run name` work);
+ * `sql` is the fragment, `type` its enum expr_sqltype.  The time
+ * attributes are microseconds in the catalog; lib/expr.c reads them as
+ * MLflow's milliseconds wherever they meet a number.
+ */
+struct run_attr {
+	const char *name, *sql;
+	int type;
 };
+
+static const struct run_attr run_attrs[] = {
+	{ "run_id", "r.id", EXPR_SQL_TEXT },
+	{ "id", "r.id", EXPR_SQL_TEXT },
+	{ "run_name", "r.name", EXPR_SQL_TEXT },
+	{ "run name", "r.name", EXPR_SQL_TEXT },
+	{ "name", "r.name", EXPR_SQL_TEXT },
+	/*
+	 * stored in lower case, compared in any case, and seen by LIKE as
+	 * MLflow spells them (FINISHED); ILIKE takes any case
+	 */
+	{ "status", "upper(r.status) COLLATE NOCASE", EXPR_SQL_TEXT },
+	{ "experiment", "r.experiment", EXPR_SQL_TEXT },
+	{ "user_id", "r.user", EXPR_SQL_TEXT },
+	{ "user", "r.user", EXPR_SQL_TEXT },
+	{ "host", "r.host", EXPR_SQL_TEXT },
+	{ "parent", "r.parent", EXPR_SQL_TEXT },
+	{ "start_time", "r.start_time", EXPR_SQL_TIME },
+	{ "created", "r.start_time", EXPR_SQL_TIME },
+	{ "end_time", "r.end_time", EXPR_SQL_TIME },
+	{ "exit_status", "r.exit_status", EXPR_SQL_NUM },
+	/* where a run's artifacts are: MLflow's runs:/ID URI of them */
+	{ "artifact_uri", "'runs:/' || r.id", EXPR_SQL_TEXT },
+	{ NULL, NULL, 0 }
+};
+
+/*
+ * MLflow's system tags that exp-log keeps as attributes: a filter on
+ * tags.mlflow.runName reads the run's name.
+ */
+static const struct run_attr system_tags[] = {
+	{ "mlflow.runName", "r.name", EXPR_SQL_TEXT },
+	{ "mlflow.user", "r.user", EXPR_SQL_TEXT },
+	{ "mlflow.parentRunId", "r.parent", EXPR_SQL_TEXT },
+	{ "mlflow.source.git.commit", "r.git_commit", EXPR_SQL_TEXT },
+	{ NULL, NULL, 0 }
+};
+
+static const struct run_attr *find_attr(const struct run_attr *list,
+					const char *name)
+{
+	for (; list->name; list++)
+		if (!strcasecmp(name, list->name))
+			return list;
+	return NULL;
+}
 
 struct resolve_ctx {
 	int64_t now;
@@ -1317,13 +1370,15 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 {
 	struct resolve_ctx *ctx = data;
 	const char *first = parts[0], *attr = NULL;
+	const struct run_attr *a;
 	struct strbuf key = STRBUF_INIT;
 	int i;
 
 	if (nparts == 1) {
 		attr = first;
 	} else if (!strcasecmp(first, "attributes") ||
-		   !strcasecmp(first, "attribute") || !strcasecmp(first, "attr")) {
+		   !strcasecmp(first, "attribute") ||
+		   !strcasecmp(first, "attr") || !strcasecmp(first, "run")) {
 		if (nparts == 2)
 			attr = parts[1];
 	} else {
@@ -1345,6 +1400,12 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 			for (i = 1; i < nparts; i++)
 				strbuf_addf(&key, "%s%s", i > 1 ? "." : "",
 					    parts[i]);
+			if (!strcmp(table, "tags") &&
+			    (a = find_attr(system_tags, key.buf))) {
+				strbuf_addstr(sql, a->sql);
+				strbuf_release(&key);
+				return 0;
+			}
 			strbuf_addf(sql, "(SELECT value FROM %s WHERE run = r.id"
 					 " AND key = ?)", table);
 			expr_binds_text(binds, key.buf);
@@ -1352,35 +1413,17 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 			return 0;
 		}
 	}
-	if (attr) {
-		if (!strcasecmp(attr, "run_id") || !strcasecmp(attr, "id")) {
-			strbuf_addstr(sql, "r.id");
-			*type = EXPR_SQL_TEXT;
-			return 0;
-		}
-		if (!strcasecmp(attr, "start_time") || !strcasecmp(attr, "end_time")) {
-			strbuf_addf(sql, "r.%s", attr);
-			*type = EXPR_SQL_TIME;
-			return 0;
-		}
-		if (!strcasecmp(attr, "duration")) {
-			strbuf_addstr(sql, "((coalesce(r.end_time, ?) - "
-					   "r.start_time) / 1000000.0)");
-			expr_binds_int(binds, ctx->now);
-			*type = EXPR_SQL_NUM;
-			return 0;
-		}
-		if (!strcasecmp(attr, "exit_status")) {
-			strbuf_addstr(sql, "r.exit_status");
-			*type = EXPR_SQL_NUM;
-			return 0;
-		}
-		for (i = 0; attributes[i]; i++)
-			if (!strcasecmp(attr, attributes[i])) {
-				strbuf_addf(sql, "r.%s", attr);
-				*type = EXPR_SQL_TEXT;
-				return 0;
-			}
+	if (attr && !strcasecmp(attr, "duration")) {
+		strbuf_addstr(sql, "((coalesce(r.end_time, ?) - "
+				   "r.start_time) / 1000000.0)");
+		expr_binds_int(binds, ctx->now);
+		*type = EXPR_SQL_NUM;
+		return 0;
+	}
+	if (attr && (a = find_attr(run_attrs, attr))) {
+		strbuf_addstr(sql, a->sql);
+		*type = a->type;
+		return 0;
 	}
 	strbuf_reset(&key);
 	for (i = 0; i < nparts; i++)
@@ -1388,8 +1431,9 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 	(void)col; /* the expression module prefixes the column */
 	error_input("unknown identifier '%s'", key.buf);
 	err_hint("use metrics.KEY, params.KEY, tags.KEY or an attribute: "
-		 "run_id (id), name, status, experiment, user, host, "
-		 "start_time, end_time, duration, parent, exit_status");
+		 "run_id (id), run_name (name), status, experiment, user_id "
+		 "(user), host, start_time (created), end_time, duration, "
+		 "parent, exit_status, artifact_uri");
 	strbuf_release(&key);
 	return -1;
 }
@@ -1569,6 +1613,10 @@ static void add_hint(const struct expr *c, struct strbuf *sql,
 		return;
 	for (i = 1; i < id->nparts; i++)
 		strbuf_addf(&key, "%s%s", i > 1 ? "." : "", id->parts[i]);
+	if (!strcmp(table, "tags") && find_attr(system_tags, key.buf)) {
+		strbuf_release(&key);
+		return; /* an attribute, not in the tags table */
+	}
 	is_num = lit->kind == EXPR_LIT_NUM;
 	num = lit->num;
 	if (!is_num && !strcmp(table, "latest") &&

@@ -432,8 +432,13 @@ static void test_eval(void)
 	eval_is("ts = '2026-11-26T00:00:00Z'", 1);
 	eval_is("ts = '2026-11-26T01:00:00+01:00'", 1);
 	eval_is("ts < '2026-11-25T23:59:59.999999Z'", 0);
-	eval_is("ts = 1795651200000000", 1);
-	eval_is("ts > 1795651199999999", 1);	/* exact, not via double */
+	/* a number meeting a time is MLflow's milliseconds since the epoch */
+	eval_is("ts = 1795651200000", 1);
+	eval_is("ts > 1795651199999", 1);
+	eval_is("ts > 1795651200000", 0);
+	eval_is("ts = 1795651200000000", 0);	/* not microseconds */
+	eval_is("ts - 1795651200000 * 1 = 0", 1);
+	eval_is("ts IN (1795651200000, 2)", 1);
 	eval_is("ts IN ('2026-11-26', '2026-11-27')", 1);
 	eval_is("ts > '@0'", 1);
 	/* quoted names */
@@ -1186,11 +1191,14 @@ static void test_sql(void)
 	sql_is("status = 'FINISHED'", "r1,r3,r5");
 	sql_is("attributes.status != 'FINISHED'", "r2,r4");
 	sql_is("status LIKE '%ING'", "r4");
-	/* times: quoted ISO times, or numbers of microseconds */
+	/* times: quoted ISO times, or numbers of milliseconds (MLflow's) */
 	sql_is("attributes.start_time >= '2026-11-10'", "r2,r3,r4");
 	sql_is("start_time < '2026-11-10T00:00:00+01:00'", "r1,r5");
-	sql_is("start_time < 1794268800000000", "r1,r5");
-	sql_is("start_time = 1794268800000000", "r2");
+	sql_is("start_time < 1794268800000", "r1,r5");
+	sql_is("start_time = 1794268800000", "r2");
+	sql_is("start_time = 1794268800000000", "");
+	sql_is("start_time - 1794268800000 > 0", "r3,r4");
+	sql_is("start_time IN (1794268800000, 1795132800000)", "r2,r3");
 	sql_is("start_time IN ('2026-11-10', '2026-11-20')", "r2,r3");
 	sql_is("start_time > '@0'", "r1,r2,r3,r4,r5");
 	/* arithmetic: 0.95 >= 0.2 * 4 = 0.8, 0.85 < 0.4 * 4 = 1.6 */
