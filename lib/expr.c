@@ -152,6 +152,22 @@ static double span_value(const char *s, size_t n)
 	return d;
 }
 
+/* The length of inf, infinity or nan (any case) at s[0 .. len), or 0. */
+static size_t word_span(const char *s, size_t len, double *out)
+{
+	static const struct { const char *w; size_t n; } words[] = {
+		{ "infinity", 8 }, { "inf", 3 }, { "nan", 3 }
+	};
+	size_t k;
+
+	for (k = 0; k < 3; k++)
+		if (len >= words[k].n && !strncasecmp(s, words[k].w, words[k].n)) {
+			*out = k < 2 ? INFINITY : NAN;
+			return words[k].n;
+		}
+	return 0;
+}
+
 int expr_text_number(const char *s, size_t len, double *out)
 {
 	size_t i = 0, n, j;
@@ -164,12 +180,17 @@ int expr_text_number(const char *s, size_t len, double *out)
 		neg = s[i++] == '-';
 	n = number_span(s + i, len - i);
 	if (!n)
+		n = word_span(s + i, len - i, &d);
+	else
+		d = 0;
+	if (!n)
 		return -1;
 	for (j = i + n; j < len && is_blank(s[j]); j++)
 		;
 	if (j != len)
 		return -1;
-	d = span_value(s + i, n);
+	if (!isinf(d) && !isnan(d))
+		d = span_value(s + i, n);
 	*out = neg ? -d : d;
 	return 0;
 }
@@ -1767,7 +1788,8 @@ static int cmp_values(const struct expr *cmp, enum expr_op op,
 	b = side_num(rn, rc, rv, mode, cmp, ln, lc, &y);
 	if (a < 0 || b < 0)
 		return -1;
-	if (!a || !b)
+	/* NaN satisfies no comparison, != included: unknown, as NULL */
+	if (!a || !b || isnan(x.d) || isnan(y.d))
 		return EXPR_UNKNOWN;
 	return num_cmp(op, &x, &y);
 }
@@ -2030,6 +2052,12 @@ static int emit(struct piece *pc, enum mode mode, const struct expr *cmp,
 	wrap = pc->cat == C_PARAM && (mode == M_NUM || mode == M_TIME);
 	if (wrap)
 		strbuf_addstr(sql, "mlr_num(");
+	/*
+	 * a number a resolver gives may be the text 'nan' (see "NaN" in
+	 * expr.h): compared or computed with, it is unknown, as NULL is
+	 */
+	if (pc->cat == C_NUM && pc->frag && mode != M_RAW)
+		strbuf_addstr(sql, "nullif(");
 	/* a time read as a number: whole milliseconds, as MLflow's */
 	if (pc->cat == C_TIME && mode == M_NUM)
 		strbuf_addch(sql, '(');
@@ -2040,6 +2068,8 @@ static int emit(struct piece *pc, enum mode mode, const struct expr *cmp,
 		strbuf_addch(sql, ')');
 	if (pc->cat == C_TIME && mode == M_NUM)
 		strbuf_addstr(sql, " / 1000)");
+	if (pc->cat == C_NUM && pc->frag && mode != M_RAW)
+		strbuf_addstr(sql, ", 'nan')");
 	if (wrap)
 		strbuf_addch(sql, ')');
 	binds_move(binds, &pc->binds);

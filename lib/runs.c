@@ -494,12 +494,55 @@ int runs_tag(sqlite3 *db, const char *run, const char *key,
 
 /* ---- metrics ---------------------------------------------------------- */
 
+/*
+ * A metric value in the catalog: a REAL, or the text 'nan' for NaN.
+ * SQLite turns a NaN it is given into NULL, which is a missing value;
+ * NaN is not missing (it satisfies no comparison, but not IS NULL
+ * either), so it is kept apart as text.  The infinities are REALs.
+ */
+static void bind_value(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_text(st, i, "nan", 3, SQLITE_STATIC);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+double runs_column_value(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		return sqlite3_column_double(st, i);
+	default:
+		return NAN; /* 'nan' (or NULL, from a bundle of before) */
+	}
+}
+
 struct mkey {
 	char *key;
 	int64_t max_step, n, step, seq, time;
 	double value;
 	int has_cur, dirty;
 };
+
+/*
+ * Is the point (step, time, value) the current value rather than the one
+ * in k?  MLflow's rule: the largest step, then the latest time, then the
+ * largest value (a number beats NaN); a complete tie goes to the later
+ * logged.
+ */
+static int newer_point(int64_t step, int64_t time, double value,
+		       const struct mkey *k)
+{
+	if (step != k->step)
+		return step > k->step;
+	if (time != k->time)
+		return time > k->time;
+	if (isnan(value) != isnan(k->value))
+		return !isnan(value);
+	return isnan(value) || value >= k->value;
+}
 
 struct metric_writer {
 	sqlite3 *db;
@@ -588,9 +631,7 @@ static struct mkey *get_key(struct metric_writer *w, const char *key)
 		k->n = sqlite3_column_int64(w->load, 1);
 		k->step = sqlite3_column_int64(w->load, 2);
 		k->seq = sqlite3_column_int64(w->load, 3);
-		k->value = sqlite3_column_type(w->load, 4) == SQLITE_NULL
-				   ? NAN
-				   : sqlite3_column_double(w->load, 4);
+		k->value = runs_column_value(w->load, 4);
 		k->time = sqlite3_column_int64(w->load, 5);
 		k->has_cur = 1;
 	}
@@ -624,10 +665,7 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 	db_bind_text(w->ins, 2, key);
 	db_bind_int64(w->ins, 3, k->n + 1);
 	db_bind_int64(w->ins, 4, step);
-	if (isnan(value))
-		sqlite3_bind_null(w->ins, 5);
-	else
-		sqlite3_bind_double(w->ins, 5, value);
+	bind_value(w->ins, 5, value);
 	db_bind_int64(w->ins, 6, time);
 	/*
 	 * When we learnt it, which a bundle made --since goes by: read once
@@ -643,7 +681,7 @@ int metric_writer_add(struct metric_writer *w, const char *key, double value,
 	k->n++;
 	if (k->n == 1 || step > k->max_step)
 		k->max_step = step;
-	if (!k->has_cur || step >= k->step) {
+	if (!k->has_cur || newer_point(step, time, value, k)) {
 		k->step = step;
 		k->seq = k->n;
 		k->value = value;
@@ -678,10 +716,7 @@ int metric_writer_flush(struct metric_writer *w)
 			}
 			db_bind_text(st, 1, w->run);
 			db_bind_text(st, 2, k->key);
-			if (isnan(k->value))
-				sqlite3_bind_null(st, 3);
-			else
-				sqlite3_bind_double(st, 3, k->value);
+			bind_value(st, 3, k->value);
 			db_bind_int64(st, 4, k->step);
 			db_bind_int64(st, 5, k->seq);
 			db_bind_int64(st, 6, k->max_step);
@@ -1192,9 +1227,7 @@ int runs_get(sqlite3 *db, const char *id, struct run_info *in)
 		ALLOC_GROW(in->metrics, nr + 1, alloc);
 		m = &in->metrics[nr++];
 		m->key = col_dup(st, 0);
-		m->value = sqlite3_column_type(st, 1) == SQLITE_NULL
-				   ? NAN
-				   : sqlite3_column_double(st, 1);
+		m->value = runs_column_value(st, 1);
 		m->step = sqlite3_column_int64(st, 2);
 		m->time = sqlite3_column_int64(st, 3);
 		m->count = sqlite3_column_int64(st, 4);
@@ -1484,9 +1517,22 @@ static int add_order(const char *item, struct strbuf *sql,
 		goto out;
 	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
 		goto out;
-	/* the fragment appears twice: compile (and bind) it twice */
+	/*
+	 * the fragment appears two or three times: compile (and bind) it
+	 * each time.  Missing values come last, and before them a metric's
+	 * NaN (the text 'nan', which SQLite would put after every number
+	 * going up and before them going down), as MLflow sorts.
+	 */
 	strbuf_addf(sql, "(%s) IS NULL, ", frag.buf);
 	strbuf_reset(&frag);
+	if (e->kind == EXPR_IDENT && e->nparts > 1 &&
+	    (!strcasecmp(e->parts[0], "metrics") ||
+	     !strcasecmp(e->parts[0], "metric"))) {
+		if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
+			goto out;
+		strbuf_addf(sql, "(%s) IS 'nan', ", frag.buf);
+		strbuf_reset(&frag);
+	}
 	if (expr_to_sql(e, resolve_ident, ctx, &frag, binds) < 0)
 		goto out;
 	strbuf_addf(sql, "(%s)%s %s, ", frag.buf,
@@ -1682,7 +1728,8 @@ int runs_query(sqlite3 *db, const struct runs_query *q,
 	}
 	if (q->has_metric) {
 		strbuf_addstr(&sql, " AND EXISTS (SELECT 1 FROM latest WHERE "
-				    "run = r.id AND key = ? AND value IS NOT NULL)");
+				    "run = r.id AND key = ? AND value IS NOT NULL "
+				    "AND value IS NOT 'nan')");
 		expr_binds_text(&binds, q->has_metric);
 	}
 	if (q->filter && *q->filter) {
@@ -1766,7 +1813,7 @@ static const struct domain_migration migrations[] = {
 	"  run TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
 	"  time INTEGER NOT NULL, PRIMARY KEY (run, key)"
 	") WITHOUT ROWID;"
-	/* every point; value NULL is NaN (SQLite has no NaN) */
+	/* every point; value NULL was NaN (SQLite has no NaN): 6 says now */
 	"CREATE TABLE metrics ("
 	"  run TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,"
 	"  step INTEGER NOT NULL, value REAL, time INTEGER NOT NULL,"
@@ -1806,6 +1853,22 @@ static const struct domain_migration migrations[] = {
 	{ 5,
 	"ALTER TABLE metrics ADD COLUMN recorded INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE metrics SET recorded = time" },
+
+	/*
+	 * 6: NaN is not missing: kept as the text 'nan' (runs_column_value());
+	 * until now a metric value NULL was NaN.  The current values are
+	 * computed again by MLflow's rule (after_unbundle() says it).
+	 */
+	{ 6,
+	"UPDATE metrics SET value = 'nan' WHERE value IS NULL;"
+	"UPDATE latest SET value = 'nan' WHERE value IS NULL;"
+	"INSERT OR REPLACE INTO latest(run, key, value, step, seq, max_step,"
+	" n, time) "
+	"SELECT m.run, m.key, m.value, m.step, m.seq, l.max_step, l.n, m.time"
+	" FROM latest l JOIN metrics m ON m.run = l.run AND m.key = l.key"
+	" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = l.run"
+	" AND x.key = l.key ORDER BY step DESC, time DESC, value IS 'nan',"
+	" value DESC, seq DESC LIMIT 1)" },
 	{ 0, NULL }
 };
 
@@ -1896,13 +1959,20 @@ static const struct domain_check checks[] = {
 /*
  * `latest` (a run's current value of each metric) is derived, so bundles
  * do not carry it: after new points arrive it is computed again for the
- * runs they belong to, by the rule the metric writer follows: the largest
- * step, then the last logged (largest seq).
+ * runs they belong to, by the rule the metric writer follows
+ * (newer_point()): the largest step, then the latest time, then the
+ * largest value (a number before NaN), then the last logged.
  */
 static int after_unbundle(sqlite3 *db)
 {
-	/* points from a bundle of before version 5 know no recorded time */
+	/*
+	 * points from a bundle of before version 5 know no recorded time;
+	 * before version 6, a NaN came as NULL
+	 */
 	if (db_exec(db, "UPDATE metrics SET recorded = time WHERE recorded = 0 "
+			"AND run IN (SELECT val FROM temp.bundle_touched WHERE "
+			"tbl = 'metrics')") < 0 ||
+	    db_exec(db, "UPDATE metrics SET value = 'nan' WHERE value IS NULL "
 			"AND run IN (SELECT val FROM temp.bundle_touched WHERE "
 			"tbl = 'metrics')") < 0)
 		return -1;
@@ -1916,7 +1986,8 @@ static int after_unbundle(sqlite3 *db)
 		" WHERE tbl = 'metrics')"
 		" GROUP BY run, key) a ON a.run = m.run AND a.key = m.key"
 		" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = m.run"
-		" AND x.key = m.key ORDER BY step DESC, seq DESC LIMIT 1)");
+		" AND x.key = m.key ORDER BY step DESC, time DESC,"
+		" value IS 'nan', value DESC, seq DESC LIMIT 1)");
 }
 
 /* experiments: N, M runs */
@@ -2064,9 +2135,7 @@ int runs_metric_history(sqlite3 *db, const char *run, const char *key,
 		struct run_point p;
 
 		p.step = sqlite3_column_int64(st, 0);
-		p.value = sqlite3_column_type(st, 1) == SQLITE_NULL
-				  ? NAN
-				  : sqlite3_column_double(st, 1);
+		p.value = runs_column_value(st, 1);
 		p.time = sqlite3_column_int64(st, 2);
 		n++;
 		if (fn(&p, data))

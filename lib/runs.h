@@ -318,6 +318,13 @@ const struct run_metric *runs_info_metric(const struct run_info *info,
 					  const char *key);
 
 /*
+ * Column i of a row that holds a metric value (metrics.value, latest.value
+ * or a --columns metrics.KEY): the number, or NaN.  The catalog keeps a
+ * NaN as the text 'nan', apart from NULL, which is a missing value: check
+ * for SQLITE_NULL first where a value may be missing.
+ */
+double runs_column_value(sqlite3_stmt *st, int i);
+/*
  * A metric value as JSON: a number, or the strings "NaN", "Infinity" and
  * "-Infinity" (JSON has none of them).  The caller owns the item.
  */

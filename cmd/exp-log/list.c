@@ -120,9 +120,11 @@ static int is_time_col(const char *name)
 
 	if (dot && (!strncasecmp(name, "attributes.", 11) ||
 		    !strncasecmp(name, "attribute.", 10) ||
-		    !strncasecmp(name, "attr.", 5)))
+		    !strncasecmp(name, "attr.", 5) ||
+		    !strncasecmp(name, "run.", 4)))
 		name = dot + 1;
-	return !strcasecmp(name, "start_time") || !strcasecmp(name, "end_time");
+	return !strcasecmp(name, "start_time") || !strcasecmp(name, "end_time") ||
+	       !strcasecmp(name, "created");
 }
 
 /* Collect identifiers of a filter or order-by for default columns. */

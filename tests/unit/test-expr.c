@@ -420,13 +420,22 @@ static void test_eval(void)
 	eval_is("NOT (missing > 1)", EXPR_UNKNOWN);
 	eval_is("missing != 1", EXPR_UNKNOWN);
 	eval_is("missing IS NULL OR missing <= 1", 1);
-	/* NaN follows IEEE 754 */
-	eval_is("nan = nan", 0);
-	eval_is("nan != 1", 1);
-	eval_is("nan < 1", 0);
-	eval_is("nan >= 1", 0);
-	eval_is("NOT nan > 1", 1);
+	/*
+	 * NaN satisfies no comparison, != included, nor a negated one (as
+	 * a missing value), yet it is not NULL (as MLflow's search: a NaN
+	 * metric is no match for any comparison)
+	 */
+	eval_is("nan = nan", EXPR_UNKNOWN);
+	eval_is("nan != 1", EXPR_UNKNOWN);
+	eval_is("nan < 1", EXPR_UNKNOWN);
+	eval_is("nan >= 1", EXPR_UNKNOWN);
+	eval_is("NOT nan > 1", EXPR_UNKNOWN);
+	eval_is("nan IN (1, 2)", EXPR_UNKNOWN);
 	eval_is("nan IS NULL", 0);
+	eval_is("nan IS NOT NULL", 1);
+	eval_is("amount < 'inf'", 1);
+	eval_is("amount > '-Infinity'", 1);
+	eval_is("amount = 'nan'", EXPR_UNKNOWN);
 	/* times */
 	eval_is("ts >= '2026-11-01'", 1);
 	eval_is("ts = '2026-11-26T00:00:00Z'", 1);
@@ -972,8 +981,13 @@ static void test_like_and_numbers(void)
 	ok(expr_text_number(" ", 1, &d) < 0, "number: blank is not");
 	ok(expr_text_number("1.2.3", 5, &d) < 0, "number: 1.2.3 is not");
 	ok(expr_text_number("0x10", 4, &d) < 0, "number: no hex");
-	ok(expr_text_number("inf", 3, &d) < 0, "number: inf is not");
-	ok(expr_text_number("nan", 3, &d) < 0, "number: nan is not");
+	/* the words num.h reads, in any case, with a sign */
+	ok(!expr_text_number("inf", 3, &d) && isinf(d) && d > 0, "number: inf");
+	ok(!expr_text_number(" -Infinity ", 11, &d) && isinf(d) && d < 0,
+	   "number: -Infinity");
+	ok(!expr_text_number("NaN", 3, &d) && isnan(d), "number: NaN");
+	ok(expr_text_number("infinit", 7, &d) < 0, "number: infinit is not");
+	ok(expr_text_number("nanx", 4, &d) < 0, "number: nanx is not");
 	ok(expr_text_number("1e", 2, &d) < 0, "number: 1e is not");
 	ok(expr_text_number("--1", 3, &d) < 0, "number: --1 is not");
 }
@@ -1336,8 +1350,8 @@ static void test_sql(void)
 		ok(e && expr_to_sql(e, resolve, NULL, &sql, &b) == 0,
 		   "sql: compiles");
 		is_str(sql.buf,
-		       "(((SELECT value FROM metrics WHERE run = runs.id AND "
-		       "key = ?) > ?) AND ((mlr_num((SELECT value FROM params "
+		       "((nullif((SELECT value FROM metrics WHERE run = runs.id "
+		       "AND key = ?), 'nan') > ?) AND ((mlr_num((SELECT value FROM params "
 		       "WHERE run = runs.id AND key = ?)) < ?) AND "
 		       "mlr_like((SELECT value FROM tags WHERE run = runs.id "
 		       "AND key = ?), ?, ?)))", "sql: the SQL");
