@@ -84,11 +84,11 @@ test_expect_success 'a usage error is exit 2 before the repository is opened' '
 	test_expect_code 3 exp-log --repo "$TRASH/nowhere" ls 2>err &&
 	test_grep "not a repository" err &&
 	mlrepo init -q old &&
-	sqlite3 old/.mlrepo/catalog.db "ALTER TABLE metrics DROP COLUMN recorded; ALTER TABLE runs DROP COLUMN time; PRAGMA user_version = 3" &&
+	sqlite3 old/.mlrepo/catalog.db "DROP TABLE inputs; ALTER TABLE metrics DROP COLUMN recorded; ALTER TABLE runs DROP COLUMN time; PRAGMA user_version = 3" &&
 	test_expect_code 2 exp-log -C old ls extra 2>err &&
 	test "$(sqlite3 old/.mlrepo/catalog.db "PRAGMA user_version")" = 3 &&
 	exp-log -C old ls >out &&
-	test "$(sqlite3 old/.mlrepo/catalog.db "PRAGMA user_version")" = 5
+	test "$(sqlite3 old/.mlrepo/catalog.db "PRAGMA user_version")" = 6
 '
 
 test_expect_success 'show makes control characters visible, as ls and diff do' '
