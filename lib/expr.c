@@ -1995,6 +1995,7 @@ struct piece {
 	const struct expr *e;
 	int cat;
 	int frag;		/* sql is a resolver's fragment */
+	int any;		/* of a name of many values (EXPR_SQL_ANY) */
 	struct strbuf sql;
 	struct expr_binds binds;
 };
@@ -2016,6 +2017,27 @@ static int compile_cond(struct sqlc *sc, const struct expr *e,
 			struct strbuf *sql, struct expr_binds *binds);
 
 /*
+ * A condition on a name of many values (EXPR_SQL_ANY, expr.h): open
+ * "EXISTS (SELECT 1 FROM (fragment) AS mlr_any WHERE " in sql, with the
+ * fragment's binds, and make pc stand for mlr_any.value.  Returns 1 when
+ * opened (the caller closes it with ')'), 0 for any other piece.
+ */
+static int any_open(struct piece *pc, struct strbuf *sql,
+		    struct expr_binds *binds)
+{
+	if (!pc->any)
+		return 0;
+	strbuf_addstr(sql, "EXISTS (SELECT 1 FROM (");
+	strbuf_add(sql, pc->sql.buf, pc->sql.len);
+	strbuf_addstr(sql, ") AS mlr_any WHERE ");
+	binds_move(binds, &pc->binds);
+	strbuf_reset(&pc->sql);
+	strbuf_addstr(&pc->sql, "mlr_any.value");
+	pc->any = 0;
+	return 1;
+}
+
+/*
  * Place pc in sql, read in `mode` (its comparison is cmp, with `other` of
  * kind ocat on the other side; both NULL for M_RAW), and move its binds.
  */
@@ -2026,6 +2048,25 @@ static int emit(struct piece *pc, enum mode mode, const struct expr *cmp,
 	struct num n;
 	int wrap;
 
+	if (pc->any && mode == M_RAW) {
+		/* as a value: its distinct values in order, joined */
+		strbuf_addstr(sql, "(SELECT group_concat(value, ',') FROM "
+			      "(SELECT DISTINCT value FROM (");
+		strbuf_add(sql, pc->sql.buf, pc->sql.len);
+		strbuf_addstr(sql, ") ORDER BY value))");
+		binds_move(binds, &pc->binds);
+		return 0;
+	}
+	if (pc->any) {
+		struct strbuf a = STRBUF_INIT;
+
+		add_name(&a, pc->e);
+		col_error(pc->e->what, pc->e->col, "'%s' has many values: it "
+			  "compares with values (=, !=, LIKE, IN), not with "
+			  "another such name, nor in arithmetic", a.buf);
+		strbuf_release(&a);
+		return -1;
+	}
 	switch (pc->cat) {
 	case C_LITNUM:
 	case C_LITSTR:
@@ -2100,7 +2141,8 @@ static int compile_piece(struct sqlc *sc, const struct expr *e,
 			return -1;
 		}
 		pc->frag = 1;
-		switch (type) {
+		pc->any = (type & EXPR_SQL_ANY) != 0;
+		switch (type & ~EXPR_SQL_ANY) {
 		case EXPR_SQL_NUM: pc->cat = C_NUM; break;
 		case EXPR_SQL_TEXT: pc->cat = C_TEXT; break;
 		case EXPR_SQL_TIME: pc->cat = C_TIME; break;
@@ -2167,20 +2209,24 @@ static int compile_cmp(struct sqlc *sc, const struct expr *e,
 {
 	struct piece a, b;
 	enum mode mode;
-	int rc = -1;
+	int rc = -1, any;
 
 	piece_init(&b, e->kids[1]);
 	if (compile_piece(sc, e->kids[0], &a) < 0 ||
 	    compile_piece(sc, e->kids[1], &b) < 0 ||
 	    decide(e, is_ordering(e->op), a.e, a.cat, b.e, b.cat, &mode) < 0)
 		goto out;
+	/* one side may have many values; the other's would be misplaced */
+	any = any_open(&a, sql, binds);
+	if (!any)
+		any = any_open(&b, sql, binds);
 	strbuf_addch(sql, '(');
 	if (emit(&a, mode, e, b.e, b.cat, sql, binds) < 0)
 		goto out;
 	strbuf_addf(sql, " %s ", sql_ops[e->op]);
 	if (emit(&b, mode, e, a.e, a.cat, sql, binds) < 0)
 		goto out;
-	strbuf_addch(sql, ')');
+	strbuf_addstr(sql, any ? "))" : ")");
 	rc = 0;
 out:
 	piece_release(&a);
@@ -2193,7 +2239,7 @@ static int compile_in(struct sqlc *sc, const struct expr *e,
 {
 	struct piece a, item;
 	enum mode mode = M_RAW, m;
-	int i, rc = -1, lc;
+	int i, rc = -1, lc, any;
 
 	if (compile_piece(sc, e->kids[0], &a) < 0)
 		goto out;
@@ -2206,6 +2252,7 @@ static int compile_in(struct sqlc *sc, const struct expr *e,
 		if (i == 1)
 			mode = m;
 	}
+	any = any_open(&a, sql, binds);
 	strbuf_addch(sql, '(');
 	if (emit(&a, mode, e, e->kids[1],
 		 e->kids[1]->kind == EXPR_LIT_NUM ? C_LITNUM : C_LITSTR, sql,
@@ -2224,7 +2271,7 @@ static int compile_in(struct sqlc *sc, const struct expr *e,
 		}
 		piece_release(&item);
 	}
-	strbuf_addstr(sql, "))");
+	strbuf_addstr(sql, any ? ")))" : "))");
 	rc = 0;
 out:
 	piece_release(&a);
@@ -2257,7 +2304,7 @@ static int compile_cond(struct sqlc *sc, const struct expr *e,
 			struct strbuf *sql, struct expr_binds *binds)
 {
 	struct piece a;
-	int rc = -1;
+	int rc = -1, any;
 
 	switch (e->kind) {
 	case EXPR_CMP:
@@ -2268,10 +2315,11 @@ static int compile_cond(struct sqlc *sc, const struct expr *e,
 		if (compile_piece(sc, e->kids[0], &a) < 0 ||
 		    like_operand(e, a.e, a.cat) < 0)
 			goto out;
+		any = any_open(&a, sql, binds);
 		strbuf_addstr(sql, "mlr_like(");
 		if (emit(&a, M_TEXT, e, NULL, C_LITSTR, sql, binds) < 0)
 			goto out;
-		strbuf_addstr(sql, ", ?, ?)");
+		strbuf_addstr(sql, any ? ", ?, ?))" : ", ?, ?)");
 		expr_binds_text(binds, e->kids[1]->str);
 		expr_binds_int(binds, e->nocase);
 		rc = 0;

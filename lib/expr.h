@@ -318,8 +318,24 @@ enum expr_sqltype {
 	EXPR_SQL_NUM,	/* a REAL or INTEGER expression */
 	EXPR_SQL_TEXT,	/* text, compared as text */
 	EXPR_SQL_TIME,	/* an INTEGER of UTC microseconds */
-	EXPR_SQL_PARAM	/* text read as a number where one is needed */
+	EXPR_SQL_PARAM,	/* text read as a number where one is needed */
+	EXPR_SQL_ANY = 1 << 4 /* a flag or'ed into one of the above */
 };
+/*
+ * EXPR_SQL_ANY: a name with any number of values per row (the inputs of
+ * a run: datasets.name).  Its fragment is then a whole SELECT of one
+ * column called `value`, one row per value, and a condition on the name
+ * holds when it holds for at least one of them, as MLflow's datasets.*
+ * filters do: a comparison, LIKE or IN compiles to
+ *     EXISTS (SELECT 1 FROM (fragment) AS mlr_any WHERE condition)
+ * with the name read as mlr_any.value.  So such a condition is never
+ * unknown: with no values, or none that fits, it is false, and NOT of it
+ * true (NOT datasets.name = 'x': no input is named x).  IS NOT NULL holds
+ * when the name has a value, IS NULL when it has none.  At most one side
+ * of a comparison may be such a name.  Used as a value (--order-by,
+ * --columns) it is its distinct values in order, joined with ','
+ * (NULL when none); arithmetic on it is an error.
+ */
 
 /*
  * Resolve a name to SQL: append an expression to `sql` (it is always

@@ -138,6 +138,22 @@ int runs_ensure_experiment(sqlite3 *db, const char *name)
 static int put_kv(sqlite3 *db, const char *sql, const char *run,
 		  const char *key, const char *value);
 
+/* Run `sql` with ?1 `a` and ?2 `b` (NULL: unbound); the rows changed or -1. */
+static int exec_2(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, a);
+	if (b)
+		db_bind_text(st, 2, b);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_changes(db) : -1;
+}
+
 /* Does `sql` ("SELECT 1 FROM ... WHERE key = ?") find `key`?  1, 0 or -1. */
 static int row_exists(sqlite3 *db, const char *sql, const char *key)
 {
@@ -200,6 +216,21 @@ int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
 			  " time) VALUES (?1,?2,?3,?4) ON CONFLICT(experiment,"
 			  " key) DO UPDATE SET value = ?3, time = ?4",
 		      experiment, key, value);
+}
+
+int runs_experiment_tag_delete(sqlite3 *db, const char *experiment,
+			       const char *key)
+{
+	int n;
+
+	if (runs_check_key("tag", key) < 0)
+		return -1;
+	n = exec_2(db, "DELETE FROM experiment_tags WHERE experiment = ? AND "
+		       "key = ?", experiment, key);
+	if (n == 0)
+		return error_input("no such tag '%s' in experiment '%s'", key,
+				   experiment);
+	return n < 0 ? -1 : 0;
 }
 
 /* Run `cmd` (fixed text) and return its first line of output, or NULL. */
@@ -490,6 +521,120 @@ int runs_tag(sqlite3 *db, const char *run, const char *key,
 	return put_kv(db, "INSERT INTO tags(run, key, value, time) VALUES "
 			  "(?1,?2,?3,?4) ON CONFLICT(run, key) DO UPDATE SET "
 			  "value = ?3, time = ?4", run, key, value);
+}
+
+int runs_tag_delete(sqlite3 *db, const char *run, const char *key)
+{
+	int n;
+
+	if (runs_check_key("tag", key) < 0)
+		return -1;
+	n = exec_2(db, "DELETE FROM tags WHERE run = ? AND key = ?", run, key);
+	if (n == 0)
+		return error_input("no such tag '%s' in run %.12s", key, run);
+	return n < 0 ? -1 : 0;
+}
+
+/* ---- inputs ----------------------------------------------------------- */
+
+/* `s`, the `what`, is 1 to `max` bytes without control characters. */
+static int check_text(const char *what, const char *s, size_t max)
+{
+	const unsigned char *p;
+
+	if (!s || !*s)
+		return error_input("%s is empty", what);
+	if (strlen(s) > max)
+		return error_input("%s is longer than %zu bytes: '%.40s...'",
+				   what, max, s);
+	for (p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return error_input("%s holds a control character "
+					   "(byte 0x%02x)", what, *p);
+	return 0;
+}
+
+int runs_input_check(const struct run_input *in)
+{
+	if (check_text("input name", in->name, RUNS_INPUT_NAME_MAX) < 0 ||
+	    check_text("input digest", in->digest, RUNS_DIGEST_MAX) < 0 ||
+	    (in->context &&
+	     check_text("input context", in->context, RUNS_KEY_MAX) < 0))
+		return -1;
+	if (in->source && strlen(in->source) > RUNS_SOURCE_MAX)
+		return error_input("input source is longer than %d bytes",
+				   RUNS_SOURCE_MAX);
+	return 0;
+}
+
+int runs_input(struct repo *r, sqlite3 *db, const char *run,
+	       const struct run_input *in, int *is_object)
+{
+	struct strbuf owner = STRBUF_INIT;
+	struct event_detail d = EVENT_DETAIL_INIT;
+	const char *context = in->context ? in->context : "train";
+	sqlite3_stmt *st;
+	char *digest;
+	size_t i;
+	int rc = -1, obj = 0;
+
+	if (is_object)
+		*is_object = 0;
+	if (runs_input_check(in) < 0)
+		return -1;
+	/* a SHA-256 in hex is one value however it is written */
+	digest = xstrdup(in->digest);
+	if (strlen(digest) == ODB_HEXSZ &&
+	    strspn(digest, "0123456789abcdefABCDEF") == ODB_HEXSZ)
+		for (i = 0; digest[i]; i++)
+			digest[i] = (char)tolower((unsigned char)digest[i]);
+	st = db_prepare(db, "INSERT OR IGNORE INTO inputs(run, name, digest, "
+			    "context, source, time) VALUES (?,?,?,?,?,?)");
+	if (!st)
+		goto out;
+	db_bind_text(st, 1, run);
+	db_bind_text(st, 2, in->name);
+	db_bind_text(st, 3, digest);
+	db_bind_text(st, 4, context);
+	db_bind_text(st, 5, in->source);
+	db_bind_int64(st, 6, mltime_now());
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = -1;
+		goto out;
+	}
+	rc = sqlite3_changes(db) ? 0 : 1;
+	/*
+	 * An object of ours: reference it, as an artifact's, so that gc
+	 * keeps it.  Freshening it first restarts gc's grace period, so a
+	 * gc running now cannot take it before the reference commits.
+	 */
+	if (odb_valid_id(digest) && odb_freshen(r, digest)) {
+		strbuf_addf(&owner, "run:%s/input:%s", run, in->name);
+		if (catalog_ref_add(db, digest, owner.buf) < 0) {
+			rc = -1;
+			goto out;
+		}
+		obj = 1;
+	}
+	if (is_object)
+		*is_object = obj;
+	if (rc == 1)
+		goto out;
+	event_detail_str(&d, "name", in->name);
+	event_detail_str(&d, "digest", digest);
+	event_detail_str(&d, "context", context);
+	if (in->source)
+		event_detail_str(&d, "source", in->source);
+	event_detail_bool(&d, "object", obj);
+	if (events_add_detail(db, "run.input", run, &d) < 0)
+		rc = -1;
+out:
+	event_detail_release(&d);
+	strbuf_release(&owner);
+	free(digest);
+	return rc;
 }
 
 /* ---- metrics ---------------------------------------------------------- */
@@ -909,7 +1054,8 @@ int runs_move(sqlite3 *db, const char *run, const char *experiment)
 int runs_discard(sqlite3 *db, const char *id)
 {
 	static const char *const tables[] = { "params", "tags", "metrics",
-					      "latest", "artifacts", NULL };
+					      "latest", "artifacts", "inputs",
+					      NULL };
 	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *st;
 	int t, rc = 0;
@@ -943,15 +1089,21 @@ int runs_discard(sqlite3 *db, const char *id)
 	return rc;
 }
 
-int runs_gc(sqlite3 *db)
+/*
+ * Discard every run that `sql` (SELECT id FROM runs WHERE ...; ?1 is
+ * `arg` when given) finds; returns how many or -1.
+ */
+static int discard_runs(sqlite3 *db, const char *sql, const char *arg)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM runs WHERE deleted=1");
+	sqlite3_stmt *st = db_prepare(db, sql);
 	char **ids = NULL;
 	size_t n = 0, alloc = 0, i;
 	int rc, result = -1;
 
 	if (!st)
 		return -1;
+	if (arg)
+		db_bind_text(st, 1, arg);
 	while ((rc = db_step(st)) == SQLITE_ROW) {
 		ALLOC_GROW(ids, n + 1, alloc);
 		ids[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -968,6 +1120,59 @@ out:
 		free(ids[i]);
 	free(ids);
 	return result;
+}
+
+int runs_gc(sqlite3 *db)
+{
+	return discard_runs(db, "SELECT id FROM runs WHERE deleted=1", NULL);
+}
+
+int runs_experiment_delete(sqlite3 *db, const char *name, int force)
+{
+	sqlite3_stmt *st;
+	int64_t nruns, ndeleted;
+	int rc;
+
+	if (names_check("experiment", name) < 0)
+		return -1;
+	rc = row_exists(db, "SELECT 1 FROM experiments WHERE name = ?", name);
+	if (rc <= 0)
+		return rc < 0 ? -1 : error_input("no such experiment: '%s'",
+						 name);
+	st = db_prepare(db, "SELECT count(*), total(deleted) FROM runs WHERE "
+			    "experiment = ?");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, name);
+	rc = db_step(st);
+	nruns = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	ndeleted = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (nruns && !force) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (ndeleted)
+			strbuf_addf(&sb, ", %lld of them deleted",
+				    (long long)ndeleted);
+		error_input("experiment '%s' has %lld run%s%s; it was not "
+			    "deleted", name, (long long)nruns,
+			    nruns == 1 ? "" : "s", sb.buf);
+		strbuf_release(&sb);
+		err_hint("--force deletes its runs for good with it; 'exp-log "
+			 "mv' moves them to another experiment");
+		return -1;
+	}
+	rc = discard_runs(db, "SELECT id FROM runs WHERE experiment = ?",
+			  name);
+	if (rc < 0 ||
+	    exec_2(db, "DELETE FROM experiment_tags WHERE experiment = ?",
+		   name, NULL) < 0 ||
+	    exec_2(db, "DELETE FROM experiments WHERE name = ?", name,
+		   NULL) < 0)
+		return -1;
+	return rc;
 }
 
 /* ---- artifacts -------------------------------------------------------- */
@@ -1255,6 +1460,32 @@ int runs_get(sqlite3 *db, const char *id, struct run_info *in)
 	}
 	sqlite3_finalize(st);
 	in->nartifacts = (int)nr;
+	if (rc < 0)
+		return -1;
+	/* an input's object is the digest, referenced in the run's name */
+	st = db_prepare(db, "SELECT name, digest, context, source, time, "
+			    "EXISTS (SELECT 1 FROM objrefs WHERE oid = i.digest "
+			    "AND owner = 'run:' || i.run || '/input:' || i.name) "
+			    "FROM inputs i WHERE run=? ORDER BY name, context, "
+			    "digest");
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, id);
+	alloc = nr = 0;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		struct run_dataset *d;
+
+		ALLOC_GROW(in->inputs, nr + 1, alloc);
+		d = &in->inputs[nr++];
+		d->name = col_dup(st, 0);
+		d->digest = col_dup(st, 1);
+		d->context = col_dup(st, 2);
+		d->source = col_dup(st, 3);
+		d->time = sqlite3_column_int64(st, 4);
+		d->is_object = sqlite3_column_int(st, 5);
+	}
+	sqlite3_finalize(st);
+	in->ninputs = (int)nr;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1286,10 +1517,17 @@ void runs_info_release(struct run_info *in)
 		free(in->artifacts[i].oid);
 		free(in->artifacts[i].kind);
 	}
+	for (i = 0; i < in->ninputs; i++) {
+		free(in->inputs[i].name);
+		free(in->inputs[i].digest);
+		free(in->inputs[i].context);
+		free(in->inputs[i].source);
+	}
 	free(in->params);
 	free(in->tags);
 	free(in->metrics);
 	free(in->artifacts);
+	free(in->inputs);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -1397,6 +1635,34 @@ struct resolve_ctx {
 	int64_t now;
 };
 
+/*
+ * datasets.name, datasets.digest, datasets.context (dataset. too), as in
+ * MLflow: a run has any number of inputs, so each is a name of many
+ * values (EXPR_SQL_ANY), and datasets.name = 'x' holds when some input of
+ * the run is named x.
+ */
+static int resolve_input(const char *const *parts, int nparts,
+			 struct strbuf *sql, int *type)
+{
+	static const char *const cols[] = { "name", "digest", "context", NULL };
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; nparts == 2 && cols[i]; i++)
+		if (!strcasecmp(parts[1], cols[i])) {
+			strbuf_addf(sql, "SELECT %s AS value FROM inputs WHERE "
+					 "run = r.id", cols[i]);
+			*type = EXPR_SQL_TEXT | EXPR_SQL_ANY;
+			return 0;
+		}
+	expr_ident_format(&sb, parts, nparts);
+	error_input("unknown identifier '%s'", sb.buf);
+	err_hint("a run's inputs are datasets.name, datasets.digest and "
+		 "datasets.context");
+	strbuf_release(&sb);
+	return -1;
+}
+
 static int resolve_ident(const char *const *parts, int nparts, int col,
 			 struct strbuf *sql, struct expr_binds *binds,
 			 int *type, void *data)
@@ -1417,6 +1683,8 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 	} else {
 		const char *table = NULL;
 
+		if (!strcasecmp(first, "datasets") || !strcasecmp(first, "dataset"))
+			return resolve_input(parts, nparts, sql, type);
 		if (!strcasecmp(first, "metrics") || !strcasecmp(first, "metric")) {
 			table = "latest";
 			*type = EXPR_SQL_NUM;
@@ -1463,7 +1731,8 @@ static int resolve_ident(const char *const *parts, int nparts, int col,
 		strbuf_addf(&key, "%s%s", i ? "." : "", parts[i]);
 	(void)col; /* the expression module prefixes the column */
 	error_input("unknown identifier '%s'", key.buf);
-	err_hint("use metrics.KEY, params.KEY, tags.KEY or an attribute: "
+	err_hint("use metrics.KEY, params.KEY, tags.KEY, datasets.name|digest|"
+		 "context or an attribute: "
 		 "run_id (id), run_name (name), status, experiment, user_id "
 		 "(user), host, start_time (created), end_time, duration, "
 		 "parent, exit_status, artifact_uri");
@@ -1869,6 +2138,19 @@ static const struct domain_migration migrations[] = {
 	" WHERE m.seq = (SELECT seq FROM metrics x WHERE x.run = l.run"
 	" AND x.key = l.key ORDER BY step DESC, time DESC, value IS 'nan',"
 	" value DESC, seq DESC LIMIT 1)" },
+
+	/*
+	 * 7: the data a run used (MLflow's dataset inputs), one row per
+	 * name, digest and context; the digest index finds the runs that
+	 * used a training set
+	 */
+	{ 7,
+	"CREATE TABLE inputs ("
+	"  run TEXT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL,"
+	"  context TEXT NOT NULL, source TEXT, time INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, name, context, digest)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX inputs_digest ON inputs(digest)" },
 	{ 0, NULL }
 };
 
@@ -1892,7 +2174,8 @@ static const struct domain_col timed_cols[] = {
 	"SELECT run FROM params WHERE time >= ?1 UNION " \
 	"SELECT run FROM tags WHERE time >= ?1 UNION " \
 	"SELECT run FROM metrics WHERE recorded >= ?1 UNION " \
-	"SELECT run FROM artifacts WHERE time >= ?1"
+	"SELECT run FROM artifacts WHERE time >= ?1 UNION " \
+	"SELECT run FROM inputs WHERE time >= ?1"
 
 static const struct domain_table tables[] = {
 	/* an experiment goes with its runs and its tags */
@@ -1927,6 +2210,8 @@ static const struct domain_table tables[] = {
 	  "AND value IS :value)", NULL },
 	{ "artifacts", "time", NULL, "run, name", of_run_cols, NULL, NULL,
 	  NULL, NULL },
+	/* an input never changes: the first one recorded stays */
+	{ "inputs", "time", NULL, NULL, of_run_cols, NULL, NULL, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -1940,6 +2225,7 @@ static const struct domain_check checks[] = {
 	{ "metrics", NULL, NULL },
 	{ "latest", NULL, NULL },
 	{ "artifacts", NULL, NULL },
+	{ "inputs", NULL, NULL },
 	{ "params", "params of runs that do not exist",
 	  "SELECT count(*) FROM params WHERE run NOT IN (SELECT id FROM runs)" },
 	{ "tags", "tags of runs that do not exist",
@@ -1950,6 +2236,8 @@ static const struct domain_check checks[] = {
 	  "SELECT count(*) FROM latest WHERE run NOT IN (SELECT id FROM runs)" },
 	{ "artifacts", "artifacts of runs that do not exist",
 	  "SELECT count(*) FROM artifacts WHERE run NOT IN (SELECT id FROM runs)" },
+	{ "inputs", "inputs of runs that do not exist",
+	  "SELECT count(*) FROM inputs WHERE run NOT IN (SELECT id FROM runs)" },
 	{ "objrefs", "object references held by runs that do not exist",
 	  "SELECT count(*) FROM objrefs WHERE owner LIKE 'run:%' AND "
 	  "substr(owner, 5, 32) NOT IN (SELECT id FROM runs)" },
@@ -2111,6 +2399,18 @@ cJSON *runs_info_json(const struct run_info *in, int full)
 		cJSON_AddStringToObject(a, "kind", in->artifacts[i].kind);
 		cJSON_AddStringToObject(a, "id", in->artifacts[i].oid);
 		cJSON_AddNumberToObject(a, "size", (double)in->artifacts[i].size);
+		cJSON_AddItemToArray(p, a);
+	}
+	p = cJSON_AddArrayToObject(o, "inputs");
+	for (i = 0; i < in->ninputs; i++) {
+		cJSON *a = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(a, "name", in->inputs[i].name);
+		cJSON_AddStringToObject(a, "digest", in->inputs[i].digest);
+		cJSON_AddStringToObject(a, "context", in->inputs[i].context);
+		add_str(a, "source", in->inputs[i].source);
+		cJSON_AddBoolToObject(a, "object", in->inputs[i].is_object);
+		add_time(a, "time", in->inputs[i].time);
 		cJSON_AddItemToArray(p, a);
 	}
 	return o;

@@ -16,7 +16,10 @@
  *     overwritten; a run's current value of a metric is the one at the
  *     largest step, and at equal steps the one logged last.  NaN is stored
  *     as NULL (SQLite has no NaN) and shown as "nan"; +-inf are stored;
- *   - artifacts are files or directories in the object store, by name.
+ *   - artifacts are files or directories in the object store, by name;
+ *   - inputs (MLflow's dataset inputs, log_input) say which data a run
+ *     used: a name, a digest, a context (train, eval, ...) and a source;
+ *     a digest that is an object id keeps that object from `mlrepo gc`.
  *
  * Usage: the caller opens the catalog (repo_catalog()), starts a run with
  * runs_start() (its own transaction), and for every later change begins a
@@ -124,6 +127,46 @@ int runs_param(sqlite3 *db, const char *run, const char *key,
 	       const char *value);
 int runs_tag(sqlite3 *db, const char *run, const char *key,
 	     const char *value);
+/*
+ * Inside the caller's transaction: delete tag `key` of run `run`;
+ * error_input "no such tag 'KEY' in run ID" when it has none (as MLflow's
+ * delete_tag raises).
+ */
+int runs_tag_delete(sqlite3 *db, const char *run, const char *key);
+
+/*
+ * Inputs: the data a run used (MLflow's log_input).  A run's inputs are
+ * known by name, digest and context: recording one again changes nothing,
+ * and its first source stays (MLflow keeps the first too).
+ *   - name: any text but control characters, 1 to RUNS_INPUT_NAME_MAX
+ *     bytes ("churn_train", "s3://bucket/train.parquet");
+ *   - digest: any text but control characters, 1 to RUNS_DIGEST_MAX
+ *     bytes; 64 hex digits (a SHA-256, an object id) are stored in lower
+ *     case, and when the object store holds that object the run
+ *     references it (owner "run:ID/input:NAME"), so `mlrepo gc` keeps it
+ *     and `mlrepo fsck` checks it, as an artifact's object;
+ *   - context: NULL means "train"; else any text but control
+ *     characters, 1 to RUNS_KEY_MAX bytes;
+ *   - source: NULL or free text (the feature spec and schema versions a
+ *     training set was built from), at most RUNS_SOURCE_MAX bytes.
+ */
+#define RUNS_INPUT_NAME_MAX 500
+#define RUNS_DIGEST_MAX 256
+#define RUNS_SOURCE_MAX 65535
+struct run_input {
+	const char *name, *digest, *context, *source;
+};
+/* Check an input's fields (error_input, exit 2), before any work. */
+int runs_input_check(const struct run_input *in);
+/*
+ * Inside the caller's transaction: record input `in` of run `run` and
+ * journal "run.input" (name, digest as stored, context, source, object).
+ * Returns 0 when it was recorded, 1 when the run had it already (nothing
+ * journaled), -1 on error.  *is_object (may be NULL) says whether the
+ * digest names an object of this repository, referenced by the run.
+ */
+int runs_input(struct repo *r, sqlite3 *db, const char *run,
+	       const struct run_input *in, int *is_object);
 
 /*
  * Metrics.  A writer keeps, for the keys it has seen, the largest step and
@@ -214,7 +257,7 @@ int runs_set_deleted(sqlite3 *db, const char *run, int deleted);
 int runs_move(sqlite3 *db, const char *run, const char *experiment);
 /*
  * Inside the caller's transaction: remove run `id` for good, with its
- * params, tags, metrics, artifact records and object references.
+ * params, tags, metrics, artifact records, inputs and object references.
  */
 int runs_discard(sqlite3 *db, const char *id);
 /* Hard-delete every soft-deleted run; returns how many or -1. */
@@ -229,6 +272,17 @@ int runs_ensure_experiment(sqlite3 *db, const char *name);
 int runs_experiment_tags_begin(sqlite3 *db, const char *name);
 int runs_experiment_tag(sqlite3 *db, const char *experiment, const char *key,
 			const char *value);
+/* Inside that transaction: delete a tag (error_input when it has none). */
+int runs_experiment_tag_delete(sqlite3 *db, const char *experiment,
+			       const char *key);
+/*
+ * Inside the caller's transaction: delete experiment `name` and its tags.
+ * While it has runs (soft-deleted ones included) this is refused with
+ * error_input (exit 2) unless `force`, which removes every run of it for
+ * good first, as runs_discard() does.  Returns the number of runs removed,
+ * or -1 (error_input also for an experiment that does not exist).
+ */
+int runs_experiment_delete(sqlite3 *db, const char *name, int force);
 
 /*
  * Queries.  runs_query_* build one SELECT over runs with a filter in the
@@ -293,6 +347,11 @@ struct run_artifact {
 	char *name, *oid, *kind;
 	int64_t size, time;
 };
+struct run_dataset {
+	char *name, *digest, *context, *source; /* source may be NULL */
+	int64_t time;
+	int is_object; /* the run references the digest as an object */
+};
 struct run_info {
 	char id[RUN_ID_HEX + 1];
 	char *experiment, *name, *status, *user, *host, *cwd, *command;
@@ -308,6 +367,8 @@ struct run_info {
 	int nmetrics;
 	struct run_artifact *artifacts;
 	int nartifacts;
+	struct run_dataset *inputs; /* by name, context, digest */
+	int ninputs;
 };
 int runs_get(sqlite3 *db, const char *id, struct run_info *info);
 void runs_info_release(struct run_info *info);
@@ -332,8 +393,8 @@ struct cJSON *runs_json_value(double v);
 /*
  * The JSON record of a run, as `exp-log ls --json` (full 0: id, experiment,
  * name, status, times, params, metrics, tags) and `show --json` (full 1:
- * and who, where, the command, git, the exit and costs, metric steps and
- * artifacts) print it.  The caller owns it (cJSON_Delete).
+ * and who, where, the command, git, the exit and costs, metric steps,
+ * artifacts and inputs) print it.  The caller owns it (cJSON_Delete).
  */
 struct cJSON *runs_info_json(const struct run_info *in, int full);
 

@@ -86,7 +86,7 @@ test_expect_success 'a usage error is exit 2 before the repository is opened' '
 	mlrepo init -q old &&
 	mlrepo init -q new &&
 	latest=$(sqlite3 new/.mlrepo/catalog.db "PRAGMA user_version") &&
-	sqlite3 old/.mlrepo/catalog.db "ALTER TABLE metrics DROP COLUMN recorded; ALTER TABLE runs DROP COLUMN time; PRAGMA user_version = 3" &&
+	sqlite3 old/.mlrepo/catalog.db "DROP TABLE inputs; ALTER TABLE metrics DROP COLUMN recorded; ALTER TABLE runs DROP COLUMN time; PRAGMA user_version = 3" &&
 	test_expect_code 2 exp-log -C old ls extra 2>err &&
 	test "$(sqlite3 old/.mlrepo/catalog.db "PRAGMA user_version")" = 3 &&
 	exp-log -C old ls >out &&

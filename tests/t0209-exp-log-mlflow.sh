@@ -454,7 +454,7 @@ test_expect_success 'setup times: three runs started and ended in turn' 'setup_t
 test_expect_success 'setup endtime: the runs of test_order_by_attributes' 'setup_endtime'
 test_expect_success 'setup nans: nan, inf, -inf, numbers and none' 'setup_nans'
 test_expect_success 'setup nan8: the runs of test_order_by_metric_tag_param' 'setup_nan8'
-test_expect_success datasets 'setup datasets: inputs of test_search_runs_datasets' 'setup_datasets'
+test_expect_success 'setup datasets: inputs of test_search_runs_datasets' 'setup_datasets'
 
 # One test a case; the body reads the case from these variables, which
 # hold the current line's fields while test_expect_success runs it.

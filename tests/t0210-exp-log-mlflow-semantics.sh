@@ -126,7 +126,7 @@ test_expect_success 'a catalog of before version 6: NULL was NaN, current values
 	exp-log -C old metric -r $o x=nan y=1 &&
 	exp-log -C old metric -r $o z=1 step=3 time=2026-01-02 &&
 	exp-log -C old metric -r $o z=2 step=3 time=2026-01-01 &&
-	sqlite3 old/.mlrepo/catalog.db "UPDATE metrics SET value = NULL WHERE value = '\''nan'\''; UPDATE latest SET value = NULL WHERE value = '\''nan'\''; UPDATE latest SET value = 2, seq = 2 WHERE key = '\''z'\''; PRAGMA user_version = 5" &&
+	sqlite3 old/.mlrepo/catalog.db "UPDATE metrics SET value = NULL WHERE value = '\''nan'\''; UPDATE latest SET value = NULL WHERE value = '\''nan'\''; UPDATE latest SET value = 2, seq = 2 WHERE key = '\''z'\''; DROP TABLE inputs; PRAGMA user_version = 5" &&
 	exp-log -C old ls --filter "metrics.x IS NULL" --ids >out &&
 	! test -s out &&
 	exp-log -C old show $o >show.out &&

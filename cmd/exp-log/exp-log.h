@@ -24,6 +24,7 @@ int cmd_end(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_artifact(int argc, char **argv);
 int cmd_get_artifact(int argc, char **argv);
+int cmd_input(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -427,6 +427,22 @@ static void show_text(const struct run_info *in)
 			    (long long)in->artifacts[i].size,
 			    in->artifacts[i].oid);
 	}
+	/* "  NAME  CONTEXT  DIGEST[  (object)]", then "    source TEXT" */
+	if (in->ninputs)
+		strbuf_addstr(&out, "inputs\n");
+	for (i = 0; i < in->ninputs; i++) {
+		const struct run_dataset *d = &in->inputs[i];
+
+		strbuf_addstr(&out, "  ");
+		tabout_add_visible(&out, d->name);
+		strbuf_addstr(&out, "  ");
+		tabout_add_visible(&out, d->context);
+		strbuf_addstr(&out, "  ");
+		tabout_add_visible(&out, d->digest);
+		strbuf_addstr(&out, d->is_object ? "  (object)\n" : "\n");
+		if (d->source)
+			show_line(&out, "    source", d->source, "");
+	}
 	fwrite(out.buf, 1, out.len, stdout);
 	strbuf_release(&out);
 	strbuf_release(&sb);
@@ -765,8 +781,51 @@ out:
 /* ---- experiments ------------------------------------------------------ */
 
 static const char *const usage_experiments[] = {
-	"exp-log experiments [--json]", NULL
+	"exp-log experiments [--json]",
+	"exp-log experiments --delete NAME [--delete NAME]... [--force]", NULL
 };
+
+/*
+ * experiments --delete: every NAME or none.  One with runs is refused
+ * (exit 2) unless --force, which deletes its runs for good with it.
+ */
+static int delete_experiments(const struct opt_list *names, int force)
+{
+	sqlite3 *db;
+	int i, n, status;
+	int64_t total = 0;
+
+	if ((status = setup_now()))
+		return status;
+	db = the_catalog;
+	if (db_begin(db) < 0)
+		return err_report();
+	for (i = 0; i < names->nr; i++) {
+		struct event_detail d = EVENT_DETAIL_INIT;
+
+		n = runs_experiment_delete(db, names->items[i], force);
+		if (n >= 0) {
+			event_detail_int(&d, "runs", n);
+			if (force)
+				event_detail_bool(&d, "force", 1);
+			if (events_add_detail(db, "experiment.delete",
+					      names->items[i], &d) < 0)
+				n = -1;
+		}
+		if (n < 0) {
+			db_rollback(db);
+			return err_report();
+		}
+		total += n;
+	}
+	if (db_commit(db) < 0)
+		return err_report();
+	if (!gopt.quiet && total)
+		fprintf(stderr, "exp-log: removed %lld run%s for good; 'mlrepo "
+			"gc' frees their artifacts\n", (long long)total,
+			total == 1 ? "" : "s");
+	return 0;
+}
 
 static int experiment_row(const struct experiment_info *e, void *data)
 {
@@ -810,25 +869,48 @@ static int experiment_row(const struct experiment_info *e, void *data)
 int cmd_experiments(int argc, char **argv)
 {
 	struct tabout *t = NULL;
-	int status = 0;
+	struct opt_list dels = OPT_LIST_INIT;
+	int status = 0, force = 0;
 	static const char *const hdr[] = { "NAME", "RUNS", "CREATED",
 					   "LAST RUN", "TAGS" };
-	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
+	struct option opts[] = {
+		OPT_LIST(0, "delete", &dels, "NAME",
+			 "delete the experiment (repeatable)"),
+		OPT_BOOL(0, "force", &force,
+			 "with --delete: and its runs, for good"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
 
 	argc = opt_parse(argc, argv, opts, usage_experiments, 0);
-	if (argc < 0)
-		return opt_exit(argc);
-	if (argc != 1)
-		return opt_usage_error(usage_experiments,
-				       "experiments takes no arguments");
+	if (argc < 0) {
+		status = opt_exit(argc);
+		goto out;
+	}
+	if (argc != 1) {
+		status = opt_usage_error(usage_experiments,
+					 "experiments takes no arguments");
+		goto out;
+	}
+	if (force && !dels.nr) {
+		status = opt_usage_error(usage_experiments,
+					 "--force goes with --delete NAME");
+		goto out;
+	}
+	if (dels.nr) {
+		status = delete_experiments(&dels, force);
+		goto out;
+	}
 	if ((status = setup_now()))
-		return status;
+		goto out;
 	if (!gopt.json)
 		t = tabout_new(5, hdr);
 	if (runs_experiments(the_catalog, experiment_row, t) < 0 ||
 	    (t && tabout_print(t, stdout) < 0) || out_flush(stdout) < 0)
 		status = err_report();
+out:
 	tabout_free(t);
+	opt_list_release(&dels);
 	return status;
 }
 

@@ -121,14 +121,61 @@ static const char *const usage_param[] = {
 };
 static const char *const usage_tag[] = {
 	"exp-log tag [-r RUN] KEY=VALUE...",
-	"exp-log tag -e EXPERIMENT KEY=VALUE...", NULL
+	"exp-log tag -e EXPERIMENT KEY=VALUE...",
+	"exp-log tag [-r RUN | -e EXPERIMENT] --delete KEY [--delete KEY]...",
+	NULL
 };
+
+/*
+ * tag --delete KEY...: of a run, or with `exp` of an experiment, all or
+ * none; a tag that is not set is exit 2, as MLflow's delete_tag raises.
+ */
+static int delete_tags(const char *run, const char *exp,
+		       const struct opt_list *keys)
+{
+	char id[RUN_ID_HEX + 1];
+	sqlite3 *db;
+	int i, rc;
+
+	for (i = 0; i < keys->nr; i++)
+		if (runs_check_key("tag", keys->items[i]) < 0)
+			return err_report();
+	if ((rc = setup_now()))
+		return rc;
+	db = the_catalog;
+	if (exp) {
+		if (runs_experiment_tags_begin(db, exp) < 0)
+			return err_report();
+	} else if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0) {
+		return err_report();
+	}
+	for (i = 0; i < keys->nr; i++) {
+		struct event_detail d = EVENT_DETAIL_INIT;
+
+		rc = exp ? runs_experiment_tag_delete(db, exp, keys->items[i])
+			 : runs_tag_delete(db, id, keys->items[i]);
+		if (rc == 0) {
+			event_detail_str(&d, "key", keys->items[i]);
+			rc = events_add_detail(db, exp ? "experiment.tag.delete"
+						       : "run.tag.delete",
+					       exp ? exp : id, &d);
+		}
+		if (rc < 0) {
+			db_rollback(db);
+			return err_report();
+		}
+	}
+	if (db_commit(db) < 0)
+		return err_report();
+	return 0;
+}
 
 static int set_kv(int argc, char **argv, int is_param)
 {
 	const char *run = NULL, *exp = NULL;
 	const char *const *u = is_param ? usage_param : usage_tag;
 	struct event_detail d = EVENT_DETAIL_INIT;
+	struct opt_list dels = OPT_LIST_INIT;
 	char id[RUN_ID_HEX + 1];
 	sqlite3 *db;
 	int i;
@@ -136,18 +183,33 @@ static int set_kv(int argc, char **argv, int is_param)
 		OPT_RUN(&run),
 		OPT_STRING('e', "experiment", &exp, "EXPERIMENT",
 			   is_param ? NULL : "tag the experiment, not a run"),
+		OPT_LIST(0, "delete", &dels, "KEY",
+			 is_param ? NULL : "delete tag KEY (repeatable)"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
 
 	argc = opt_parse(argc, argv, opts, u, 0);
-	if (argc < 0)
+	if (argc < 0) {
+		opt_list_release(&dels);
 		return opt_exit(argc);
-	if (argc < 2)
-		return opt_usage_error(u, "give KEY=VALUE");
-	if (exp && (is_param || run))
+	}
+	if (exp && (is_param || run)) {
+		opt_list_release(&dels);
 		return opt_usage_error(u, is_param ? "params belong to runs"
 					: "-e or -r, not both");
+	}
+	if (dels.nr) {
+		i = is_param ? opt_usage_error(u, "params are write-once: they "
+					       "cannot be deleted")
+		    : argc > 1 ? opt_usage_error(u, "--delete takes no "
+						"KEY=VALUE ('%s')", argv[1])
+			       : delete_tags(run, exp, &dels);
+		opt_list_release(&dels);
+		return i;
+	}
+	if (argc < 2)
+		return opt_usage_error(u, "give KEY=VALUE");
 	if (runs_check_kv_list(is_param ? "param" : "tag",
 			       (const char *const *)argv + 1) < 0)
 		return err_report();
@@ -379,6 +441,8 @@ static const struct subcommand subcommands[] = {
 	  SETUP_CATALOG },
 	{ "get-artifact", cmd_get_artifact, "write an artifact out",
 	  SETUP_CATALOG },
+	{ "input", cmd_input, "record a data set a run used",
+	  SETUP_CATALOG },
 	{ "end", cmd_end, "end a run",
 	  SETUP_CATALOG },
 	{ "run", cmd_run, "run a command as a run",
@@ -391,7 +455,7 @@ static const struct subcommand subcommands[] = {
 	  SETUP_CATALOG },
 	{ "history", cmd_history, "a metric's steps",
 	  SETUP_CATALOG },
-	{ "experiments", cmd_experiments, "list experiments",
+	{ "experiments", cmd_experiments, "list or delete experiments",
 	  SETUP_CATALOG },
 	{ "best", cmd_best, "the id of the best run by a metric",
 	  SETUP_CATALOG },

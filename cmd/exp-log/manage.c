@@ -1,4 +1,4 @@
-/* manage.c - exp-log artifact, get-artifact, rm, restore, mv, gc */
+/* manage.c - exp-log artifact, get-artifact, input, rm, restore, mv, gc */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +149,60 @@ int cmd_get_artifact(int argc, char **argv)
 		status = err_report();
 	free(dflt);
 	return status;
+}
+
+static const char *const usage_input[] = {
+	"exp-log input [-r RUN] NAME --digest DIGEST [--context CONTEXT] "
+	"[--source TEXT]",
+	NULL
+};
+
+/* Record which data a run used (MLflow's log_input). */
+int cmd_input(int argc, char **argv)
+{
+	const char *run = NULL;
+	struct run_input in = { NULL, NULL, NULL, NULL };
+	char id[RUN_ID_HEX + 1];
+	sqlite3 *db;
+	int status;
+	struct option opts[] = {
+		OPT_RUN(&run),
+		OPT_STRING(0, "digest", &in.digest, "DIGEST",
+			   "what identifies the data's content (an object id, "
+			   "a SHA-256)"),
+		OPT_STRING(0, "context", &in.context, "CONTEXT",
+			   "how the run used it (default: train)"),
+		OPT_STRING(0, "source", &in.source, "TEXT",
+			   "where it came from, free text"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_input, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 2)
+		return opt_usage_error(usage_input, argc < 2 ? "give the input's "
+				       "NAME" : "give one NAME, not %d",
+				       argc - 1);
+	if (!in.digest)
+		return opt_usage_error(usage_input, "give --digest DIGEST");
+	in.name = argv[1];
+	/* bad input is exit 2 before the repository is looked for */
+	if (runs_input_check(&in) < 0)
+		return err_report();
+	if ((status = setup_now()))
+		return status;
+	db = the_catalog;
+	if (runs_resolve(db, run, id) < 0 || runs_begin(db, id) < 0)
+		return err_report();
+	if (runs_input(the_repo, db, id, &in, NULL) < 0) {
+		db_rollback(db);
+		return err_report();
+	}
+	if (db_commit(db) < 0)
+		return err_report();
+	return 0;
 }
 
 /* rm, restore, mv: resolve every run first, then change them at once. */
