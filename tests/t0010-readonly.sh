@@ -21,7 +21,8 @@ if ! test_have_prereq ROOT; then
 elif ! command -v setpriv >/dev/null 2>&1; then
 	echo "# skipping uid tests: no setpriv"
 elif setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$TRASH/bin/mlrepo" --version >/dev/null 2>&1; then
+	sh -c 'cd "$0" && exec ./bin/mlrepo --version' "$TRASH" \
+	>/dev/null 2>&1; then
 	TEST_PREREQ_UID=1
 else
 	echo "# skipping uid tests: uid 65534 cannot run $TRASH/bin/mlrepo" \
