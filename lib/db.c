@@ -1,5 +1,6 @@
 /* db.c - see db.h */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,11 @@ const char *db_name(sqlite3 *db)
 	return n && *n ? n : "database";
 }
 
+int db_readonly(sqlite3 *db)
+{
+	return sqlite3_db_readonly(db, "main") == 1;
+}
+
 static int db_error(sqlite3 *db, const char *what)
 {
 	int code = sqlite3_errcode(db);
@@ -100,10 +106,158 @@ static int db_error(sqlite3 *db, const char *what)
 			 "MLREPO_LOCK_TIMEOUT or core.lockTimeout");
 		return -1;
 	}
+	if (code == SQLITE_READONLY && db_readonly(db)) {
+		error("'%s' is read-only (%s)", db_name(db), what);
+		err_hint("it was opened read-only because this process cannot "
+			 "write it or its directory");
+		return -1;
+	}
 	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
 		return error("'%s' is damaged: %s (%s)", db_name(db),
 			     sqlite3_errmsg(db), what);
 	return error("'%s': %s (%s)", db_name(db), sqlite3_errmsg(db), what);
+}
+
+/* Is `path` not writable by this process (and not merely missing)? */
+static int cannot_write(const char *path)
+{
+	if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == 0)
+		return 0;
+	return errno == EACCES || errno == EPERM || errno == EROFS;
+}
+
+int db_writable(const char *path, char **what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *slash = strrchr(path, '/');
+	static const char *const sfx[] = { "-wal", "-shm", NULL };
+	int i, saved;
+
+	if (what)
+		*what = NULL;
+	if (cannot_write(path)) {
+		strbuf_addstr(&sb, path);
+		goto no;
+	}
+	for (i = 0; sfx[i]; i++) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s%s", path, sfx[i]);
+		if (cannot_write(sb.buf))
+			goto no;
+	}
+	strbuf_reset(&sb);
+	if (!slash)
+		strbuf_addstr(&sb, ".");
+	else
+		strbuf_add(&sb, path, slash == path ? 1 : (size_t)(slash - path));
+	if (cannot_write(sb.buf))
+		goto no;
+	strbuf_release(&sb);
+	return 1;
+no:
+	saved = errno;
+	if (what)
+		*what = strbuf_detach(&sb, NULL);
+	strbuf_release(&sb);
+	errno = saved;
+	return 0;
+}
+
+/* "file:" URI for `path`, with the characters a URI gives meaning escaped */
+static void add_uri(struct strbuf *sb, const char *path)
+{
+	const char *p;
+
+	/* an absolute path gets an empty authority: file:///x */
+	strbuf_addstr(sb, *path == '/' ? "file://" : "file:");
+	for (p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(sb, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(sb, *p);
+	}
+}
+
+/* Does `path` exist with more than `size` bytes? */
+static int bigger_than(const char *path, off_t size)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > size;
+}
+
+/* A WAL file starts with a 32-byte header; transactions follow it. */
+#define WAL_HEADER_BYTES 32
+
+int db_check_readable(const char *path)
+{
+	struct strbuf wal = STRBUF_INIT, shm = STRBUF_INIT;
+	int rc = 0;
+
+	strbuf_addf(&wal, "%s-wal", path);
+	strbuf_addf(&shm, "%s-shm", path);
+	if (!bigger_than(wal.buf, WAL_HEADER_BYTES))
+		goto out;
+	if (access(wal.buf, R_OK) < 0) {
+		rc = error("cannot read '%s': %s", wal.buf, strerror(errno));
+	} else if (access(shm.buf, R_OK) < 0) {
+		/* SQLite would have to create or write it */
+		rc = error("'%s' holds changes not yet in '%s' that cannot be "
+			   "read without '%s', which is %s", wal.buf, path,
+			   shm.buf, errno == ENOENT ? "missing" : "unreadable");
+		err_hint("copy the repository where you can write it (cp -a), "
+			 "or have its owner run 'mlrepo gc' in it, which "
+			 "empties the WAL");
+	}
+out:
+	strbuf_release(&wal);
+	strbuf_release(&shm);
+	return rc;
+}
+
+/*
+ * Open `path` read-only (see db.h).  Why not always immutable=1: it makes
+ * SQLite ignore the WAL, and these tools keep transactions in the WAL
+ * between processes (db_open() below), often all of them, so a reader
+ * would see an old catalog or none.  Why not always SQLITE_OPEN_READONLY:
+ * with no -wal and -shm, SQLite must create them to read a WAL-mode
+ * database, which a read-only directory does not allow.  immutable=1 also
+ * means no locks: a writer that appears while we read (the owner of the
+ * files, who may write them) could change the file under us only by a
+ * checkpoint, which needs a WAL past 1 MiB (db_close()) or mlrepo gc, so a
+ * reader that lives for one command takes that risk.
+ */
+static sqlite3 *open_readonly(const char *path)
+{
+	struct strbuf wal = STRBUF_INIT, uri = STRBUF_INIT;
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (db_check_readable(path) < 0)
+		return NULL;
+	strbuf_addf(&wal, "%s-wal", path);
+	if (bigger_than(wal.buf, WAL_HEADER_BYTES)) {
+		strbuf_addstr(&uri, path);
+	} else {
+		add_uri(&uri, path);
+		strbuf_addstr(&uri, "?immutable=1");
+		flags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(uri.buf, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		error("cannot open '%s': %s", path,
+		      db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		db = NULL;
+		goto out;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_busy_handler(db, busy_handler, NULL);
+out:
+	strbuf_release(&wal);
+	strbuf_release(&uri);
+	return db;
 }
 
 sqlite3 *db_open(const char *path, int create)
@@ -114,6 +268,8 @@ sqlite3 *db_open(const char *path, int create)
 	int rc, attempt = 0;
 	int64_t start = now_ms();
 
+	if (!create && !db_writable(path, NULL))
+		return open_readonly(path);
 	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		error("cannot open '%s': %s", path,
@@ -176,6 +332,10 @@ void db_close(sqlite3 *db)
 		return;
 	while ((st = sqlite3_next_stmt(db, NULL)))
 		sqlite3_finalize(st);
+	if (db_readonly(db)) {
+		sqlite3_close(db); /* a checkpoint writes */
+		return;
+	}
 	wal = sqlite3_mprintf("%s-wal", db_name(db));
 	if (wal && stat(wal, &sb) == 0 && sb.st_size > WAL_TRUNCATE_BYTES) {
 		sqlite3_busy_timeout(db, 200);
@@ -184,6 +344,24 @@ void db_close(sqlite3 *db)
 	}
 	sqlite3_free(wal);
 	sqlite3_close(db);
+}
+
+int db_checkpoint(sqlite3 *db)
+{
+	int rc;
+
+	if (db_readonly(db))
+		return error("'%s' is read-only (checkpoint)", db_name(db));
+	/* give up soon when readers hold the WAL: the next gc tries again */
+	sqlite3_busy_timeout(db, 200);
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+				       NULL, NULL);
+	sqlite3_busy_handler(db, busy_handler, NULL);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 1;
+	if (rc != SQLITE_OK)
+		return db_error(db, "checkpoint");
+	return 0;
 }
 
 int db_exec(sqlite3 *db, const char *sql)
@@ -322,6 +500,14 @@ int db_migrate(sqlite3 *db, const char *const *migrations)
 		return error("'%s' has schema version %lld, newer than this "
 			     "tool knows (%lld)", db_name(db), (long long)have,
 			     (long long)want);
+	if (have < want && db_readonly(db)) {
+		error("'%s' has schema version %lld, older than this tool's "
+		      "(%lld), and is read-only: it cannot be brought forward",
+		      db_name(db), (long long)have, (long long)want);
+		err_hint("any command that opens it where it can be written "
+			 "migrates it ('mlrepo status' by its owner)");
+		return -1;
+	}
 	while (have < want) {
 		struct strbuf sb = STRBUF_INIT;
 

@@ -19,6 +19,23 @@
  * user_version first, so concurrent openers migrate exactly once.  A
  * database newer than the tool is refused.
  *
+ * Read-only databases.  A database this process cannot write (the file, the
+ * directory SQLite makes the -wal and -shm files in, or those files: see
+ * db_writable()) is opened read-only, so that another user's repository,
+ * a CI artifact or a read-only mount can be read:
+ *   - when a -wal file holds transactions (more than its header), with
+ *     SQLITE_OPEN_READONLY: SQLite reads the WAL through the -shm file,
+ *     which must exist and be readable (it builds a private copy of the
+ *     index when it cannot write it).  A -wal with content and no readable
+ *     -shm cannot be read without creating the -shm, so db_open() refuses
+ *     it (db_check_readable());
+ *   - otherwise with the URI parameter immutable=1: SQLite would need to
+ *     create the -wal and -shm to read a WAL-mode database the ordinary
+ *     way, and with no WAL content there is nothing they would add.
+ * A read-only connection sets no journal mode, never checkpoints (not in
+ * db_close() either) and cannot migrate; a write on it fails with
+ * "'DB' is read-only" (exit 3).
+ *
  * Errors: -1 (or NULL) with a message that names the database file.
  */
 #ifndef MLREPO_DB_H
@@ -27,9 +44,39 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-/* Open (creating if `create`) the database at `path`.  NULL on error. */
+/*
+ * Open (creating if `create`) the database at `path`; without `create`, one
+ * this process cannot write is opened read-only (above).  NULL on error.
+ */
 sqlite3 *db_open(const char *path, int create);
+/* Close, checkpointing a long WAL first unless `db` is read-only. */
 void db_close(sqlite3 *db);
+/* Was `db` opened read-only? */
+int db_readonly(sqlite3 *db);
+/*
+ * Can this process write the database at `path`: the file itself, its -wal
+ * and -shm files when they exist, and their directory?  1 when it can (or
+ * when `path` does not exist: opening it reports that); 0 when one of them
+ * cannot be written (no permission, a read-only file system), with
+ * `*what` (when `what` is not NULL) set to that path, malloc'd, for the
+ * caller to free, and errno set (EACCES, EPERM or EROFS).
+ */
+int db_writable(const char *path, char **what);
+/*
+ * Can a read-only open of `path` see every transaction?  0 when it can;
+ * -1 with error() when its -wal holds transactions that cannot be read
+ * without writing: "'DB-wal' holds changes not yet in 'DB' that cannot be
+ * read without 'DB-shm', which is missing" (or unreadable).
+ */
+int db_check_readable(const char *path);
+/*
+ * Copy the whole WAL into the database and truncate it, so that the
+ * database file alone holds every transaction (mlrepo gc does this before
+ * a repository is copied or made read-only).  0; 1 when other processes
+ * kept it from finishing (nothing is lost, it is only not done); -1 on
+ * error.
+ */
+int db_checkpoint(sqlite3 *db);
 /*
  * synchronous=FULL instead of NORMAL for databases opened after this call
  * (core.durable): a commit survives a power cut, at the cost of an fsync.

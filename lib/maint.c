@@ -127,7 +127,11 @@ static int fsck_object(const char *id, const char *path, int compressed,
 	return 0;
 }
 
-static void fsck_db(struct fsck_state *s, const char *path)
+/*
+ * Check one database: 0, or -1 when it cannot be checked at all (read-only,
+ * with a WAL this process cannot read: not damage, and not sound either).
+ */
+static int fsck_db(struct fsck_state *s, const char *path)
 {
 	sqlite3 *db;
 	char *problems = NULL;
@@ -137,13 +141,17 @@ static void fsck_db(struct fsck_state *s, const char *path)
 	/* opening an empty file would make it a database: look, do not touch */
 	if (stat(path, &st) == 0 && st.st_size == 0) {
 		problem(s, path, "empty file: the database was lost");
-		return;
+		return 0;
+	}
+	if (!db_writable(path, NULL) && db_check_readable(path) < 0) {
+		err_prefix("cannot check: ");
+		return -1;
 	}
 	db = db_open(path, 0);
 	if (!db) {
 		problem(s, path, err_msg());
 		err_clear();
-		return;
+		return 0;
 	}
 	rc = db_integrity(db, &problems);
 	if (rc < 0)
@@ -163,6 +171,7 @@ static void fsck_db(struct fsck_state *s, const char *path)
 	err_clear();
 	free(problems);
 	db_close(db);
+	return 0;
 }
 
 static void fsck_catalog_rows(struct fsck_state *s, sqlite3 *db)
@@ -218,6 +227,7 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	size_t nr, i;
 	char *path;
 	DIR *d;
+	int rc;
 
 	for (i = 0; dirs[i]; i++) {
 		path = repo_path(r, "%s", dirs[i]);
@@ -228,8 +238,10 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	/* the config was parsed by repo_open(); a syntax error stops there */
 
 	path = repo_path(r, "catalog.db");
-	fsck_db(&s, path);
+	rc = fsck_db(&s, path);
 	free(path);
+	if (rc < 0)
+		return -1;
 
 	path = repo_path(r, "features");
 	if ((d = opendir(path))) {
@@ -242,12 +254,16 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 			if (n < 4 || strcmp(de->d_name + n - 3, ".db"))
 				continue;
 			f = repo_path(r, "features/%s", de->d_name);
-			fsck_db(&s, f);
+			rc = fsck_db(&s, f);
 			free(f);
+			if (rc < 0)
+				break;
 		}
 		closedir(d);
 	}
 	free(path);
+	if (rc < 0)
+		return -1;
 
 	if (odb_foreach(r, fsck_object, &s) < 0) {
 		problem(&s, "objects", err_msg());

@@ -8,7 +8,10 @@
  * at nothing, its own fsck for files outside the catalog; a catalog that
  * cannot be opened is a problem too), and checks that every object
  * referenced exists.  It calls report() once per problem (subject: an
- * object id, a file) and returns the number of problems.
+ * object id, a file) and returns the number of problems.  A read-only
+ * repository is checked without writing anything; -1 (error() set, exit 3)
+ * when a database in it cannot be read that way (db_check_readable()):
+ * that is not damage, and fsck cannot call it sound.
  *
  * maint_gc() removes objects that nothing references (no objrefs row, no
  * domain's refs callback) and whose file

@@ -157,6 +157,39 @@ static void apply_config(struct repo *r)
 	}
 }
 
+/* Can this process write the repository in `dir`?  0, or -1 with error() */
+static int check_writable(const char *dir)
+{
+	struct strbuf db = STRBUF_INIT;
+	size_t n = strlen(dir);
+	char *what;
+	int rc = 0;
+
+	strbuf_addf(&db, "%s/catalog.db", dir);
+	if (db_writable(db.buf, &what))
+		goto out;
+	if (errno == EROFS)
+		rc = error("repository '%s' is read-only (read-only file "
+			   "system)", dir);
+	else if (!strncmp(what, dir, n) && what[n] == '/')
+		rc = error("repository '%s' is read-only (cannot write %s)",
+			   dir, what + n + 1);
+	else
+		rc = error("repository '%s' is read-only (cannot create files "
+			   "in it)", dir);
+	err_hint("commands that only read work on it; to change it, copy it "
+		 "(cp -a) or ask its owner");
+	free(what);
+out:
+	strbuf_release(&db);
+	return rc;
+}
+
+int repo_check_writable(const struct repo *r)
+{
+	return check_writable(r->dir);
+}
+
 int repo_reload_config(struct repo *r)
 {
 	char *path = repo_path(r, "config");
@@ -194,6 +227,12 @@ struct repo *repo_open(void)
 		err_set_code(EXIT_ENV); /* the repository is broken, not argv */
 		repo_close(r);
 		return NULL;
+	}
+	{
+		char *db = repo_path(r, "catalog.db");
+
+		r->read_only = !db_writable(db, NULL);
+		free(db);
 	}
 	return r;
 }
@@ -328,7 +367,8 @@ int repo_init(const char *worktree, int bare, int *created)
 	free(abs);
 
 	if (is_repo_dir(target.buf)) {
-		if (check_version(target.buf) < 0)
+		if (check_version(target.buf) < 0 ||
+		    check_writable(target.buf) < 0)
 			goto out;
 		rc = populate(target.buf, 0, target.buf);
 		goto out;

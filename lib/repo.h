@@ -13,6 +13,14 @@
  * for the catalog database (opened and migrated on first use), repo_path()
  * for file names, r->cfg for the configuration; repo_close() at the end.
  * The struct and everything in it belong to this module.
+ *
+ * A repository this process cannot write (another user's, a CI artifact, a
+ * read-only mount: its catalog.db or the .mlrepo directory is not
+ * writable) opens all the same, with r->read_only set, and its catalog
+ * opens read-only (db.h).  Commands that only read work on it; a command
+ * that writes asks repo_check_writable() first (setup.h does, for every
+ * subcommand not marked SETUP_READ_ONLY), so that it changes nothing and
+ * says why.
  */
 #ifndef MLREPO_REPO_H
 #define MLREPO_REPO_H
@@ -29,6 +37,7 @@ struct repo {
 	char *worktree;	  /* the directory holding it */
 	struct config cfg; /* .mlrepo/config */
 	sqlite3 *catalog; /* NULL until repo_catalog() */
+	int read_only;	  /* this process cannot write it */
 };
 
 /* Find and open the repository.  NULL with error() (exit 3) if none. */
@@ -38,7 +47,8 @@ void repo_close(struct repo *r);
 /*
  * Create a repository in `worktree` (worktree/.mlrepo), or, when `bare` is
  * set, at exactly the path `worktree` names.  Idempotent: an existing one
- * is left as it is (missing directories are added back).  Sets *created.
+ * is left as it is (missing directories are added back; a read-only one
+ * is refused, as by repo_check_writable()).  Sets *created.
  * The new repository appears whole or not at all (built in a temporary
  * directory and renamed).  0 or -1.
  */
@@ -58,6 +68,14 @@ char *repo_path(const struct repo *r, const char *fmt, ...)
  */
 struct fs_atomic;
 int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a);
+
+/*
+ * 0 when this process can write the repository; -1 when it cannot, with
+ * error() (exit 3): "repository '/x/.mlrepo' is read-only (cannot write
+ * catalog.db)" (or "(read-only file system)", "(cannot create files in
+ * it)") and a hint.
+ */
+int repo_check_writable(const struct repo *r);
 
 /* The catalog database, opened and migrated on first use.  NULL on error. */
 sqlite3 *repo_catalog(struct repo *r);

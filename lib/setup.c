@@ -15,6 +15,8 @@ int setup_repo(unsigned flags)
 		if (!the_repo)
 			return err_report();
 	}
+	if (!(flags & SETUP_READ_ONLY) && repo_check_writable(the_repo) < 0)
+		return err_report();
 	if ((flags & SETUP_CATALOG) && !the_catalog) {
 		the_catalog = repo_catalog(the_repo);
 		if (!the_catalog)

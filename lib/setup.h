@@ -23,6 +23,22 @@
  * the command returns.  A command that needs the repository only
  * sometimes (hash-object -w) sets no flag and calls setup_repo(SETUP_REPO)
  * when it does.
+ *
+ * Read-only repositories (repo.h) are decided here, once: setup refuses
+ * every command that may write one, before it opens the catalog, with
+ * "repository '/x/.mlrepo' is read-only (cannot write catalog.db)" (exit
+ * 3), unless its flags include SETUP_READ_ONLY, which says the command only
+ * reads:
+ *
+ *	{ "ls", cmd_ls, "list and search runs",
+ *	  SETUP_CATALOG | SETUP_READ_ONLY },
+ *
+ * A command without the flag is taken to write, so a new one is safe until
+ * someone looks.  A command that reads and only sometimes writes (config
+ * KEY VALUE, bundle unbundle, gc without --dry-run) carries the flag and
+ * calls setup_repo() without it when it is about to write.  On a
+ * read-only repository a reader creates no file in it: no lock file, no
+ * -wal or -shm (db.h), no event in the journal.
  */
 #ifndef MLREPO_SETUP_H
 #define MLREPO_SETUP_H
@@ -35,7 +51,8 @@ struct repo;
 
 enum setup_flags {
 	SETUP_REPO = 1 << 0,	/* find and open the repository */
-	SETUP_CATALOG = 1 << 1	/* and its catalog (implies SETUP_REPO) */
+	SETUP_CATALOG = 1 << 1,	/* and its catalog (implies SETUP_REPO) */
+	SETUP_READ_ONLY = 1 << 2 /* only reads: runs on a read-only one too */
 };
 
 /* What setup opened for the running command (NULL: not asked for). */
@@ -49,7 +66,10 @@ int setup_main(const struct tool *t, int argc, char **argv);
  * yet open.  Returns 0, or the exit status after reporting the error.
  */
 int setup_now(void);
-/* The same for the flags given (a command that needs more sometimes). */
+/*
+ * The same for the flags given (a command that needs more sometimes):
+ * without SETUP_READ_ONLY, the repository must be writable.
+ */
 int setup_repo(unsigned flags);
 
 #endif

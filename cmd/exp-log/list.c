@@ -795,7 +795,8 @@ static int delete_experiments(const struct opt_list *names, int force)
 	int i, n, status;
 	int64_t total = 0;
 
-	if ((status = setup_now()))
+	/* experiments lists with SETUP_READ_ONLY; deleting writes */
+	if ((status = setup_repo(SETUP_CATALOG)))
 		return status;
 	db = the_catalog;
 	if (db_begin(db) < 0)

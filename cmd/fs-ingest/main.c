@@ -674,12 +674,12 @@ static const struct subcommand subcommands[] = {
 	{ "ingest", cmd_ingest, "ingest files into a group (the default)",
 	  SETUP_CATALOG },
 	{ "join", cmd_join, "a training set: point-in-time join",
-	  SETUP_REPO },
+	  SETUP_REPO | SETUP_READ_ONLY },
 	{ "get", cmd_get, "online lookup of the latest features",
-	  SETUP_REPO },
-	{ "list", cmd_list, "the feature groups", SETUP_REPO },
+	  SETUP_REPO | SETUP_READ_ONLY },
+	{ "list", cmd_list, "the feature groups", SETUP_REPO | SETUP_READ_ONLY },
 	{ "show", cmd_show, "a group's schema versions and ingest log",
-	  SETUP_REPO },
+	  SETUP_REPO | SETUP_READ_ONLY },
 	{ "drop", cmd_drop, "remove a group and its rows", SETUP_CATALOG },
 	{ NULL, NULL, NULL, 0 }
 };

@@ -35,6 +35,9 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 	}
 	if (bundle_create(r, file, t, &s) < 0)
 		return -1;
+	/* a read-only repository can be bundled, not journalled */
+	if (r->read_only)
+		goto done;
 	db = repo_catalog(r);
 	event_detail_int(&d, "objects", (int64_t)s.objects);
 	event_detail_int(&d, "rows", (int64_t)s.rows);
@@ -45,6 +48,7 @@ static int bundle_create_cmd(struct repo *r, const char *file,
 				       * its event */
 		return -1;
 	}
+done:
 	if (!gopt.quiet)
 		fprintf(stderr, "%s: wrote %s: %zu object%s, %zu catalog row%s\n",
 			err_progname(), file, s.objects,
@@ -107,7 +111,9 @@ int cmd_bundle(int argc, char **argv)
 	if (since && strcmp(argv[1], "create"))
 		return opt_usage_error(usage_bundle,
 				       "--since goes with 'bundle create'");
-	if ((status = setup_now()))
+	/* create only reads; unbundle needs a writable repository */
+	if ((status = setup_repo(strcmp(argv[1], "create") ? SETUP_REPO
+							   : tool_setup)))
 		return status;
 	r = the_repo;
 	if (!strcmp(argv[1], "create"))

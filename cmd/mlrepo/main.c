@@ -185,7 +185,11 @@ int cmd_config(int argc, char **argv)
 		return opt_usage_error(usage_config,
 				       "give one of KEY, KEY VALUE, --get-all, "
 				       "--unset or --list");
-	if ((status = setup_now()))
+	if (argc == 3 && check_known(argv[1], argv[2]) < 0)
+		return err_report();
+	/* --unset and KEY VALUE write (a read-only repository refuses) */
+	if ((status = setup_repo(unset || argc == 3 ? SETUP_REPO
+						    : tool_setup)))
 		return status;
 	r = the_repo;
 	path = repo_path(r, "config");
@@ -245,8 +249,7 @@ int cmd_config(int argc, char **argv)
 	} else {
 		sqlite3 *db;
 
-		if (check_known(argv[1], argv[2]) < 0 ||
-		    !(db = repo_catalog(r)) || db_begin(db) < 0 ||
+		if (!(db = repo_catalog(r)) || db_begin(db) < 0 ||
 		    journal(r, "config.set", argv[1], argv[2]) < 0) {
 			status = err_report();
 			goto out;
@@ -267,20 +270,28 @@ out:
 
 static const struct subcommand subcommands[] = {
 	{ "init", cmd_init, "create a repository (idempotent)", 0 },
-	{ "config", cmd_config, "get and set repository options", SETUP_REPO },
+	/* KEY VALUE and --unset ask for a writable repository themselves */
+	{ "config", cmd_config, "get and set repository options",
+	  SETUP_REPO | SETUP_READ_ONLY },
 	/* the repository only with -w */
 	{ "hash-object", cmd_hash_object,
 	  "print the ids of files; -w stores them", 0 },
-	{ "cat-object", cmd_cat_object, "print an object's content", SETUP_REPO },
+	{ "cat-object", cmd_cat_object, "print an object's content",
+	  SETUP_REPO | SETUP_READ_ONLY },
 	/* a damaged catalog is for fsck to report, not to stop it */
 	{ "fsck", cmd_fsck, "verify objects, databases and references",
-	  SETUP_REPO },
+	  SETUP_REPO | SETUP_READ_ONLY },
+	/* only --dry-run reads alone */
 	{ "gc", cmd_gc, "remove unreferenced objects and stale files",
-	  SETUP_REPO },
-	{ "log", cmd_log, "show the event journal", SETUP_CATALOG },
-	{ "status", cmd_status, "what the repository holds", SETUP_CATALOG },
+	  SETUP_REPO | SETUP_READ_ONLY },
+	{ "log", cmd_log, "show the event journal",
+	  SETUP_CATALOG | SETUP_READ_ONLY },
+	{ "status", cmd_status, "what the repository holds",
+	  SETUP_CATALOG | SETUP_READ_ONLY },
+	/* unbundle asks for a writable repository itself */
 	{ "bundle", cmd_bundle,
-	  "move objects and catalog rows between repositories", SETUP_REPO },
+	  "move objects and catalog rows between repositories",
+	  SETUP_REPO | SETUP_READ_ONLY },
 	{ NULL, NULL, NULL }
 };
 

@@ -60,8 +60,10 @@ int cmd_fsck(int argc, char **argv)
 	if (out_flush(stdout) < 0)
 		status = err_report();
 	if (n >= 0 && !gopt.quiet)
-		fprintf(stderr, "%s: checked %zu objects; %d problem%s\n",
-			err_progname(), objects, n, n == 1 ? "" : "s");
+		fprintf(stderr, "%s: checked %zu objects; %d problem%s%s\n",
+			err_progname(), objects, n, n == 1 ? "" : "s",
+			r->read_only ? " (read-only repository, checked "
+				       "without writing)" : "");
 	return status;
 }
 
@@ -115,7 +117,8 @@ int cmd_gc(int argc, char **argv)
 					       "not both");
 		prune = "never";
 	}
-	if ((status = setup_now()))
+	/* --dry-run only reads; removing needs a writable repository */
+	if ((status = setup_repo(dry ? tool_setup : SETUP_REPO)))
 		return status;
 	r = the_repo;
 	if (!prune) {
@@ -148,6 +151,19 @@ int cmd_gc(int argc, char **argv)
 		event_detail_int(&d, "tmpfiles", (int64_t)res.tmpfiles);
 		if (!db || events_add_detail(db, "gc", prune, &d) < 0) {
 			event_detail_release(&d);
+			status = err_report();
+			goto out;
+		}
+	}
+	/*
+	 * Last, the catalog's WAL into catalog.db, so that the file alone
+	 * holds the whole catalog (a copy, a read-only reader: db.h).  When
+	 * other processes keep it from finishing, the next gc does it.
+	 */
+	if (!dry) {
+		sqlite3 *db = repo_catalog(r);
+
+		if (!db || db_checkpoint(db) < 0) {
 			status = err_report();
 			goto out;
 		}
