@@ -204,9 +204,17 @@ int fs_group_from_args(struct fs_group *g, const char *name,
 		int rc = 0;
 
 		for (item = strtok_r(list, ",", &save); item && !rc;
-		     item = strtok_r(NULL, ",", &save))
+		     item = strtok_r(NULL, ",", &save)) {
+			char *end = item + strlen(item);
+
+			/* "city, day:int" as well as "city,day:int" */
+			while (*item == ' ' || *item == '\t')
+				item++;
+			while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
 			rc = add_column(&g->entity, &g->nentity,
 					"entity column", item, 0);
+		}
 		free(list);
 		if (rc)
 			return -1;

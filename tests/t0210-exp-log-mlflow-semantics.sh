@@ -2,15 +2,7 @@
 test_description='exp-log filters: NaN apart from missing, infinities, MLflow attribute names, times in ms, the current value'
 . ./test-lib.sh
 
-# The names of the runs a filter matches, sorted, on one line.
-names() {
-	exp-log ls --filter "$1" >ls.out || return 1
-	cut -f3 ls.out | sort | tr "\n" " " | sed "s/ $//"
-}
-check() { # check FILTER EXPECTED-NAMES
-	got=$(names "$1") || { echo "ls failed for: $1"; return 1; }
-	test "$got" = "$2" || { echo "filter: $1"; echo "want: $2"; echo "got:  $got"; return 1; }
-}
+. "$TEST_DIR/lib-exp-log.sh"
 
 test_expect_success 'setup: four runs' '
 	r1=$(exp-log start -e A -n alpha -p model=xgb -p lr=0.01 -t team=ml) &&

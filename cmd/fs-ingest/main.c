@@ -207,8 +207,9 @@ static int cmd_ingest(int argc, char **argv)
 					"again)\n", argv[i], argv[1],
 					res.seen_batch);
 		} else if (!gopt.quiet) {
-			fprintf(stderr, "fs-ingest: %s: %lld rows into '%s'",
-				argv[i], (long long)res.rows, argv[1]);
+			fprintf(stderr, "fs-ingest: %s: %lld row%s into '%s'",
+				argv[i], (long long)res.rows,
+				res.rows == 1 ? "" : "s", argv[1]);
 			if (res.rejected)
 				fprintf(stderr, ", %lld rejected%s%s",
 					(long long)res.rejected,

@@ -1,0 +1,282 @@
+#!/bin/sh
+test_description='fs-ingest: groups, validated ingest, point-in-time joins, online lookup'
+. ./test-lib.sh
+
+DATA=$TEST_DIR/data
+
+# Rows and batches of a group, straight from its file.
+rows() { sqlite3 .mlrepo/features/$1.db "SELECT count(*) FROM rows"; }
+batches() { sqlite3 .mlrepo/features/$1.db "SELECT count(*) FROM batches"; }
+
+test_expect_success 'define: a group, the same again changes nothing' '
+	fs-ingest define drivers --entity driver_id:int --timestamp ts \
+		--feature conv_rate:float --feature trips:int \
+		--check "conv_rate >= 0" --ttl 2d 2>err &&
+	test_grep "at version 1" err &&
+	fs-ingest define drivers --entity driver_id:int --timestamp ts \
+		--feature conv_rate:float --feature trips:int \
+		--check "conv_rate >= 0" --ttl 2d 2>err &&
+	test_grep "unchanged (version 1)" err &&
+	fs-ingest show drivers --json >show.json &&
+	python3 -c "
+import json; g = json.load(open(\"show.json\"))
+assert g[\"version\"] == 1 and len(g[\"versions\"]) == 1, g
+assert [f[\"name\"] for f in g[\"features\"]] == [\"conv_rate\", \"trips\"], g
+assert g[\"ttl_us\"] == 2 * 86400 * 10**6 and g[\"checks\"] == [\"conv_rate >= 0\"], g
+assert g[\"entity\"] == [{\"name\": \"driver_id\", \"type\": \"int\"}], g" &&
+	fs-ingest list >out &&
+	test_grep "^drivers	1	2	0	0$" out &&
+	mlrepo log >log &&
+	test "$(grep -cF fs.define log)" = 1
+'
+
+test_expect_success 'define: bad settings are exit 2 and make nothing' '
+	test_expect_code 2 fs-ingest define join --entity id --timestamp ts 2>err &&
+	test_grep "join" err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --feature x:number 2>err &&
+	test_grep "unknown type .number." err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --feature x 2>err &&
+	test_grep "NAME:TYPE" err &&
+	test_expect_code 2 fs-ingest define g1 --timestamp ts 2>err &&
+	test_grep "give --entity" err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --feature id:int 2>err &&
+	test_grep "given twice" err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --feature x:int --check "y > 0" 2>err &&
+	test_grep "not a column" err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --feature x:int --check "x >" 2>err &&
+	test_expect_code 2 fs-ingest define g1 --entity id --timestamp ts --ttl 3x 2>err &&
+	test_expect_code 2 fs-ingest define "9bad" --entity id --timestamp ts 2>err &&
+	! test -e .mlrepo/features/g1.db
+'
+
+test_expect_success 'define --from a [group] file' '
+	cat >groups.conf <<-\EOF &&
+	[group "trips"]
+		entity = city, day:int
+		timestamp = ts
+		feature = n:int
+		feature = km:float
+		check = km >= 0
+		description = trips per city and day
+	EOF
+	fs-ingest define --from groups.conf &&
+	fs-ingest show trips >out &&
+	test_grep "^entity      city:string, day:int$" out &&
+	test_grep "^description trips per city and day$" out &&
+	fs-ingest define trips --from groups.conf 2>err &&
+	test_grep "unchanged" err &&
+	printf "[group \"x\"]\n\tcolour = red\n" >bad.conf &&
+	test_expect_code 2 fs-ingest define --from bad.conf 2>err &&
+	test_grep "bad.conf. line 2: unknown key .colour." err &&
+	test_expect_code 2 fs-ingest define --from nosuch.conf 2>err &&
+	test_grep "no such file" err
+'
+
+test_expect_success 'redefine: added features are a new version; removing or retyping is refused' '
+	test_expect_code 2 fs-ingest define drivers --entity driver_id:int \
+		--timestamp ts --feature conv_rate:int --feature trips:int 2>err &&
+	test_grep "conv_rate. is float; its type cannot change" err &&
+	test_expect_code 2 fs-ingest define drivers --entity driver_id:int \
+		--timestamp ts --feature conv_rate:float 2>err &&
+	test_grep "trips. cannot be removed" err &&
+	test_expect_code 2 fs-ingest define drivers --entity driver:int \
+		--timestamp ts --feature conv_rate:float --feature trips:int 2>err &&
+	test_grep "entity cannot change" err &&
+	fs-ingest show drivers --json >show.json &&
+	grep -q "\"version\":1," show.json
+'
+
+test_expect_success 'ingest: one bad value rejects the whole batch, naming file, line, column and value' '
+	cat >d1.csv <<-\EOF &&
+	driver_id,ts,conv_rate,trips
+	1001,2026-01-01T00:00:00Z,0.5,10
+	1001,2026-01-02T00:00:00Z,0.6,12
+	1002,2026-01-01T12:00:00Z,zero,3
+	EOF
+	test_expect_code 2 fs-ingest drivers d1.csv 2>err &&
+	test_grep "d1.csv. line 4 column .conv_rate.: not a float: \"zero\"" err &&
+	test "$(rows drivers)" = 0 && test "$(batches drivers)" = 0 &&
+	sed "s/zero/-1/" d1.csv >d2.csv &&
+	test_expect_code 2 fs-ingest drivers d2.csv 2>err &&
+	test_grep "d2.csv. line 4: check failed: conv_rate >= 0" err &&
+	test "$(rows drivers)" = 0 &&
+	printf "driver_id,ts,conv_rate,trips\n,2026-01-01,1,1\n" >d3.csv &&
+	test_expect_code 2 fs-ingest drivers d3.csv 2>err &&
+	test_grep "entity key is missing" err &&
+	printf "driver_id,conv_rate,trips\n1,1,1\n" >d4.csv &&
+	test_expect_code 2 fs-ingest drivers d4.csv 2>err &&
+	test_grep "no column .ts." err &&
+	printf "driver_id,ts,conv_rate,trips,extra\n1,2026-01-01,1,1,x\n" >d5.csv &&
+	test_expect_code 2 fs-ingest drivers d5.csv 2>err &&
+	test_grep "column .extra. is not in feature group" err &&
+	test_expect_code 2 fs-ingest drivers nosuch.csv 2>err &&
+	test_grep "no such file" err &&
+	test_expect_code 2 fs-ingest nosuch d5.csv 2>err &&
+	test_grep "no such feature group" err &&
+	test "$(rows drivers)" = 0 && test "$(batches drivers)" = 0
+'
+
+test_expect_success 'ingest --on-error skip: good rows in, bad ones to --rejects with a reason' '
+	fs-ingest drivers --on-error skip --rejects rej.csv d2.csv 2>err &&
+	test_grep "2 rows into .drivers., 1 rejected" err &&
+	test "$(rows drivers)" = 2 &&
+	test_line_count = 2 rej.csv &&
+	head -1 rej.csv >hdr &&
+	test "$(cat hdr)" = "driver_id,ts,conv_rate,trips,reason" &&
+	test_grep "^1002,2026-01-01T12:00:00Z,-1,3,.*check failed: conv_rate >= 0" rej.csv
+'
+
+test_expect_success 'ingest: the same content again is skipped unless --force; --map, --ignore-extra' '
+	fs-ingest drivers --on-error skip d2.csv 2>err &&
+	test_grep "the same content went into .drivers. before" err &&
+	test "$(batches drivers)" = 1 &&
+	sed "s/^driver_id,/id,/" d1.csv | sed "4d" >m.csv &&
+	fs-ingest drivers --map id=driver_id m.csv &&
+	test "$(rows drivers)" = 4 &&
+	fs-ingest drivers --ignore-extra d5.csv &&
+	fs-ingest drivers --force --ignore-extra d5.csv &&
+	test "$(batches drivers)" = 4 &&
+	cat d5.csv | fs-ingest drivers --ignore-extra - 2>err &&
+	test_grep "same content" err &&
+	mlrepo log >log &&
+	test "$(grep -cF fs.ingest log)" = 4
+'
+
+test_expect_success 'join: matches pandas merge_asof (backward, by key), with and without a TTL' '
+	fs-ingest define u --entity user_id:int --timestamp ts \
+		--feature score:float --feature visits:int &&
+	fs-ingest define u2 --entity user_id:int --timestamp ts \
+		--feature score:float --feature visits:int --ttl 2d &&
+	fs-ingest u "$DATA/fs-join-features.csv" &&
+	fs-ingest u2 "$DATA/fs-join-features.csv" &&
+	fs-ingest join "$DATA/fs-join-entities.csv" --features u >j1.csv &&
+	test_cmp "$DATA/fs-join-expect.csv" j1.csv &&
+	fs-ingest join "$DATA/fs-join-entities.csv" --features u2 >j2.csv &&
+	test_cmp "$DATA/fs-join-expect-ttl2d.csv" j2.csv &&
+	fs-ingest join - --features u:visits --format jsonl \
+		<"$DATA/fs-join-entities.csv" >j.jsonl &&
+	head -1 j.jsonl >first &&
+	test "$(cat first)" = "{\"row\":\"0\",\"user_id\":2,\"event_timestamp\":\"2026-01-09T11:00:00Z\",\"visits\":17}"
+'
+
+test_expect_success 'join: TTL bounds included, ties by created then batch, no match empty' '
+	fs-ingest define t --entity k --timestamp ts --created cr \
+		--feature v:int --ttl 1h &&
+	cat >t1.csv <<-\EOF &&
+	k,ts,cr,v
+	a,2026-01-01T00:00:00Z,2026-01-01T00:00:00Z,1
+	a,2026-01-01T00:00:00Z,2026-01-01T00:05:00Z,2
+	a,2026-01-01T00:00:00Z,2026-01-01T00:01:00Z,3
+	b,2026-01-01T00:00:00Z,,4
+	EOF
+	fs-ingest t t1.csv &&
+	printf "k,ts,cr,v\nb,2026-01-01T00:00:00Z,,5\n" >t2.csv &&
+	fs-ingest t t2.csv &&
+	cat >e.csv <<-\EOF &&
+	k,event_timestamp
+	a,2026-01-01T01:00:00Z
+	a,2026-01-01T01:00:00.000001Z
+	a,2025-12-31T23:59:59Z
+	b,2026-01-01T00:00:00Z
+	c,2026-01-01T00:00:00Z
+	,2026-01-01T00:00:00Z
+	EOF
+	fs-ingest join e.csv --features t >out &&
+	cat >expect <<-\EOF &&
+	k,event_timestamp,v
+	a,2026-01-01T01:00:00Z,2
+	a,2026-01-01T01:00:00.000001Z,
+	a,2025-12-31T23:59:59Z,
+	b,2026-01-01T00:00:00Z,5
+	c,2026-01-01T00:00:00Z,
+	,2026-01-01T00:00:00Z,
+	EOF
+	test_cmp expect out
+'
+
+test_expect_success 'join: composite keys, two groups, name clashes, --full-names' '
+	fs-ingest define trips_b --entity city,day:int --timestamp ts --feature n:int &&
+	fs-ingest define trips_c --entity city --timestamp ts --feature n:int &&
+	printf "city,day,ts,n,km\nparis,1,2026-01-01,10,1.5\nparis,2,2026-01-01,20,2\nrome,1,2026-01-01,30,3\n" >tr.csv &&
+	fs-ingest trips tr.csv &&
+	fs-ingest trips_b --ignore-extra tr.csv &&
+	printf "city,ts,n\nparis,2026-01-01,7\n" >tc.csv &&
+	fs-ingest trips_c tc.csv &&
+	printf "city,day,when\nparis,2,2026-01-02\nrome,2,2026-01-02\n" >e2.csv &&
+	fs-ingest join e2.csv --features trips:n,km >out &&
+	printf "city,day,when,n,km\nparis,2,2026-01-02,20,2\nrome,2,2026-01-02,,\n" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 fs-ingest join e2.csv --features trips:n --features trips_c 2>err &&
+	test_grep "would appear twice" err &&
+	fs-ingest join e2.csv --features trips:n --features trips_c --full-names >out &&
+	printf "city,day,when,trips__n,trips_c__n\nparis,2,2026-01-02,20,7\nrome,2,2026-01-02,,\n" >expect &&
+	test_cmp expect out &&
+	printf "city,day,when\nparis,x,2026-01-02\n" >e3.csv &&
+	test_expect_code 2 fs-ingest join e3.csv --features trips 2>err &&
+	test_grep "e3.csv. line 2: key .x. is not an int" err &&
+	test_expect_code 2 fs-ingest join e2.csv --features trips:nosuch 2>err &&
+	test_grep "has no feature .nosuch." err &&
+	printf "day,when\n1,2026-01-02\n" >e4.csv &&
+	test_expect_code 2 fs-ingest join e4.csv --features trips 2>err &&
+	test_grep "no column .city." err
+'
+
+test_expect_success 'join --as-of sees only the batches ingested by then (time travel)' '
+	fs-ingest define tt --entity k --timestamp ts --feature v:int &&
+	printf "k,ts,v\na,2026-01-01,1\n" >a1.csv &&
+	fs-ingest tt a1.csv &&
+	sleep 0.01 && t1=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ | cut -c1-26)Z && sleep 0.01 &&
+	printf "k,ts,v\na,2026-01-02,2\n" >a2.csv &&
+	fs-ingest tt a2.csv &&
+	printf "k,event_timestamp\na,2026-01-03\n" >e.csv &&
+	fs-ingest join e.csv --features tt >now.csv &&
+	test_grep "^a,2026-01-03,2$" now.csv &&
+	fs-ingest join e.csv --features tt --as-of "$t1" >then.csv &&
+	test_grep "^a,2026-01-03,1$" then.csv &&
+	fs-ingest join e.csv --features tt --as-of 2000-01-01 >never.csv &&
+	test_grep "^a,2026-01-03,$" never.csv
+'
+
+test_expect_success 'schema evolution: rows ingested before a feature was added read it as missing' '
+	fs-ingest define tt --entity k --timestamp ts --feature v:int --feature w:string 2>err &&
+	test_grep "at version 2" err &&
+	printf "k,ts,v,w\nb,2026-01-01,3,hello\n" >b.csv &&
+	fs-ingest tt b.csv &&
+	printf "k,event_timestamp\na,2026-01-03\nb,2026-01-03\n" >e.csv &&
+	fs-ingest join e.csv --features tt >out &&
+	printf "k,event_timestamp,v,w\na,2026-01-03,2,\nb,2026-01-03,3,hello\n" >expect &&
+	test_cmp expect out &&
+	fs-ingest show tt >show.out &&
+	test_grep "^  2  .*  2 features$" show.out
+'
+
+test_expect_success 'get: the row the join would give now, the TTL enforced' '
+	fs-ingest get t a b zz --at 2026-01-01T00:30:00Z >out &&
+	printf "k,v\na,2\nb,5\nzz,\n" >expect &&
+	test_cmp expect out &&
+	fs-ingest get t a >out &&
+	printf "k,v\na,\n" >expect &&
+	test_cmp expect out &&
+	printf "a\nb\n" | fs-ingest get t --at 2026-01-01T00:30:00Z --json >out &&
+	printf "{\"k\":\"a\",\"v\":2}\n{\"k\":\"b\",\"v\":5}\n" >expect &&
+	test_cmp expect out &&
+	fs-ingest get trips_b paris,2 --at 2026-02-01 >out &&
+	printf "city,day,n\nparis,2,20\n" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 fs-ingest get trips_b paris 2>err &&
+	test_grep "write them a,b" err &&
+	test_expect_code 2 fs-ingest get nosuch a 2>err
+'
+
+test_expect_success 'drop needs --yes and is journaled' '
+	test_expect_code 2 fs-ingest drop tt 2>err &&
+	test -e .mlrepo/features/tt.db &&
+	fs-ingest drop tt --yes &&
+	! test -e .mlrepo/features/tt.db &&
+	mlrepo log >log &&
+	test_grep "fs.drop" log &&
+	test_expect_code 2 fs-ingest show tt 2>err &&
+	test_grep "no such feature group" err
+'
+
+test_done
