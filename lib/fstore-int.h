@@ -18,4 +18,16 @@ char *fs_group_path(struct repo *r, const char *name);
 /* The column type a table_type is stored as. */
 const char *fs_sql_type(enum table_type t);
 
+struct table_writer;
+/*
+ * The features a "F1,F2" list names (NULL: all), as indexes into
+ * g->features, in the list's order: *idx (the caller frees it), *n.  A
+ * name the group lacks, or one given twice, is error_input().
+ */
+int fs_pick_features(const struct fs_group *g, const char *list, int **idx,
+		     int *n);
+/* Write column `col` of a rows query as a value of `type` (NULL: missing). */
+void fs_write_value(struct table_writer *w, sqlite3_stmt *st, int col,
+		    enum table_type type);
+
 #endif

@@ -212,4 +212,50 @@ int fs_lookup_get(struct fs_lookup *l, const char *const *key, int64_t at,
 		  const char **vals);
 void fs_lookup_close(struct fs_lookup *l);
 
+/* ---- whole groups: range, export, stats --------------------------------- */
+
+struct fs_range_opts {
+	int64_t from, to;		/* the window, both ends included */
+	int has_from, has_to;
+	const char *features;		/* "F1,F2"; NULL: all */
+	int latest;			/* each entity's last row only */
+	int64_t as_of;			/* only batches up to this */
+	int has_as_of;
+	int with_created;		/* and the created column (export) */
+	enum table_format out_format;
+	int out_fd;
+	const char *out_name;
+};
+
+/*
+ * Write the group's rows whose event time is in the window, ordered by
+ * entity and time (range), or with with_created and as_of every row as
+ * known then (export): entity columns, the timestamp column, the created
+ * column when asked and the group has one, the features.  Returns the
+ * number of rows, or -1.
+ */
+int64_t fs_range(struct repo *r, const char *group,
+		 const struct fs_range_opts *o);
+
+/* One feature's summary (fs_stats()). */
+struct fs_stat {
+	char *name;
+	enum table_type type;
+	int64_t count, missing, distinct;	/* distinct: exact */
+	int has_num;		/* min .. p75 are set (numbers seen) */
+	double min, max, mean, std, p25, p50, p75;
+	char *smin, *smax;	/* strings: the least and greatest */
+};
+
+/*
+ * Per feature of the window (o->from, o->to, o->features): count,
+ * missing, distinct; for numbers min, max, mean, the sample standard
+ * deviation and the quartiles interpolated linearly (pandas' describe();
+ * NaN left out); for strings the least and greatest.  *out has *n items
+ * (free with fs_stats_free(), also on failure).
+ */
+int fs_stats(struct repo *r, const char *group, const struct fs_range_opts *o,
+	     struct fs_stat **out, int *n);
+void fs_stats_free(struct fs_stat *s, int n);
+
 #endif

@@ -490,6 +490,30 @@ int mltime_parse(const char *s, int64_t *out)
 	return mltime_parse_at(s, mltime_now(), out);
 }
 
+/* Is s a bare date, YYYY-MM-DD or YYYYMMDD? */
+static int date_only(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 8)
+		return strspn(s, "0123456789") == 8;
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	return 1;
+}
+
+int mltime_parse_end(const char *s, int64_t *out)
+{
+	if (mltime_parse(s, out) < 0)
+		return -1;
+	if (date_only(s))
+		*out += 86400 * MLTIME_US_PER_SEC - 1;
+	return 0;
+}
+
 static int parse_pattern(const char *s, size_t len, const char *fmt,
 			 int64_t *out, struct why *w)
 {

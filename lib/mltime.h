@@ -53,6 +53,14 @@ int mltime_parse(const char *s, int64_t *out);
 /* The same, with `now` given (for relative times; used by tests). */
 int mltime_parse_at(const char *s, int64_t now, int64_t *out);
 
+/*
+ * Parse the end TO of a time window FROM..TO (--to), which includes both
+ * ends: as mltime_parse(), but a bare date (2026-11-26, 20261126) is the
+ * last microsecond of that day, so that the window covers the whole day
+ * (DESIGN.md).
+ */
+int mltime_parse_end(const char *s, int64_t *out);
+
 /* Parse a duration into microseconds (never negative). */
 int mltime_parse_duration(const char *s, int64_t *out);
 

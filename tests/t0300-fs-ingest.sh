@@ -268,6 +268,82 @@ test_expect_success 'get: the row the join would give now, the TTL enforced' '
 	test_expect_code 2 fs-ingest get nosuch a 2>err
 '
 
+test_expect_success 'range: by event time, both ends included, a date TO its whole day; --latest' '
+	printf "k,ts,v\na,2026-01-01T00:00:00Z,1\na,2026-01-02T23:59:59Z,2\nb,2026-01-02T12:00:00Z,3\nb,2026-01-03T00:00:00Z,4\n" >r.csv &&
+	fs-ingest define rg --entity k --timestamp ts --feature v:int &&
+	fs-ingest rg r.csv &&
+	fs-ingest range rg --from 2026-01-01T00:00:00Z --to 2026-01-02 >out &&
+	printf "k,ts,v\na,2026-01-01T00:00:00Z,1\na,2026-01-02T23:59:59Z,2\nb,2026-01-02T12:00:00Z,3\n" >expect &&
+	test_cmp expect out &&
+	fs-ingest range rg --to 2026-01-02T12:00:00Z --latest >out &&
+	printf "k,ts,v\na,2026-01-01T00:00:00Z,1\nb,2026-01-02T12:00:00Z,3\n" >expect &&
+	test_cmp expect out &&
+	fs-ingest range rg --latest --format jsonl >out &&
+	printf "{\"k\":\"a\",\"ts\":\"2026-01-02T23:59:59Z\",\"v\":2}\n{\"k\":\"b\",\"ts\":\"2026-01-03T00:00:00Z\",\"v\":4}\n" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 fs-ingest range rg --to someday 2>err &&
+	test_expect_code 2 fs-ingest range rg --features w 2>err &&
+	test_grep "no feature .w." err
+'
+
+test_expect_success 'export: the rows as known at a time read back into a new group the same' '
+	fs-ingest export t >all.csv &&
+	head -1 all.csv >hdr && test "$(cat hdr)" = "k,ts,cr,v" &&
+	test_line_count = 6 all.csv &&
+	fs-ingest define t_copy --entity k --timestamp ts --created cr --feature v:int --ttl 1h &&
+	fs-ingest t_copy all.csv &&
+	fs-ingest join e.csv --features t >a.out &&
+	fs-ingest join e.csv --features t_copy >b.out &&
+	test_cmp a.out b.out &&
+	fs-ingest export t --as-of 2000-01-01 >none.csv &&
+	test_line_count = 1 none.csv
+'
+
+# Reference: pandas 1.5.3 describe() of tests/data/fs-join-features.csv:
+#   /usr/bin/python3 -c "import pandas as pd; print(pd.read_csv(
+#     \"tests/data/fs-join-features.csv\")[[\"score\",\"visits\"]].describe())"
+# score: count 42, mean 4.779286, std 2.806945, min 0.39, 25% 2.5325,
+#   50% 5.03, 75% 6.9275, max 9.8;  visits: mean 45.333333, std 27.089433,
+#   min 2, 25% 18.25, 50% 51.5, 75% 68.5, max 89; 34 distinct visits.
+test_expect_success 'stats: describe() of pandas, missing and distinct' '
+	fs-ingest stats u --json >st.json &&
+	python3 -c "
+import json; s = {x[\"feature\"]: x for x in json.load(open(\"st.json\"))}
+want = {\"score\": (42, 0, 42, 0.39, 9.8, 4.779286, 2.806945, 2.5325, 5.03, 6.9275),
+        \"visits\": (42, 0, 34, 2, 89, 45.333333, 27.089433, 18.25, 51.5, 68.5)}
+for f, w in want.items():
+    x = s[f]
+    got = (x[\"count\"], x[\"missing\"], x[\"distinct\"], x[\"min\"], x[\"max\"],
+           x[\"mean\"], x[\"std\"], x[\"p25\"], x[\"p50\"], x[\"p75\"])
+    assert got[:3] == w[:3], (f, got)
+    assert all(abs(a - b) < 1e-6 for a, b in zip(got[3:], w[3:])), (f, got)" &&
+	printf "k,ts,v,w\na,2026-01-01,1,x\nb,2026-01-01,,y\nc,2026-01-01,3,\n" >m.csv &&
+	fs-ingest define sm --entity k --timestamp ts --feature v:float --feature w:string &&
+	fs-ingest sm m.csv &&
+	fs-ingest stats sm >out &&
+	test_grep "^v	float	2	1	2	1	3	2	1.414213562	1.5	2	2.5$" out &&
+	test_grep "^w	string	2	1	2	x	y	" out
+'
+
+test_expect_success 'join --log-input stores the training set and records it on the run' '
+	run=$(exp-log start -n train) &&
+	fs-ingest join "$DATA/fs-join-entities.csv" --features u:score \
+		--log-input trainset -r $run >ts.csv 2>err &&
+	test_grep "recorded as input .trainset." err &&
+	oid=$(sha256sum ts.csv | cut -c1-64) &&
+	mlrepo cat-object $oid >back.csv &&
+	test_cmp ts.csv back.csv &&
+	exp-log ls --filter "datasets.digest = '\''$oid'\''" --ids >ids &&
+	test "$(cat ids)" = "$run" &&
+	exp-log show $run >show.out &&
+	test_grep "source  fs-ingest join --features u:score (u v1)" show.out &&
+	mlrepo gc --prune=now &&
+	mlrepo cat-object $oid >back2.csv &&
+	test_cmp ts.csv back2.csv &&
+	test_expect_code 2 fs-ingest join "$DATA/fs-join-entities.csv" --features u -r $run 2>err &&
+	test_grep "go with --log-input" err
+'
+
 test_expect_success 'drop needs --yes and is journaled' '
 	test_expect_code 2 fs-ingest drop tt 2>err &&
 	test -e .mlrepo/features/tt.db &&

@@ -2,6 +2,9 @@
  * fs-ingest - a feature store: typed feature groups, validated ingest,
  * point-in-time joins and online lookup.  See fs-ingest(1).
  */
+#include <math.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +15,14 @@
 #include "db.h"
 #include "err.h"
 #include "fstore.h"
+#include "fsutil.h"
 #include "mltime.h"
 #include "names.h"
+#include "num.h"
+#include "odb.h"
 #include "opt.h"
 #include "repo.h"
+#include "runs.h"
 #include "setup.h"
 #include "strbuf.h"
 #include "table.h"
@@ -472,15 +479,88 @@ static int cmd_drop(int argc, char **argv)
 static const char *const usage_join[] = {
 	"fs-ingest join ENTITIES --features SPEC [--features SPEC]... "
 	"[--timestamp COL] [--full-names] [--as-of TIME] "
-	"[--format csv|tsv|jsonl] [--entities-format FORMAT]",
+	"[--format csv|tsv|jsonl] [--entities-format FORMAT] "
+	"[--log-input NAME [-r RUN] [--context CONTEXT]]",
 	NULL
 };
+
+/* Copy the file at `path` to standard output. */
+static int copy_out(const char *path)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY), rc = 0;
+
+	if (fd < 0)
+		return error("cannot read '%s': %s", path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = error("cannot read '%s': %s", path,
+				   strerror(errno));
+			break;
+		}
+		if (fs_write_all(1, buf, n) < 0) {
+			rc = error("cannot write to standard output: %s",
+				   strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * The training set of --log-input: stored as an object and recorded on
+ * the run as a dataset input whose source names the features and the
+ * groups' schema versions (exp-log input).
+ */
+static int log_input(const char *tmp, const char *run_opt, const char *name,
+		     const char *context, const struct opt_list *specs,
+		     const struct strbuf *versions)
+{
+	char id[RUN_ID_HEX + 1], oid[ODB_HEXSZ + 1];
+	struct strbuf src = STRBUF_INIT;
+	struct run_input in = { 0 };
+	int i, rc = -1;
+
+	if (runs_resolve(the_catalog, run_opt, id) < 0 ||
+	    odb_put_file(the_repo, tmp, oid, NULL) < 0)
+		goto out;
+	strbuf_addstr(&src, "fs-ingest join");
+	for (i = 0; i < specs->nr; i++)
+		strbuf_addf(&src, " --features %s", specs->items[i]);
+	strbuf_addf(&src, " (%s)", versions->buf);
+	in.name = name;
+	in.digest = oid;
+	in.context = context;
+	in.source = src.buf;
+	if (db_begin(the_catalog) < 0)
+		goto out;
+	if (runs_input(the_repo, the_catalog, id, &in, NULL) < 0) {
+		db_rollback(the_catalog);
+		goto out;
+	}
+	if (db_commit(the_catalog) < 0)
+		goto out;
+	if (!gopt.quiet)
+		fprintf(stderr, "fs-ingest: training set %.12s recorded as "
+			"input '%s' of run %.12s\n", oid, name, id);
+	rc = 0;
+out:
+	strbuf_release(&src);
+	return rc;
+}
 
 static int cmd_join(int argc, char **argv)
 {
 	const char *ts = NULL, *as_of = NULL, *format = NULL, *eformat = NULL;
+	const char *input = NULL, *run = NULL, *context = NULL;
 	struct opt_list specs = OPT_LIST_INIT;
 	struct fs_join_opts o = { 0 };
+	struct fs_atomic tmp = FS_ATOMIC_INIT;
+	struct strbuf versions = STRBUF_INIT;
 	int full = 0, status = 0;
 	struct option opts[] = {
 		OPT_LIST(0, "features", &specs, "SPEC",
@@ -496,6 +576,12 @@ static int cmd_join(int argc, char **argv)
 			   "csv (default), tsv or jsonl"),
 		OPT_STRING(0, "entities-format", &eformat, "FORMAT",
 			   "the entity table's format (default: by the name)"),
+		OPT_STRING(0, "log-input", &input, "NAME",
+			   "store the result and record it on the run"),
+		OPT_STRING('r', "run", &run, "RUN",
+			   "with --log-input: the run (default: $MLREPO_RUN)"),
+		OPT_STRING(0, "context", &context, "CONTEXT",
+			   "with --log-input: train (default), eval, ..."),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -508,6 +594,9 @@ static int cmd_join(int argc, char **argv)
 				       "(- for standard input)");
 	if (!specs.nr)
 		return opt_usage_error(usage_join, "give --features");
+	if ((run || context) && !input)
+		return opt_usage_error(usage_join, "-r and --context go with "
+				       "--log-input NAME");
 	if (parse_format(eformat, &o.entities_format, "--entities-format") < 0 ||
 	    parse_format(format, &o.out_format, "--format") < 0)
 		goto fail;
@@ -524,14 +613,34 @@ static int cmd_join(int argc, char **argv)
 	o.full_names = full;
 	o.out_fd = 1;
 	o.out_name = "-";
-	if ((status = setup_now()))
+	if (input) {
+		struct run_input check = { input, "x", context, NULL };
+
+		if (runs_input_check(&check) < 0)
+			goto fail;
+		/* a writer then: the run gets an input */
+		if ((status = setup_repo(SETUP_CATALOG)))
+			goto out;
+		if (repo_tmpfile(the_repo, "join", &tmp) < 0)
+			goto fail;
+		o.out_fd = tmp.fd;
+		o.out_name = tmp.tmp_path;
+		o.source = &versions;
+	} else if ((status = setup_now())) {
 		goto out;
+	}
 	if (fs_join(the_repo, &o) < 0)
+		goto fail;
+	if (input && (log_input(tmp.tmp_path, run, input, context, &specs,
+				&versions) < 0 ||
+		      copy_out(tmp.tmp_path) < 0))
 		goto fail;
 	goto out;
 fail:
 	status = err_report();
 out:
+	fs_atomic_abort(&tmp);
+	strbuf_release(&versions);
 	free(specs.items);
 	return status;
 }
@@ -669,6 +778,231 @@ out:
 	return status;
 }
 
+/* ---- range, export, stats ------------------------------------------------ */
+
+static int window_opts(const char *from, const char *to,
+		       struct fs_range_opts *o)
+{
+	if (from) {
+		if (mltime_parse(from, &o->from) < 0)
+			return -1;
+		o->has_from = 1;
+	}
+	if (to) {
+		if (mltime_parse_end(to, &o->to) < 0)
+			return -1;
+		o->has_to = 1;
+	}
+	return 0;
+}
+
+static const char *const usage_range[] = {
+	"fs-ingest range GROUP [--from TIME] [--to TIME] [--features F,...] "
+	"[--latest] [--format csv|tsv|jsonl]",
+	NULL
+};
+
+static int cmd_range(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL, *feats = NULL, *format = NULL;
+	struct fs_range_opts o = { 0 };
+	int latest = 0, status;
+	struct option opts[] = {
+		OPT_STRING(0, "from", &from, "TIME", "event times from TIME"),
+		OPT_STRING(0, "to", &to, "TIME",
+			   "to TIME, included (a date: its whole day)"),
+		OPT_STRING(0, "features", &feats, "F,...",
+			   "these features (default: all)"),
+		OPT_BOOL(0, "latest", &latest,
+			 "each entity's last row in the window only"),
+		OPT_STRING(0, "format", &format, "FORMAT",
+			   "csv (default), tsv or jsonl"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_range, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 2)
+		return opt_usage_error(usage_range, "give one group");
+	if (window_opts(from, to, &o) < 0 ||
+	    parse_format(format, &o.out_format, "--format") < 0)
+		return err_report();
+	if (o.out_format == TABLE_AUTO)
+		o.out_format = TABLE_CSV;
+	o.features = feats;
+	o.latest = latest;
+	o.out_fd = 1;
+	o.out_name = "-";
+	if ((status = setup_now()))
+		return status;
+	return fs_range(the_repo, argv[1], &o) < 0 ? err_report() : 0;
+}
+
+static const char *const usage_export[] = {
+	"fs-ingest export GROUP [--as-of TIME] [--format csv|tsv|jsonl]",
+	NULL
+};
+
+static int cmd_export(int argc, char **argv)
+{
+	const char *as_of = NULL, *format = NULL;
+	struct fs_range_opts o = { 0 };
+	int status;
+	struct option opts[] = {
+		OPT_STRING(0, "as-of", &as_of, "TIME",
+			   "the rows as known at TIME (default: now)"),
+		OPT_STRING(0, "format", &format, "FORMAT",
+			   "csv (default), tsv or jsonl"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_export, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 2)
+		return opt_usage_error(usage_export, "give one group");
+	if (parse_format(format, &o.out_format, "--format") < 0)
+		return err_report();
+	if (as_of) {
+		if (mltime_parse(as_of, &o.as_of) < 0)
+			return err_report();
+		o.has_as_of = 1;
+	}
+	if (o.out_format == TABLE_AUTO)
+		o.out_format = TABLE_CSV;
+	o.with_created = 1;
+	o.out_fd = 1;
+	o.out_name = "-";
+	if ((status = setup_now()))
+		return status;
+	return fs_range(the_repo, argv[1], &o) < 0 ? err_report() : 0;
+}
+
+static const char *const usage_stats[] = {
+	"fs-ingest stats GROUP [--features F,...] [--from TIME] [--to TIME] "
+	"[--json]",
+	NULL
+};
+
+static const char *fmt_num(double v, int has, char *buf)
+{
+	return has && !isnan(v) ? num_format_value(v, buf) : "";
+}
+
+static void add_num(cJSON *o, const char *key, double v, int has)
+{
+	if (has && isfinite(v))
+		cJSON_AddNumberToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	static const char *const hdr[] = {
+		"FEATURE", "TYPE", "COUNT", "MISSING", "DISTINCT", "MIN", "MAX",
+		"MEAN", "STD", "25%", "50%", "75%"
+	};
+	const char *from = NULL, *to = NULL, *feats = NULL;
+	struct fs_range_opts o = { 0 };
+	struct fs_stat *st = NULL;
+	struct tabout *t = NULL;
+	cJSON *arr = NULL;
+	int n = 0, i, status;
+	struct option opts[] = {
+		OPT_STRING(0, "features", &feats, "F,...",
+			   "these features (default: all)"),
+		OPT_STRING(0, "from", &from, "TIME", "event times from TIME"),
+		OPT_STRING(0, "to", &to, "TIME",
+			   "to TIME, included (a date: its whole day)"),
+		OPT_GLOBALS(),
+		OPT_END()
+	};
+
+	argc = opt_parse(argc, argv, opts, usage_stats, 0);
+	if (argc < 0)
+		return opt_exit(argc);
+	if (argc != 2)
+		return opt_usage_error(usage_stats, "give one group");
+	if (window_opts(from, to, &o) < 0)
+		return err_report();
+	o.features = feats;
+	if ((status = setup_now()))
+		return status;
+	if (fs_stats(the_repo, argv[1], &o, &st, &n) < 0) {
+		status = err_report();
+		goto out;
+	}
+	if (gopt.json)
+		arr = cJSON_CreateArray();
+	else
+		t = tabout_new(12, hdr);
+	for (i = 0; i < n; i++) {
+		struct fs_stat *s = &st[i];
+		char c[24], m[24], d[24], b[8][NUM_BUFSZ];
+
+		if (arr) {
+			cJSON *x = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(x, "feature", s->name);
+			cJSON_AddStringToObject(x, "type", fs_type_name(s->type));
+			cJSON_AddNumberToObject(x, "count", (double)s->count);
+			cJSON_AddNumberToObject(x, "missing", (double)s->missing);
+			cJSON_AddNumberToObject(x, "distinct",
+						(double)s->distinct);
+			if (s->type == TABLE_STRING) {
+				if (s->smin) {
+					cJSON_AddStringToObject(x, "min", s->smin);
+					cJSON_AddStringToObject(x, "max", s->smax);
+				}
+			} else {
+				add_num(x, "min", s->min, s->has_num);
+				add_num(x, "max", s->max, s->has_num);
+				add_num(x, "mean", s->mean, s->has_num);
+				add_num(x, "std", s->std, s->has_num);
+				add_num(x, "p25", s->p25, s->has_num);
+				add_num(x, "p50", s->p50, s->has_num);
+				add_num(x, "p75", s->p75, s->has_num);
+			}
+			cJSON_AddItemToArray(arr, x);
+			continue;
+		}
+		snprintf(c, sizeof(c), "%lld", (long long)s->count);
+		snprintf(m, sizeof(m), "%lld", (long long)s->missing);
+		snprintf(d, sizeof(d), "%lld", (long long)s->distinct);
+		{
+			const char *cells[12] = {
+				s->name, fs_type_name(s->type), c, m, d,
+				s->type == TABLE_STRING ? (s->smin ? s->smin : "")
+					: fmt_num(s->min, s->has_num, b[0]),
+				s->type == TABLE_STRING ? (s->smax ? s->smax : "")
+					: fmt_num(s->max, s->has_num, b[1]),
+				fmt_num(s->mean, s->has_num, b[2]),
+				fmt_num(s->std, s->has_num, b[3]),
+				fmt_num(s->p25, s->has_num, b[4]),
+				fmt_num(s->p50, s->has_num, b[5]),
+				fmt_num(s->p75, s->has_num, b[6])
+			};
+
+			tabout_add(t, cells);
+		}
+	}
+	if (arr)
+		print_json(arr);
+	else if (tabout_print(t, stdout) < 0)
+		status = err_report();
+	if (!status && out_flush(stdout) < 0)
+		status = err_report();
+out:
+	cJSON_Delete(arr);
+	tabout_free(t);
+	fs_stats_free(st, n);
+	return status;
+}
+
 static const struct subcommand subcommands[] = {
 	{ "define", cmd_define, "define or extend a feature group",
 	  SETUP_CATALOG },
@@ -680,6 +1014,12 @@ static const struct subcommand subcommands[] = {
 	  SETUP_REPO | SETUP_READ_ONLY },
 	{ "list", cmd_list, "the feature groups", SETUP_REPO | SETUP_READ_ONLY },
 	{ "show", cmd_show, "a group's schema versions and ingest log",
+	  SETUP_REPO | SETUP_READ_ONLY },
+	{ "range", cmd_range, "rows by event time, without entities",
+	  SETUP_REPO | SETUP_READ_ONLY },
+	{ "export", cmd_export, "a group's rows as known at a time",
+	  SETUP_REPO | SETUP_READ_ONLY },
+	{ "stats", cmd_stats, "count, missing, distinct, quartiles...",
 	  SETUP_REPO | SETUP_READ_ONLY },
 	{ "drop", cmd_drop, "remove a group and its rows", SETUP_CATALOG },
 	{ NULL, NULL, NULL, 0 }

@@ -622,8 +622,23 @@ static void test_round_trips(void)
 	ok(mltime_join(&tm, &day) < 0, "mltime_join checks the fraction");
 }
 
+/* The end of a window: a bare date covers its whole day. */
+static void test_window_end(void)
+{
+	int64_t t, d;
+
+	ok(!mltime_parse("2026-11-26", &d) && !mltime_parse_end("2026-11-26", &t) &&
+	   t == d + 86400 * MLTIME_US_PER_SEC - 1, "end: a date is its last us");
+	ok(!mltime_parse_end("20261126", &t) &&
+	   t == d + 86400 * MLTIME_US_PER_SEC - 1, "end: a basic date too");
+	ok(!mltime_parse_end("2026-11-26T00:00:00Z", &t) && t == d,
+	   "end: a time is itself");
+	ok(mltime_parse_end("2026-13-01", &t) < 0, "end: bad dates fail");
+}
+
 int main(void)
 {
+	test_window_end();
 	test_iso();
 	test_hints();
 	test_epoch_now_relative();
