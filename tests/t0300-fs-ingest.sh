@@ -116,6 +116,34 @@ test_expect_success 'ingest: one bad value rejects the whole batch, naming file,
 	test "$(rows drivers)" = 0 && test "$(batches drivers)" = 0
 '
 
+test_expect_success 'ingest reads TSV, JSON Lines and compressed input; types are checked in each' '
+	fs-ingest define ty --entity id:int --timestamp ts --feature f:float \
+		--feature b:bool --feature s:string --feature at:timestamp &&
+	printf "id\tts\tf\tb\ts\tat\n1\t2026-01-01\t1.5\ttrue\thello\\\\tworld\t2026-02-01T10:00:00Z\n" >t.tsv &&
+	fs-ingest ty t.tsv &&
+	printf "{\"id\":2,\"ts\":\"2026-01-01\",\"f\":null,\"b\":false,\"s\":\"x\",\"at\":null}\n" >t.jsonl &&
+	fs-ingest ty t.jsonl &&
+	printf "id,ts,f,b,s,at\n3,2026-01-01,nan,yes,\"\",2026-03-01\n" | gzip >t.csv.gz &&
+	fs-ingest ty t.csv.gz &&
+	fs-ingest export ty --format jsonl >out &&
+	cat >expect <<-\EOF &&
+	{"id":1,"ts":"2026-01-01T00:00:00Z","f":1.5,"b":true,"s":"hello\tworld","at":"2026-02-01T10:00:00Z"}
+	{"id":2,"ts":"2026-01-01T00:00:00Z","f":null,"b":false,"s":"x","at":null}
+	{"id":3,"ts":"2026-01-01T00:00:00Z","f":"NaN","b":true,"s":"","at":"2026-03-01T00:00:00Z"}
+	EOF
+	test_cmp expect out &&
+	printf "{\"id\":\"four\",\"ts\":\"2026-01-01\",\"f\":1,\"b\":true,\"s\":\"x\",\"at\":null}\n" >bad.jsonl &&
+	test_expect_code 2 fs-ingest ty bad.jsonl 2>err &&
+	test_grep "bad.jsonl. line 1 column .id.: not an int" err &&
+	printf "id,ts,f,b,s,at\n5,2026-01-01,1,maybe,x,\n" >bad.csv &&
+	test_expect_code 2 fs-ingest ty bad.csv 2>err &&
+	test_grep "column .b.: not a bool" err &&
+	printf "id,ts,f,b,s,at\n5,yesterday,1,true,x,\n" >bad2.csv &&
+	test_expect_code 2 fs-ingest ty bad2.csv 2>err &&
+	test_grep "column .ts." err &&
+	test "$(rows ty)" = 3
+'
+
 test_expect_success 'ingest --on-error skip: good rows in, bad ones to --rejects with a reason' '
 	fs-ingest drivers --on-error skip --rejects rej.csv d2.csv 2>err &&
 	test_grep "2 rows into .drivers., 1 rejected" err &&
@@ -139,7 +167,7 @@ test_expect_success 'ingest: the same content again is skipped unless --force; -
 	cat d5.csv | fs-ingest drivers --ignore-extra - 2>err &&
 	test_grep "same content" err &&
 	mlrepo log >log &&
-	test "$(grep -cF fs.ingest log)" = 4
+	test "$(grep -F fs.ingest log | grep -cw drivers)" = 4
 '
 
 test_expect_success 'join: matches pandas merge_asof (backward, by key), with and without a TTL' '
