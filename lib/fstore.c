@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -702,6 +703,18 @@ static int same_checks(const struct fs_group *a, const struct fs_group *b)
 	return 1;
 }
 
+/* A change define refuses: the message, and the way out. */
+static int ERR_FORMAT(1, 2) refused(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_v(2, fmt, ap);
+	va_end(ap);
+	err_hint("define a new group");
+	return -1;
+}
+
 /*
  * Compare the new definition g with the current one: 0 the same, 1 a
  * compatible change (features added; TTL, checks or description
@@ -713,15 +726,13 @@ static int compare(const struct fs_group *cur, struct fs_group *g)
 	int i, j, added = 0, next = 0;
 
 	if (!same_columns(cur->entity, cur->nentity, g->entity, g->nentity))
-		return error_input("feature group '%s': its entity is %s; a "
+		return refused("feature group '%s': its entity is %s; a "
 				   "group's entity cannot change", g->name,
-				   cur->nentity ? cur->entity[0].name : "?"),
-		       err_hint("define a new group"), -1;
+				   cur->nentity ? cur->entity[0].name : "?");
 	if (strcmp(cur->timestamp, g->timestamp) ||
 	    !same_str(cur->created, g->created))
-		return error_input("feature group '%s': its timestamp and "
-				   "created columns cannot change", g->name),
-		       err_hint("define a new group"), -1;
+		return refused("feature group '%s': its timestamp and "
+				   "created columns cannot change", g->name);
 	for (i = 0; i < cur->nfeatures; i++)
 		if (cur->features[i].slot >= next)
 			next = cur->features[i].slot + 1;
@@ -730,18 +741,16 @@ static int compare(const struct fs_group *cur, struct fs_group *g)
 			if (!strcmp(cur->features[i].name, g->features[j].name))
 				break;
 		if (j == g->nfeatures)
-			return error_input("feature group '%s': feature '%s' "
+			return refused("feature group '%s': feature '%s' "
 					   "cannot be removed", g->name,
-					   cur->features[i].name),
-			       err_hint("define a new group"), -1;
+					   cur->features[i].name);
 		if (g->features[j].type != cur->features[i].type)
-			return error_input("feature group '%s': feature '%s' "
+			return refused("feature group '%s': feature '%s' "
 					   "is %s; its type cannot change to "
 					   "%s", g->name,
 					   cur->features[i].name,
 					   fs_type_name(cur->features[i].type),
-					   fs_type_name(g->features[j].type)),
-			       err_hint("define a new group"), -1;
+					   fs_type_name(g->features[j].type));
 		g->features[j].slot = cur->features[i].slot;
 	}
 	for (j = 0; j < g->nfeatures; j++) {
