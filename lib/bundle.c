@@ -194,7 +194,10 @@ static int add_ref(void *data, const char *oid)
 	return 0;
 }
 
-/* A domain's file goes in as files/DOMAIN/NAME. */
+/*
+ * A domain's file goes in as files/DOMAIN/NAME.  It is read now, so that
+ * a domain may hand over a temporary file and remove it once fn returns.
+ */
 struct file_ctx {
 	struct collect *c;
 	const struct domain *d;
@@ -204,14 +207,18 @@ static int add_file(void *data, const char *name, const char *path)
 {
 	struct file_ctx *f = data;
 	struct arc_entry *e;
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, content = STRBUF_INIT;
 
+	if (strbuf_read_file(&content, path) < 0) {
+		strbuf_release(&content);
+		return -1;
+	}
 	strbuf_addf(&sb, "files/%s/%s", f->d->name, name);
 	ALLOC_GROW(f->c->entries, f->c->nr + 1, f->c->alloc);
 	e = &f->c->entries[f->c->nr++];
 	memset(e, 0, sizeof(*e));
 	e->name = strbuf_detach(&sb, NULL);
-	e->path = xstrdup(path);
+	e->data = strbuf_detach(&content, &e->len);
 	return 0;
 }
 
@@ -320,6 +327,9 @@ out:
 	fs_atomic_abort(&out);
 	db_rollback(db);
 	for (i = 0; i < c.nr; i++) {
+		/* the domains' files are the only entries that own data */
+		if (!strncmp(c.entries[i].name, "files/", 6))
+			free((void *)c.entries[i].data);
 		free((char *)c.entries[i].name);
 		free((char *)c.entries[i].path);
 	}
@@ -940,6 +950,21 @@ int bundle_unbundle(struct repo *r, const char *path,
 		error_input("'%s' is not an mlrepo bundle", path);
 		goto out;
 	}
+	/*
+	 * the domains' files first, each the domain's own commit: a row
+	 * (an event) that describes a file then never comes in without it
+	 */
+	for (i = 0; i < npend; i++) {
+		if (pend[i].table)
+			continue;
+		if (pend[i].domain->unbundle_file(r, db, strchr(pend[i].entry + 6,
+								 '/') + 1,
+						  pend[i].text.buf,
+						  pend[i].text.len) < 0) {
+			err_prefix("'%s' entry '%s': ", path, pend[i].entry);
+			goto out;
+		}
+	}
 	/* rows last, in one transaction, in the order of the table list */
 	if (db_begin(db) < 0)
 		goto out;
@@ -1012,18 +1037,6 @@ int bundle_unbundle(struct repo *r, const char *path,
 	}
 	if (db_commit(db) < 0)
 		goto out;
-	/* then the domains' files, which are no part of the transaction */
-	for (i = 0; i < npend; i++) {
-		if (pend[i].table)
-			continue;
-		if (pend[i].domain->unbundle_file(r, db, strchr(pend[i].entry + 6,
-								 '/') + 1,
-						  pend[i].text.buf,
-						  pend[i].text.len) < 0) {
-			err_prefix("'%s' entry '%s': ", path, pend[i].entry);
-			goto out;
-		}
-	}
 	result = 0;
 out:
 	arc_close(a);

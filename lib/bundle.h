@@ -22,7 +22,7 @@
  * records the writer's order), so a second unbundle of the same file
  * changes nothing (and records no event).  Each domain that got new rows
  * then runs its after_unbundle in the same transaction; the domains'
- * files are handed to them after it commits.
+ * files are handed to them before it begins.
  *
  * Both return 0 or -1 with the error set; counts go to *stats.
  */

@@ -5,12 +5,14 @@
 #include "catalog.h"
 #include "domain.h"
 #include "err.h"
+#include "fstore.h"
 #include "runs.h"
 
 /* In the order their tables appear in bundles: append only. */
 static const struct domain *const builtin[] = {
 	&catalog_domain,
 	&runs_domain,
+	&fs_domain,
 	NULL
 };
 

@@ -117,7 +117,10 @@ struct domain_check {
 typedef void (*domain_problem_fn)(void *data, const char *subject,
 				  const char *what);
 typedef int (*domain_ref_fn)(void *data, const char *oid);
-/* Add a file to a bundle: its name inside the domain's part, its path. */
+/*
+ * Add a file to a bundle: its name inside the domain's part, its path.
+ * The file is read before fn returns (a temporary file may go then).
+ */
 typedef int (*domain_file_fn)(void *data, const char *name, const char *path);
 
 struct domain_status {
@@ -138,7 +141,12 @@ struct domain {
 	/* Its lines in `mlrepo status`. */
 	int (*status)(struct repo *r, sqlite3 *db, struct domain_status *st);
 	/* Files outside catalog.db (all optional): */
-	/* check them, calling report() per problem; returns 0 */
+	/*
+	 * check them, calling report() per problem (a `what` beginning
+	 * "note: " is shown but is no problem: a sound state a crash may
+	 * leave); returns 0, or -1 when they cannot be checked at all
+	 * (read-only, db_check_readable()), which fails the whole fsck
+	 */
 	int (*fsck)(struct repo *r, domain_problem_fn report, void *data);
 	/* every object they reference, for gc, fsck and bundles */
 	int (*refs)(struct repo *r, domain_ref_fn fn, void *data);
@@ -146,8 +154,10 @@ struct domain {
 	int (*bundle_files)(struct repo *r, int64_t since, domain_file_fn fn,
 			    void *data);
 	/*
-	 * Take in one such file from a bundle.  Called after the rows'
-	 * transaction committed, and again for every unbundle of the same
+	 * Take in one such file from a bundle.  Called before the rows'
+	 * transaction (a row, such as an event, that describes the file
+	 * then never arrives without it; a failure leaves the rows out),
+	 * and again for every unbundle of the same
 	 * file: it must be idempotent, and must not let an older file undo a
 	 * newer local one (the later wins, as with rows).
 	 */

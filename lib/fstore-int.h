@@ -15,6 +15,18 @@ int fs_group_column(const struct fs_group *g, const char *name,
 		    enum table_type *type);
 /* .mlrepo/features/NAME.db (the caller frees it). */
 char *fs_group_path(struct repo *r, const char *name);
+/*
+ * Fill `g` from a schema version's stored JSON (`file` names the group's
+ * file in the message); -1 with error() "FILE: a schema version that
+ * cannot be read".
+ */
+int fs_group_parse_spec(struct fs_group *g, const char *text,
+			const char *file);
+/*
+ * Create a new group file's tables in the open database `db`: schema,
+ * batches, and rows with the columns of `g` (no schema version yet).
+ */
+int fs_group_create_tables(sqlite3 *db, const struct fs_group *g);
 /* The column type a table_type is stored as. */
 const char *fs_sql_type(enum table_type t);
 

@@ -412,8 +412,8 @@ static int columns_from_json(const cJSON *a, struct fs_column **v, int *n)
 	return 0;
 }
 
-static int group_from_json(struct fs_group *g, const char *text,
-			   const char *file)
+int fs_group_parse_spec(struct fs_group *g, const char *text,
+			const char *file)
 {
 	cJSON *o = cJSON_Parse(text), *it;
 	const cJSON *v;
@@ -498,6 +498,17 @@ static void rows_sql(const struct fs_group *g, struct strbuf *sql)
 	strbuf_addstr(sql, "t, c, b)");
 }
 
+int fs_group_create_tables(sqlite3 *db, const struct fs_group *g)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int rc;
+
+	rows_sql(g, &sql);
+	rc = db_exec(db, group_schema) < 0 || db_exec(db, sql.buf) < 0 ? -1 : 0;
+	strbuf_release(&sql);
+	return rc;
+}
+
 const char *fs_sql_type(enum table_type t)
 {
 	switch (t) {
@@ -554,8 +565,9 @@ static int load_version(sqlite3 *db, int version, struct fs_group *g)
 		sqlite3_bind_int(st, 1, version);
 	rc = db_step(st);
 	if (rc == SQLITE_ROW) {
-		rc = group_from_json(g, (const char *)sqlite3_column_text(st, 2),
-				     db_name(db));
+		rc = fs_group_parse_spec(g,
+					 (const char *)sqlite3_column_text(st, 2),
+					 db_name(db));
 		g->version = sqlite3_column_int(st, 0);
 		g->time = sqlite3_column_int64(st, 1);
 	} else {
@@ -788,7 +800,6 @@ static int create_group(struct repo *r, sqlite3 *catalog, struct fs_group *g,
 			const char *path)
 {
 	struct fs_atomic a = FS_ATOMIC_INIT;
-	struct strbuf sql = STRBUF_INIT;
 	struct event_detail d = { 0 };
 	sqlite3 *db = NULL;
 	int rc = -1;
@@ -805,10 +816,9 @@ static int create_group(struct repo *r, sqlite3 *catalog, struct fs_group *g,
 	if (!db)
 		goto out;
 	g->version = 1;
-	rows_sql(g, &sql);
 	if (db_begin(db) < 0)
 		goto out;
-	if (db_exec(db, group_schema) < 0 || db_exec(db, sql.buf) < 0 ||
+	if (fs_group_create_tables(db, g) < 0 ||
 	    add_version(db, g) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		goto out;
@@ -830,7 +840,6 @@ static int create_group(struct repo *r, sqlite3 *catalog, struct fs_group *g,
 out:
 	db_close(db);
 	fs_atomic_abort(&a);
-	strbuf_release(&sql);
 	(void)r;
 	return rc;
 }

@@ -51,6 +51,7 @@ struct repo;
 struct strbuf;
 struct cJSON;
 struct expr;
+struct domain;
 
 struct fs_column {
 	char *name;
@@ -128,6 +129,12 @@ int fs_group_versions(sqlite3 *db, struct fs_group **out, int *n);
 int fs_group_list(struct repo *r, char ***names, int *n);
 /* Remove the group and its file, journaled as fs.drop. */
 int fs_group_drop(struct repo *r, sqlite3 *catalog, const char *name);
+
+/*
+ * Feature groups as a domain of the repository (domain.h; in
+ * fstore-domain.c): fsck, status and bundles of the group files.
+ */
+extern const struct domain fs_domain;
 
 /* ---- ingest ------------------------------------------------------------- */
 

@@ -211,9 +211,19 @@ static void fsck_catalog_rows(struct fsck_state *s, sqlite3 *db)
 		}
 }
 
+/*
+ * A domain's report.  One that begins "note: " is shown but is no
+ * problem: a state a crash may leave that is sound (a feature batch
+ * whose journal entry was lost).
+ */
 static void fsck_report(void *data, const char *subject, const char *what)
 {
-	problem(data, subject, what);
+	struct fsck_state *s = data;
+
+	if (!strncmp(what, "note: ", 6))
+		s->report(s->data, subject, what);
+	else
+		problem(s, subject, what);
 }
 
 int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
@@ -226,7 +236,6 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	char **ids;
 	size_t nr, i;
 	char *path;
-	DIR *d;
 	int rc;
 
 	for (i = 0; dirs[i]; i++) {
@@ -243,28 +252,6 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 	if (rc < 0)
 		return -1;
 
-	path = repo_path(r, "features");
-	if ((d = opendir(path))) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			size_t n = strlen(de->d_name);
-			char *f;
-
-			if (n < 4 || strcmp(de->d_name + n - 3, ".db"))
-				continue;
-			f = repo_path(r, "features/%s", de->d_name);
-			rc = fsck_db(&s, f);
-			free(f);
-			if (rc < 0)
-				break;
-		}
-		closedir(d);
-	}
-	free(path);
-	if (rc < 0)
-		return -1;
-
 	if (odb_foreach(r, fsck_object, &s) < 0) {
 		problem(&s, "objects", err_msg());
 		err_clear();
@@ -275,11 +262,10 @@ int maint_fsck(struct repo *r, maint_problem_fn report, void *data,
 		problem(&s, "catalog.db", err_msg());
 		err_clear();
 	}
+	/* -1: its files cannot be checked at all (read-only), as above */
 	for (dom = domain_list(); *dom; dom++)
-		if ((*dom)->fsck && (*dom)->fsck(r, fsck_report, &s) < 0) {
-			problem(&s, (*dom)->name, err_msg());
-			err_clear();
-		}
+		if ((*dom)->fsck && (*dom)->fsck(r, fsck_report, &s) < 0)
+			return -1;
 	if (maint_referenced(r, &ids, &nr) == 0) {
 		sqlite3 *db = repo_catalog(r);
 
@@ -465,42 +451,19 @@ static int count_object(const char *id, const char *path, int compressed,
 	return 0;
 }
 
-/* Feature group databases in features/ (the layout's, whatever holds them). */
-static size_t count_groups(struct repo *r)
-{
-	char *fdir = repo_path(r, "features");
-	size_t groups = 0;
-	DIR *d;
-
-	if ((d = opendir(fdir))) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			size_t n = strlen(de->d_name);
-
-			if (n > 3 && !strcmp(de->d_name + n - 3, ".db"))
-				groups++;
-		}
-		closedir(d);
-	}
-	free(fdir);
-	return groups;
-}
-
 int maint_status(struct repo *r, struct strbuf *text, struct cJSON *json)
 {
 	struct obj_count oc = { 0, 0, 0, 0 };
 	struct domain_status ds = { text, json };
 	const struct domain *const *d;
 	sqlite3 *db = repo_catalog(r);
-	size_t groups, nref;
+	size_t nref;
 	char **refs;
 
 	if (!db || odb_foreach(r, count_object, &oc) < 0 ||
 	    maint_referenced(r, &refs, &nref) < 0)
 		return -1;
 	maint_free_ids(refs, nref);
-	groups = count_groups(r);
 	cJSON_AddStringToObject(json, "repository", r->dir);
 	cJSON_AddNumberToObject(json, "layout_version", REPO_LAYOUT_VERSION);
 	cJSON_AddNumberToObject(json, "objects",
@@ -510,7 +473,6 @@ int maint_status(struct repo *r, struct strbuf *text, struct cJSON *json)
 	cJSON_AddNumberToObject(json, "object_bytes", (double)oc.bytes);
 	cJSON_AddNumberToObject(json, "referenced_objects", (double)nref);
 	cJSON_AddNumberToObject(json, "stray_files", (double)oc.stray);
-	cJSON_AddNumberToObject(json, "feature_groups", (double)groups);
 	cJSON_AddNumberToObject(json, "config_entries", (double)r->cfg.nr);
 	strbuf_addf(text, "repository:      %s\n", r->dir);
 	strbuf_addf(text, "layout version:  %d\n", REPO_LAYOUT_VERSION);
@@ -521,7 +483,6 @@ int maint_status(struct repo *r, struct strbuf *text, struct cJSON *json)
 	if (oc.stray)
 		strbuf_addf(text, "stray files:     %zu (see 'mlrepo fsck')\n",
 			    oc.stray);
-	strbuf_addf(text, "feature groups:  %zu\n", groups);
 	for (d = domain_list(); *d; d++)
 		if ((*d)->status && (*d)->status(r, db, &ds) < 0)
 			return -1;

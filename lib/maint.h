@@ -3,12 +3,13 @@
  * what nothing references).
  *
  * maint_fsck() re-hashes every object, runs SQLite's integrity check on the
- * catalog and on every feature group database, checks the layout and the
+ * catalog, checks the layout and the
  * config, runs every domain's checks (domain.h: its tables, rows that point
  * at nothing, its own fsck for files outside the catalog; a catalog that
  * cannot be opened is a problem too), and checks that every object
  * referenced exists.  It calls report() once per problem (subject: an
- * object id, a file) and returns the number of problems.  A read-only
+ * object id, a file), and for each of a domain's notes ("note: ...", not
+ * counted), and returns the number of problems.  A read-only
  * repository is checked without writing anything; -1 (error() set, exit 3)
  * when a database in it cannot be read that way (db_check_readable()):
  * that is not damage, and fsck cannot call it sound.
