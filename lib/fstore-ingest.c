@@ -53,6 +53,8 @@ struct ingest {
 	const char *source;	/* the input as the user named it */
 	int64_t now;
 	sqlite3_stmt *ins;
+	char **index_sql;	/* the rows' indexes, dropped for a bulk load */
+	int nindex;
 	struct table_writer *rej;
 	struct fs_atomic rej_file;
 };
@@ -65,6 +67,9 @@ static void ingest_release(struct ingest *in)
 		expr_free(in->checks[i]);
 	free(in->checks);
 	sqlite3_finalize(in->ins);
+	for (i = 0; i < in->nindex; i++)
+		free(in->index_sql[i]);
+	free(in->index_sql);
 	db_close(in->db);
 	table_close(in->t);
 	table_writer_free(in->rej);
@@ -464,6 +469,79 @@ static int seen_before(struct ingest *in, const char *sha, char **batch)
 	return rc < 0 ? -1 : rc == SQLITE_ROW;
 }
 
+/*
+ * Bulk loads.  Keeping the index on rows(keys, t, c, b) up to date row by
+ * row costs a B-tree descent and a scattered page write for every row;
+ * building it afresh sorts once.  On 1,000,000 rows of 8 floats into an
+ * empty group (bench/bench-fs-ingest.sh): row by row 3.9 s, insert without
+ * the index 2.2 s then CREATE INDEX 0.7 s.  Rebuilding costs time in
+ * proportion to the rows already there, so it is done only when the input
+ * is at least as large as the group's file (an empty group always).  All
+ * of it happens inside the batch's transaction: a killed process leaves the
+ * group with its old rows and its indexes, never without them.
+ */
+static int bulk_begin(struct ingest *in, int64_t input_bytes)
+{
+	sqlite3_stmt *st;
+	int64_t pages, page_size, empty;
+	int rc, i;
+
+	pages = db_query_int(in->db, "PRAGMA page_count");
+	page_size = db_query_int(in->db, "PRAGMA page_size");
+	empty = db_query_int(in->db, "SELECT NOT EXISTS (SELECT 1 FROM rows)");
+	if (pages < 0 || page_size < 0 || empty < 0)
+		return -1;
+	if (!empty && input_bytes < pages * page_size)
+		return 0;
+	st = db_prepare(in->db, "SELECT name, sql FROM sqlite_master WHERE "
+				"type = 'index' AND tbl_name = 'rows' AND "
+				"sql IS NOT NULL");
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		in->index_sql = xrealloc(in->index_sql, (in->nindex + 2) *
+						   sizeof(*in->index_sql));
+		/* the name first, to drop it; then its definition */
+		in->index_sql[in->nindex++] =
+			xstrdup((const char *)sqlite3_column_text(st, 0));
+		in->index_sql[in->nindex++] =
+			xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	/*
+	 * without an index to keep in memory, a small cache is faster: the
+	 * 256 MiB one holds every new page until the commit (page faults on
+	 * fresh memory, 196 MB resident against 20 MB; cpu 2.6 s against
+	 * 2.1 s on the figures above)
+	 */
+	if (db_exec(in->db, "PRAGMA cache_size = -4096") < 0)
+		return -1;
+	for (i = 0; i < in->nindex; i += 2) {
+		struct strbuf sql = STRBUF_INIT;
+
+		strbuf_addstr(&sql, "DROP INDEX ");
+		names_sql_ident(&sql, in->index_sql[i]);
+		rc = db_exec(in->db, sql.buf);
+		strbuf_release(&sql);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Build the indexes bulk_begin() dropped. */
+static int bulk_end(struct ingest *in)
+{
+	int i;
+
+	for (i = 1; i < in->nindex; i += 2)
+		if (db_exec(in->db, in->index_sql[i]) < 0)
+			return -1;
+	return 0;
+}
+
 int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	      const char *path, const struct fs_ingest_opts *o,
 	      struct fs_ingest_result *res)
@@ -476,8 +554,9 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	char sha[ODB_HEXSZ + 1];
 	sqlite3_int64 seq = 0;
 	sqlite3_stmt *st = NULL;
-	int64_t t, created;
+	int64_t t, created, input_bytes = 0;
 	struct err_saved keep;
+	struct stat sb;
 	int fd = -1, rc = -1, j, k, in_tx = 0, rej_failed = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -497,6 +576,8 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 			goto out;
 		}
 	}
+	if (fd >= 0 ? !fstat(fd, &sb) : !stat(path, &sb))
+		input_bytes = sb.st_size;
 	in.t = fd >= 0 ? table_open_fd(fd, "<stdin>", o->format, 0)
 		       : table_open(path, o->format, 0);
 	fd = -1; /* the reader owns it */
@@ -533,11 +614,9 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	sqlite3_finalize(st);
 	st = NULL;
 	seq = sqlite3_last_insert_rowid(in.db);
-	if (prepare_insert(&in) < 0)
+	if (bulk_begin(&in, input_bytes) < 0 || prepare_insert(&in) < 0)
 		goto out;
 	if (o->progress) {
-		struct stat sb;
-
 		if (strcmp(path, "-") && !stat(path, &sb))
 			pg = progress_start_bytes("Ingesting", sb.st_size);
 	}
@@ -588,6 +667,8 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 		sqlite3_reset(in.ins);
 		res->rows++;
 	}
+	if (bulk_end(&in) < 0)
+		goto out;
 	st = db_prepare(in.db, "UPDATE batches SET rows = ?, rejected = ? "
 			       "WHERE seq = ?");
 	if (!st)
