@@ -32,7 +32,10 @@
  * Input.  "-" is stdin (shown as "<stdin>" in messages); any other path is
  * opened as given and shown as given.  Input compressed with gzip, xz,
  * zstd or bzip2 is recognised by its magic bytes (not its name, so stdin
- * works too) and decompressed through libarchive's raw reader.  Other input
+ * works too) and decompressed through libarchive's raw reader, which is
+ * loaded (dlopen) only then: a program that reads plain tables does not
+ * pay for loading libarchive at start-up; without it, compressed input is
+ * an environment error (exit 3).  Other input
  * is read with read(2) in large blocks.  A UTF-8 byte order mark at the
  * start is skipped.  Memory is bounded by the longest row, and no row may
  * be longer than TABLE_MAX_ROW bytes.
