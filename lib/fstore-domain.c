@@ -1193,7 +1193,7 @@ static int unbundle_file(struct repo *r, sqlite3 *catalog, const char *file,
 			fs_atomic_abort(&a);
 	}
 	db = db_open(fresh ? a.tmp_path : path, fresh);
-	if (!db || db_begin(db) < 0)
+	if (!db || (fresh && fs_group_new_file(db) < 0) || db_begin(db) < 0)
 		goto out;
 	in_tx = 1;
 	if (take_versions(db, name, fresh, v, nv) < 0)

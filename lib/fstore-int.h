@@ -23,6 +23,11 @@ char *fs_group_path(struct repo *r, const char *name);
 int fs_group_parse_spec(struct fs_group *g, const char *text,
 			const char *file);
 /*
+ * Make a just-created group file's pages 16 KiB (before any table; the
+ * file leaves WAL mode until it is opened again).  0 or -1.
+ */
+int fs_group_new_file(sqlite3 *db);
+/*
  * Create a new group file's tables in the open database `db`: schema,
  * batches, and rows with the columns of `g` (no schema version yet).
  */
