@@ -51,6 +51,7 @@ struct ingest {
 	struct cell *ent, *feat;
 	struct expr **checks;
 	const char *source;	/* the input as the user named it */
+	const char *time_format; /* the input's times: NULL (ISO), epoch... */
 	int64_t now;
 	sqlite3_stmt *ins;
 	char **index_sql;	/* the rows' indexes, dropped for a bulk load */
@@ -207,7 +208,7 @@ static int get_cell(struct ingest *in, int col, enum table_type type,
 		c->i = b;
 		break;
 	case TABLE_TIMESTAMP:
-		rc = table_get_time(in->t, col, NULL, &c->i);
+		rc = table_get_time(in->t, col, in->time_format, &c->i);
 		break;
 	default:
 		c->s = table_field(in->t, col, &c->len);
@@ -560,6 +561,7 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	int fd = -1, rc = -1, j, k, in_tx = 0, rej_failed = 0;
 
 	memset(res, 0, sizeof(*res));
+	in.time_format = o->time_format;
 	if (check_map(o->map) < 0 ||
 	    fs_group_open(r, group, 1, &in.g, &in.db) < 0)
 		goto out;
@@ -597,6 +599,21 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	    db_begin(in.db) < 0)
 		goto out;
 	in_tx = 1;
+	/*
+	 * asked again under the write lock: two processes ingesting the same
+	 * file at once both passed the check above, and one must skip
+	 */
+	if (!o->force && !res->seen_batch) {
+		int seen = seen_before(&in, sha, &res->seen_batch);
+
+		if (seen < 0)
+			goto out;
+		if (seen) {
+			res->skipped = 1;
+			rc = 0;
+			goto out;
+		}
+	}
 	in.now = mltime_now();
 	st = db_prepare(in.db, "INSERT INTO batches(id, time, source, sha256,"
 			       " rows, rejected, user, version) "

@@ -250,7 +250,7 @@ static int set_as_of(struct side *s, int has, int64_t as_of)
  * row (not a key) that reads as a time.
  */
 static int find_time_col(struct table_reader *t, struct side *sides,
-			 int nsides, int have_row)
+			 int nsides, int have_row, const char *time_format)
 {
 	int i, k, j, found = -1, n = 0;
 
@@ -270,7 +270,8 @@ static int find_time_col(struct table_reader *t, struct side *sides,
 			for (j = 0; j < sides[k].g.nentity; j++)
 				if (sides[k].key_col[j] == i)
 					is_key = 1;
-		if (is_key || !v || mltime_parse_value(v, len, NULL, &x) < 0)
+		if (is_key || !v ||
+		    mltime_parse_value(v, len, time_format, &x) < 0)
 			continue;
 		found = i;
 		n++;
@@ -373,7 +374,8 @@ int64_t fs_join(struct repo *r, const struct fs_join_opts *o)
 				goto out;
 			have_row = rc == TABLE_ROW;
 		}
-		time_col = find_time_col(t, sides, nsides, have_row);
+		time_col = find_time_col(t, sides, nsides, have_row,
+					 o->time_format);
 		if (time_col < 0)
 			goto out;
 	}
@@ -445,7 +447,7 @@ int64_t fs_join(struct repo *r, const struct fs_join_opts *o)
 		strbuf_reset(&where);
 		strbuf_addf(&where, "'%s' line %lld", table_name(t),
 			    (long long)table_line(t));
-		rc = table_get_time(t, time_col, NULL, &at);
+		rc = table_get_time(t, time_col, o->time_format, &at);
 		if (rc < 0)
 			goto out;
 		if (rc == 1) {

@@ -148,6 +148,8 @@ struct fs_ingest_opts {
 	int force;			/* ingest content seen before again */
 	int ignore_extra;		/* columns the group lacks are fine */
 	int progress;			/* a progress bar on stderr */
+	/* how the input writes times (mltime_parse_value()); NULL: ISO */
+	const char *time_format;
 };
 
 struct fs_ingest_result {
@@ -184,6 +186,7 @@ struct fs_join_opts {
 	const char *entities;		/* the entity table, "-" for stdin */
 	enum table_format entities_format;
 	const char *timestamp;		/* its time column; NULL: find it */
+	const char *time_format;	/* how it writes times; NULL: ISO */
 	char *const *specs;		/* --features items, NULL-terminated */
 	int full_names;			/* name columns GROUP__F */
 	int64_t as_of;			/* only batches up to this; 0: all */

@@ -170,6 +170,17 @@ test_expect_success 'ingest: the same content again is skipped unless --force; -
 	test "$(grep -F fs.ingest log | grep -cw drivers)" = 4
 '
 
+test_expect_success 'the same file ingested by four processes at once goes in once' '
+	fs-ingest define race --entity k --timestamp ts --feature v:int &&
+	awk "BEGIN { print \"k,ts,v\"; for (i = 0; i < 20000; i++) print \"k\" i % 100 \",2026-01-01,\" i }" >race.csv &&
+	for i in 1 2 3 4; do
+		fs-ingest -q race race.csv & 
+	done &&
+	wait &&
+	test "$(batches race)" = 1 &&
+	test "$(rows race)" = 20000
+'
+
 test_expect_success 'join: matches pandas merge_asof (backward, by key), with and without a TTL' '
 	fs-ingest define u --entity user_id:int --timestamp ts \
 		--feature score:float --feature visits:int &&
@@ -370,6 +381,22 @@ test_expect_success 'join --log-input stores the training set and records it on 
 	test_cmp ts.csv back2.csv &&
 	test_expect_code 2 fs-ingest join "$DATA/fs-join-entities.csv" --features u -r $run 2>err &&
 	test_grep "go with --log-input" err
+'
+
+test_expect_success '--time-format reads epoch times in ingest and join' '
+	fs-ingest define ep --entity k --timestamp ts --feature v:int &&
+	printf "k,ts,v\na,1767225600,1\na,1767312000,2\n" >ep.csv &&
+	test_expect_code 2 fs-ingest ep ep.csv 2>err &&
+	test_grep "ep.csv. line 2 column .ts.: invalid time" err &&
+	fs-ingest ep --time-format epoch ep.csv &&
+	fs-ingest range ep >out &&
+	printf "k,ts,v\na,2026-01-01T00:00:00Z,1\na,2026-01-02T00:00:00Z,2\n" >expect &&
+	test_cmp expect out &&
+	printf "k,t\na,1767268800000\na,1767225599999\n" >eq.csv &&
+	fs-ingest join eq.csv --features ep --time-format epoch_ms >out &&
+	printf "k,t,v\na,1767268800000,1\na,1767225599999,\n" >expect &&
+	test_cmp expect out &&
+	test_expect_code 2 fs-ingest ep --time-format weird ep.csv 2>err
 '
 
 test_expect_success 'drop needs --yes and is journaled' '

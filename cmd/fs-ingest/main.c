@@ -143,13 +143,14 @@ out:
 static const char *const usage_ingest[] = {
 	"fs-ingest [--format csv|tsv|jsonl] [--map SRC=DST]... "
 	"[--on-error abort|skip] [--rejects FILE] [--ignore-extra] [--force] "
-	"GROUP FILE...|-",
+	"[--time-format FORMAT] GROUP FILE...|-",
 	NULL
 };
 
 static int cmd_ingest(int argc, char **argv)
 {
 	const char *format = NULL, *on_error = NULL, *rejects = NULL;
+	const char *time_format = NULL;
 	struct opt_list map = OPT_LIST_INIT;
 	struct fs_ingest_opts o = { 0 };
 	int force = 0, extra = 0, status = 0, i;
@@ -166,6 +167,9 @@ static int cmd_ingest(int argc, char **argv)
 			 "skip columns the group does not have"),
 		OPT_BOOL(0, "force", &force,
 			 "ingest content ingested before again"),
+		OPT_STRING(0, "time-format", &time_format, "FORMAT",
+			   "times are epoch, epoch_ms, epoch_us or a strftime "
+			   "pattern (default: ISO 8601)"),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -176,8 +180,10 @@ static int cmd_ingest(int argc, char **argv)
 	if (argc < 3)
 		return opt_usage_error(usage_ingest, "give a group and one or "
 				       "more files (- for standard input)");
-	if (parse_format(format, &o.format, "--format") < 0)
+	if (parse_format(format, &o.format, "--format") < 0 ||
+	    mltime_check_format(time_format) < 0)
 		goto fail;
+	o.time_format = time_format;
 	if (on_error && strcmp(on_error, "abort") && strcmp(on_error, "skip"))
 		return opt_usage_error(usage_ingest, "--on-error '%s': give "
 				       "abort or skip", on_error);
@@ -480,6 +486,7 @@ static const char *const usage_join[] = {
 	"fs-ingest join ENTITIES --features SPEC [--features SPEC]... "
 	"[--timestamp COL] [--full-names] [--as-of TIME] "
 	"[--format csv|tsv|jsonl] [--entities-format FORMAT] "
+	"[--time-format FORMAT] "
 	"[--log-input NAME [-r RUN] [--context CONTEXT]]",
 	NULL
 };
@@ -557,6 +564,7 @@ static int cmd_join(int argc, char **argv)
 {
 	const char *ts = NULL, *as_of = NULL, *format = NULL, *eformat = NULL;
 	const char *input = NULL, *run = NULL, *context = NULL;
+	const char *time_format = NULL;
 	struct opt_list specs = OPT_LIST_INIT;
 	struct fs_join_opts o = { 0 };
 	struct fs_atomic tmp = FS_ATOMIC_INIT;
@@ -576,6 +584,9 @@ static int cmd_join(int argc, char **argv)
 			   "csv (default), tsv or jsonl"),
 		OPT_STRING(0, "entities-format", &eformat, "FORMAT",
 			   "the entity table's format (default: by the name)"),
+		OPT_STRING(0, "time-format", &time_format, "FORMAT",
+			   "the entity table's times: epoch, epoch_ms, "
+			   "epoch_us or a strftime pattern (default: ISO 8601)"),
 		OPT_STRING(0, "log-input", &input, "NAME",
 			   "store the result and record it on the run"),
 		OPT_STRING('r', "run", &run, "RUN",
@@ -598,8 +609,10 @@ static int cmd_join(int argc, char **argv)
 		return opt_usage_error(usage_join, "-r and --context go with "
 				       "--log-input NAME");
 	if (parse_format(eformat, &o.entities_format, "--entities-format") < 0 ||
-	    parse_format(format, &o.out_format, "--format") < 0)
+	    parse_format(format, &o.out_format, "--format") < 0 ||
+	    mltime_check_format(time_format) < 0)
 		goto fail;
+	o.time_format = time_format;
 	if (o.out_format == TABLE_AUTO)
 		o.out_format = TABLE_CSV;
 	if (as_of) {
