@@ -27,7 +27,7 @@
 
 /* ---- create ----------------------------------------------------------- */
 
-static void add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
+void bundle_add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
 {
 	switch (sqlite3_column_type(st, i)) {
 	case SQLITE_INTEGER: {
@@ -114,7 +114,7 @@ static long dump_table(sqlite3 *db, const struct domain_table *t,
 			if (!first)
 				strbuf_addch(out, ',');
 			first = 0;
-			add_value(out, st, i);
+			bundle_add_value(out, st, i);
 		}
 		strbuf_addstr(out, "]\n");
 		rows++;

@@ -48,6 +48,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bundle.h"
 #include "db.h"
 #include "domain.h"
 #include "err.h"
@@ -540,40 +541,6 @@ static int fsck(struct repo *r, domain_problem_fn report, void *data)
 
 /* ---- bundle create ------------------------------------------------------ */
 
-/* A value as the catalog's rows are written in bundles. */
-static void add_value(struct strbuf *sb, sqlite3_stmt *st, int i)
-{
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_INTEGER: {
-		long long v = sqlite3_column_int64(st, i);
-
-		/* beyond 2^53 a JSON number loses digits in cJSON */
-		if (v > (1LL << 53) || v < -(1LL << 53))
-			strbuf_addf(sb, "\"%lld\"", v);
-		else
-			strbuf_addf(sb, "%lld", v);
-		break;
-	}
-	case SQLITE_FLOAT: {
-		double d = sqlite3_column_double(st, i);
-
-		if (isinf(d))
-			strbuf_addf(sb, "{\"float\":\"%s\"}",
-				    d > 0 ? "inf" : "-inf");
-		else if (isnan(d))
-			strbuf_addstr(sb, "{\"float\":\"nan\"}");
-		else
-			strbuf_addf(sb, "%.17g", d);
-		break;
-	}
-	case SQLITE_NULL:
-		strbuf_addstr(sb, "null");
-		break;
-	default:
-		strbuf_add_json_str(sb, (const char *)sqlite3_column_text(st, i));
-	}
-}
-
 /* Flush `sb` to the file when it grew big. */
 static int spill(struct fs_atomic *a, struct strbuf *sb, int force)
 {
@@ -657,7 +624,7 @@ static int dump_group(sqlite3 *db, const char *name,
 				if (i)
 					strbuf_addch(&sb, ',');
 				strbuf_addf(&sb, "\"%s\":", keys[i]);
-				add_value(&sb, sbat, i + 1);
+				bundle_add_value(&sb, sbat, i + 1);
 			}
 			strbuf_addstr(&sb, "}\n");
 		}
@@ -676,7 +643,7 @@ static int dump_group(sqlite3 *db, const char *name,
 				if (!first)
 					strbuf_addch(&sb, ',');
 				first = 0;
-				add_value(&sb, srow, i);
+				bundle_add_value(&sb, srow, i);
 			}
 			strbuf_addstr(&sb, "]\n");
 			if (spill(a, &sb, 0) < 0)
