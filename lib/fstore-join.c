@@ -76,47 +76,11 @@ static int side_prepare(struct side *s, int has_as_of)
 static int side_open(struct repo *r, const char *group, const char *list,
 		     struct side *s)
 {
-	int j, k;
-
 	memset(s, 0, sizeof(*s));
 	if (fs_group_open(r, group, 0, &s->g, &s->db) < 0)
 		return -1;
-	s->feat = xcalloc(s->g.nfeatures + 1, sizeof(*s->feat));
-	if (!list) {
-		for (j = 0; j < s->g.nfeatures; j++)
-			s->feat[s->nfeat++] = j;
-	} else {
-		char *copy = xstrdup(list), *save = NULL, *f;
-
-		for (f = strtok_r(copy, ",", &save); f;
-		     f = strtok_r(NULL, ",", &save)) {
-			for (j = 0; j < s->g.nfeatures; j++)
-				if (!strcmp(s->g.features[j].name, f))
-					break;
-			if (j == s->g.nfeatures) {
-				error_input("feature group '%s' has no feature "
-					    "'%s'", group, f);
-				free(copy);
-				return -1;
-			}
-			for (k = 0; k < s->nfeat; k++)
-				if (s->feat[k] == j)
-					break;
-			if (k < s->nfeat) {
-				error_input("feature '%s' of '%s' is asked for "
-					    "twice", f, group);
-				free(copy);
-				return -1;
-			}
-			s->feat = xrealloc(s->feat,
-					   (s->nfeat + 1) * sizeof(*s->feat));
-			s->feat[s->nfeat++] = j;
-		}
-		free(copy);
-		if (!s->nfeat)
-			return error_input("--features '%s:': name features "
-					   "after the colon", group);
-	}
+	if (fs_pick_features(&s->g, list, &s->feat, &s->nfeat) < 0)
+		return -1;
 	s->buf = xcalloc(s->nfeat + 1, sizeof(*s->buf));
 	return 0;
 }
@@ -195,32 +159,7 @@ static int side_find(struct side *s, int64_t t)
 /* Value j of the row found, written as the column's type. */
 static void write_value(struct table_writer *w, struct side *s, int j)
 {
-	enum table_type type = s->g.features[s->feat[j]].type;
-	int ct = sqlite3_column_type(s->q, j);
-
-	if (ct == SQLITE_NULL) {
-		table_writer_null(w);
-		return;
-	}
-	switch (type) {
-	case TABLE_INT:
-		table_writer_int(w, sqlite3_column_int64(s->q, j));
-		break;
-	case TABLE_BOOL:
-		table_writer_bool(w, sqlite3_column_int(s->q, j));
-		break;
-	case TABLE_TIMESTAMP:
-		table_writer_time(w, sqlite3_column_int64(s->q, j));
-		break;
-	case TABLE_FLOAT:
-		table_writer_float(w, ct == SQLITE_TEXT
-					      ? NAN
-					      : sqlite3_column_double(s->q, j));
-		break;
-	default:
-		table_writer_text(w, (const char *)sqlite3_column_text(s->q, j),
-				  (size_t)sqlite3_column_bytes(s->q, j));
-	}
+	fs_write_value(w, s->q, j, s->g.features[s->feat[j]].type);
 }
 
 /* The last batch committed at or before `as_of`: -1 none asked; 0 none. */

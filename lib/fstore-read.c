@@ -270,6 +270,7 @@ static int stat_feature(sqlite3 *db, const struct fs_column *f,
 	s->missing = sqlite3_column_int64(st, 0) - s->count;
 	s->distinct = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
+	st = NULL;
 	strbuf_reset(&sql);
 	if (!numeric) {
 		strbuf_addf(&sql, "SELECT min(f%d), max(f%d) FROM rows WHERE "
