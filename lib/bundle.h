@@ -29,7 +29,6 @@
 #ifndef MLREPO_BUNDLE_H
 #define MLREPO_BUNDLE_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,12 +52,5 @@ int bundle_create(struct repo *r, const char *path, int64_t since,
 int bundle_unbundle(struct repo *r, const char *path,
 		    struct bundle_stats *stats);
 
-/*
- * Append column i of a row as a bundle writes values: a JSON number, an
- * integer beyond 2^53 as a string, NaN and the infinities as
- * {"float":"nan"|"inf"|"-inf"}, a blob as {"blob":"HEX"}, text as a JSON
- * string, NULL as null.  For domains that bundle files of their own.
- */
-void bundle_add_value(struct strbuf *sb, sqlite3_stmt *st, int i);
 
 #endif

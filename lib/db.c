@@ -11,6 +11,7 @@
 #include "err.h"
 #include "mltime.h"
 #include "strbuf.h"
+#include "strbuf.h"
 
 static int64_t timeout_ms = -1;
 static int durable;
@@ -563,4 +564,49 @@ int db_integrity(sqlite3 *db, char **problems)
 		*problems = strbuf_detach(&sb, NULL);
 	strbuf_release(&sb);
 	return bad;
+}
+
+void db_add_json_value(struct strbuf *sb, sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER: {
+		long long v = sqlite3_column_int64(st, i);
+
+		/*
+		 * Beyond 2^53 a JSON number loses digits in most readers
+		 * (cJSON too): write a string, which a column of INTEGER
+		 * affinity turns back into the same integer.
+		 */
+		if (v > (1LL << 53) || v < -(1LL << 53))
+			strbuf_addf(sb, "\"%lld\"", v);
+		else
+			strbuf_addf(sb, "%lld", v);
+		break;
+	}
+	case SQLITE_FLOAT: {
+		double d = sqlite3_column_double(st, i);
+
+		if (d != d || d - d != 0) /* NaN and inf are no JSON numbers */
+			strbuf_addf(sb, "{\"float\":\"%s\"}",
+				    d != d ? "nan" : d > 0 ? "inf" : "-inf");
+		else
+			strbuf_addf(sb, "%.17g", d);
+		break;
+	}
+	case SQLITE_NULL:
+		strbuf_addstr(sb, "null");
+		break;
+	case SQLITE_BLOB: {
+		const unsigned char *b = sqlite3_column_blob(st, i);
+		int n = sqlite3_column_bytes(st, i), k;
+
+		strbuf_addstr(sb, "{\"blob\":\"");
+		for (k = 0; k < n; k++)
+			strbuf_addf(sb, "%02x", b[k]);
+		strbuf_addstr(sb, "\"}");
+		break;
+	}
+	default:
+		strbuf_add_json_str(sb, (const char *)sqlite3_column_text(st, i));
+	}
 }

@@ -118,4 +118,13 @@ const char *db_name(sqlite3 *db);
  */
 int db_integrity(sqlite3 *db, char **problems);
 
+struct strbuf;
+/*
+ * Append column i of a row as JSON, as bundles carry rows: a number, an
+ * integer beyond 2^53 as a string (INTEGER affinity reads it back), NaN
+ * and the infinities as {"float":"nan"|"inf"|"-inf"}, a blob as
+ * {"blob":"HEX"}, text as a JSON string, NULL as null.
+ */
+void db_add_json_value(struct strbuf *sb, sqlite3_stmt *st, int i);
+
 #endif

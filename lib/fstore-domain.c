@@ -48,7 +48,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "bundle.h"
 #include "db.h"
 #include "domain.h"
 #include "err.h"
@@ -624,7 +623,7 @@ static int dump_group(sqlite3 *db, const char *name,
 				if (i)
 					strbuf_addch(&sb, ',');
 				strbuf_addf(&sb, "\"%s\":", keys[i]);
-				bundle_add_value(&sb, sbat, i + 1);
+				db_add_json_value(&sb, sbat, i + 1);
 			}
 			strbuf_addstr(&sb, "}\n");
 		}
@@ -643,7 +642,7 @@ static int dump_group(sqlite3 *db, const char *name,
 				if (!first)
 					strbuf_addch(&sb, ',');
 				first = 0;
-				bundle_add_value(&sb, srow, i);
+				db_add_json_value(&sb, srow, i);
 			}
 			strbuf_addstr(&sb, "]\n");
 			if (spill(a, &sb, 0) < 0)
