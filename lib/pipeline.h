@@ -173,8 +173,8 @@ int pipeline_read(struct pipeline *p, const char *path);
 
 /*
  * Override param `name` (case-insensitive) with `value`, as -S NAME=VALUE
- * does, before pipeline_build().  An unknown name is an error:
- * "-S lr2=1: no param 'lr2' in 'pipeline.ini'".
+ * does, before pipeline_build().  An unknown name is bad input:
+ * "no param 'lr2' in 'pipeline.ini'".
  */
 int pipeline_set_param(struct pipeline *p, const char *name,
 		       const char *value);
