@@ -455,7 +455,8 @@ static int parse_size(const char *v, uint64_t *out)
 	case 'G': shift = 30; q++; break;
 	case 'T': shift = 40; q++; break;
 	}
-	if (shift && (*q == 'i' || *q == 'I') && toupper((unsigned char)q[1]) == 'B')
+	if (shift && (*q == 'i' || *q == 'I') &&
+	    toupper((unsigned char)q[1]) == 'B')
 		q += 2;
 	else if (toupper((unsigned char)*q) == 'B')
 		q++;
@@ -643,24 +644,29 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 			break;
 		case PIPELINE_KEY_RETRIES:
 		case PIPELINE_KEY_CPUS:
-		case PIPELINE_KEY_GPUS:
-			if (parse_count(v.buf, k == PIPELINE_KEY_RETRIES ? &st.retries
-					       : k == PIPELINE_KEY_CPUS ? &st.cpus
-									 : &st.gpus) < 0) {
+		case PIPELINE_KEY_GPUS: {
+			int *n = k == PIPELINE_KEY_RETRIES ? &st.retries
+				 : k == PIPELINE_KEY_CPUS  ? &st.cpus
+							   : &st.gpus;
+
+			if (parse_count(v.buf, n) < 0) {
 				stage_prefix(p, st.name, line, kn);
 				goto out;
 			}
 			break;
+		}
 		case PIPELINE_KEY_RETRY_DELAY:
-		case PIPELINE_KEY_TIMEOUT:
-			if (mltime_parse_duration(v.buf,
-						  k == PIPELINE_KEY_TIMEOUT
-							  ? &st.timeout
-							  : &st.retry_delay) < 0) {
+		case PIPELINE_KEY_TIMEOUT: {
+			int64_t *d = k == PIPELINE_KEY_TIMEOUT
+					     ? &st.timeout
+					     : &st.retry_delay;
+
+			if (mltime_parse_duration(v.buf, d) < 0) {
 				stage_prefix(p, st.name, line, kn);
 				goto out;
 			}
 			break;
+		}
 		case PIPELINE_KEY_MEM:
 			if (parse_size(v.buf, &st.mem) < 0) {
 				stage_prefix(p, st.name, line, kn);
@@ -950,7 +956,8 @@ static int link_stages(struct pipeline *p)
 			{
 				struct strbuf pre = STRBUF_INIT;
 
-				strbuf_addf(&pre, "%s/", strcmp(n, "/") ? n : "");
+				strbuf_addf(&pre, "%s/",
+					    strcmp(n, "/") ? n : "");
 				for (at = out_lower(outs, nr, pre.buf, pre.len);
 				     at < nr && !strncmp(outs[at].norm, pre.buf,
 							 pre.len);

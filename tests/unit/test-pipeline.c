@@ -451,6 +451,49 @@ static void test_graph(void)
 	pipeline_release(&p);
 }
 
+/* mem as pipe-run reads it: 1K is 1024 bytes */
+static void test_sizes(void)
+{
+	struct pipeline p = PIPELINE_INIT;
+	static const struct {
+		const char *text;
+		unsigned long long want;
+	} t[] = {
+		{ "0", 0 },
+		{ "1000", 1000 },
+		{ "1k", 1024 },
+		{ "512M", 512ULL * 1024 * 1024 },
+		{ "2G", 2ULL * 1024 * 1024 * 1024 },
+		{ "3GiB", 3ULL * 1024 * 1024 * 1024 },
+		{ "1T", 1024ULL * 1024 * 1024 * 1024 },
+		{ "10B", 10 },
+	};
+	static const char *const bad[] = { "", "G", "1.5G", "-1", "1 G",
+					   "1KK", "1Gb2" };
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[stage \"a\"]\n\tcmd = x\n\tmem = %s\n", t[i].text);
+		ok(load(&p, text) == 0, t[i].text);
+		is_int(p.nr_stages ? p.stages[0].mem : 1, t[i].want,
+		       "its bytes");
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[stage \"a\"]\n\tcmd = x\n\tmem = \"%s\"\n", bad[i]);
+		ok(load(&p, text) < 0 && strstr(err_msg(), "mem: not a size"),
+		   bad[i]);
+	}
+	/* deps continue over lines, and a directory that exists is a dep */
+	ok(load(&p, "[stage \"a\"]\n\tcmd = x\n\tdeps = raw.csv \\\n"
+		    "\t\tsub\n") == 0,
+	   "deps over two lines");
+	is_str(words(&p.stages[0].deps, 0), "[raw.csv] [sub]", "both deps");
+	pipeline_release(&p);
+}
+
 static void test_quote(void)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -485,6 +528,7 @@ int main(void)
 	test_foreach();
 	test_errors();
 	test_graph();
+	test_sizes();
 	test_quote();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
