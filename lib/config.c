@@ -19,6 +19,7 @@ struct parser {
 	int start_line; /* where the construct being parsed began */
 	struct config *cfg;
 	int cur_section; /* index into cfg->sections, -1 before any */
+	const struct config_opts *opts;
 };
 
 static int peek(struct parser *p)
@@ -201,6 +202,46 @@ static int parse_value(struct parser *p, struct strbuf *v)
 	return 0;
 }
 
+/* A raw value (config.h): to the end of the line, `\` continues it. */
+static void parse_raw_value(struct parser *p, struct strbuf *v)
+{
+	skip_blank(p);
+	for (;;) {
+		int c = next(p);
+
+		if (c == EOF || c == '\n')
+			break;
+		if (c == '\\' && (peek(p) == '\n' || peek(p) == EOF)) {
+			next(p);
+			continue;
+		}
+		if (c == '\\' && peek(p) == '\r' && p->pos + 1 < p->len &&
+		    p->buf[p->pos + 1] == '\n') {
+			next(p);
+			next(p);
+			continue;
+		}
+		if (c == '\r' && (peek(p) == '\n' || peek(p) == EOF))
+			continue;
+		strbuf_addch(v, c);
+	}
+	strbuf_rtrim(v);
+}
+
+static int is_raw(struct parser *p, const char *key, size_t len)
+{
+	const struct config_section *s = &p->cfg->sections[p->cur_section];
+	char *k;
+	int rc;
+
+	if (!p->opts || !p->opts->raw)
+		return 0;
+	k = lower_dup(key, len);
+	rc = p->opts->raw(s->section, s->subsection, k, p->opts->data);
+	free(k);
+	return rc;
+}
+
 static int parse_entry(struct parser *p, size_t line_start)
 {
 	struct config *cfg = p->cfg;
@@ -223,7 +264,9 @@ static int parse_entry(struct parser *p, size_t line_start)
 		if (peek(p) == '=') {
 			p->pos++;
 			has_value = 1;
-			if (parse_value(p, &v) < 0) {
+			if (is_raw(p, p->buf + start, kend - start))
+				parse_raw_value(p, &v);
+			else if (parse_value(p, &v) < 0) {
 				strbuf_release(&v);
 				return -1;
 			}
@@ -253,7 +296,14 @@ static int parse_entry(struct parser *p, size_t line_start)
 int config_parse_buf(struct config *cfg, const char *name, const char *buf,
 		     size_t len)
 {
-	struct parser p = { name, buf, len, 0, 1, 1, cfg, -1 };
+	return config_parse_buf_opts(cfg, name, buf, len, NULL);
+}
+
+int config_parse_buf_opts(struct config *cfg, const char *name,
+			  const char *buf, size_t len,
+			  const struct config_opts *opts)
+{
+	struct parser p = { name, buf, len, 0, 1, 1, cfg, -1, opts };
 
 	if (!cfg->name)
 		cfg->name = xstrdup(name);
@@ -299,6 +349,12 @@ int config_parse_buf(struct config *cfg, const char *name, const char *buf,
 
 int config_parse_file(struct config *cfg, const char *path)
 {
+	return config_parse_file_opts(cfg, path, NULL);
+}
+
+int config_parse_file_opts(struct config *cfg, const char *path,
+			   const struct config_opts *opts)
+{
 	struct strbuf sb = STRBUF_INIT;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
@@ -319,7 +375,7 @@ int config_parse_file(struct config *cfg, const char *path)
 		return error("cannot read '%s': %s", path, strerror(e));
 	}
 	close(fd);
-	rc = config_parse_buf(cfg, path, sb.buf, sb.len);
+	rc = config_parse_buf_opts(cfg, path, sb.buf, sb.len, opts);
 	strbuf_release(&sb);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * config.h - files in git-config syntax: the repository's config, and
- * (later) the pipeline file.
+ * the pipeline file (with raw values, below).
  *
  *	# comment            ; comment too
  *	[core]
@@ -16,6 +16,20 @@
  * last value, config_get_all() every one.  Values are trimmed; double
  * quotes keep white space and may hold \" \\ \n \t \b escapes.  A full key
  * is written "section.key" or "section.subsection.key".
+ *
+ * Raw values.  A file that holds shell commands (the pipeline file) needs
+ * some values kept as written: config_parse_file_opts() takes a callback
+ * that names the raw keys.  A raw value is everything after '=' to the
+ * end of the line, trimmed of blanks at both ends, with no comment, quote
+ * or escape processing; only a backslash at the very end of a line is
+ * special: it and the newline are dropped and the value goes on with the
+ * next line as it is, leading blanks included:
+ *
+ *	cmd = echo "a#b"; sed 's/\./,/' \
+ *	      | sort           (the value: echo "a#b"; sed 's/\./,/'       | sort)
+ *
+ * config_set() and config_unset() do not know raw keys: they are for the
+ * repository's config, not for files that have them.
  *
  * Usage: config_parse_file() into a struct config (owned by the caller,
  * freed with config_release()), then config_get().  config_set() and
@@ -58,6 +72,25 @@ int config_parse_file(struct config *cfg, const char *path);
 /* Parse `len` bytes of `buf`; `name` is used in messages.  0 or -1. */
 int config_parse_buf(struct config *cfg, const char *name, const char *buf,
 		     size_t len);
+
+/* Options for the *_opts parsers; a zeroed struct means none. */
+struct config_opts {
+	/*
+	 * Is the value of `key` in this section raw (see above)?  Called for
+	 * every key with a value, with the section and key in lower case and
+	 * the subsection (NULL when none) as written.  NULL: no value is raw.
+	 */
+	int (*raw)(const char *section, const char *subsection,
+		   const char *key, void *data);
+	void *data;
+};
+
+/* config_parse_file() and config_parse_buf() with options (may be NULL). */
+int config_parse_file_opts(struct config *cfg, const char *path,
+			   const struct config_opts *opts);
+int config_parse_buf_opts(struct config *cfg, const char *name,
+			  const char *buf, size_t len,
+			  const struct config_opts *opts);
 void config_release(struct config *cfg);
 
 /*

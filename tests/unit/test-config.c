@@ -22,6 +22,23 @@ static int count_values(const char *v, void *data)
 	return 0;
 }
 
+/* The pipeline file's rule: cmd and deps are raw in [stage "..."]. */
+static int raw_stage(const char *section, const char *sub, const char *key,
+		     void *data)
+{
+	(*(int *)data)++;
+	return !strcmp(section, "stage") && sub &&
+	       (!strcmp(key, "cmd") || !strcmp(key, "deps"));
+}
+
+static int parse_raw(struct config *c, const char *text, int *calls)
+{
+	struct config_opts o = { raw_stage, calls };
+
+	config_release(c);
+	return config_parse_buf_opts(c, "p.ini", text, strlen(text), &o);
+}
+
 int main(void)
 {
 	struct config c = CONFIG_INIT;
@@ -61,6 +78,35 @@ int main(void)
 	ok(parse(&c, "[a]\nx = \\q\n") < 0, "bad escape fails");
 	ok(parse(&c, "[a] k = v\n") == 0, "key on the header line");
 	is_str(config_get(&c, "a.k"), "v", "value on the header line");
+
+	/* raw values */
+	n = 0;
+	ok(parse_raw(&c, "[stage \"s\"]\n"
+			 "\tcmd = sleep 2; echo \"a#b\" | sed 's/\\./,/'  \n"
+			 "\tCMD =   x\\\n  y ; z \\\r\n# not a comment\\\n\n"
+			 "\tdeps = \"q\" # c\n"
+			 "\touts = \"q\" # c\n"
+			 "[other]\n\tcmd = a ; b\n", &n) == 0,
+	   "raw values parse");
+	is_int(n, 5, "the callback is asked for every key with a value");
+	config_get_all(&c, "stage.s.cmd", count_values, &n);
+	is_int(n, 7, "both cmd values are kept");
+	is_str(c.entries[0].value, "sleep 2; echo \"a#b\" | sed 's/\\./,/'",
+	       "a raw value keeps ; # quotes and backslashes");
+	is_str(c.entries[1].value, "x  y ; z # not a comment",
+	       "a trailing backslash continues the line, also after CRLF");
+	is_int(c.entries[1].line, 3, "a continued value has its first line");
+	is_str(config_get(&c, "stage.s.deps"), "\"q\" # c", "deps raw too");
+	is_str(config_get(&c, "stage.s.outs"), "q", "other keys are not raw");
+	is_str(config_get(&c, "other.cmd"), "a", "other sections are not raw");
+	ok(parse_raw(&c, "[stage \"s\"] cmd = a;b\\", &n) == 0,
+	   "raw value on the header line, backslash at EOF");
+	is_str(config_get(&c, "stage.s.cmd"), "a;b", "the last backslash dropped");
+	ok(parse_raw(&c, "[stage \"s\"]\ncmd =\nx = \"open\n", &n) < 0,
+	   "non-raw values are still checked");
+	is_str(err_msg(), "'p.ini' line 3: unclosed quote in value",
+	       "with the line");
+	is_str(config_get(&c, "stage.s.cmd"), "", "an empty raw value");
 
 	/* writing */
 	fd = mkstemp(path);
