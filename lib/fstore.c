@@ -656,6 +656,51 @@ int fs_group_versions(sqlite3 *db, struct fs_group **out, int *n)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int fs_group_summary(sqlite3 *db, struct fs_summary *s)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*), min(t), max(t), "
+					  "(SELECT count(*) FROM batches) "
+					  "FROM rows");
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (st && db_step(st) == SQLITE_ROW) {
+		s->rows = sqlite3_column_int64(st, 0);
+		s->first = sqlite3_column_int64(st, 1);
+		s->last = sqlite3_column_int64(st, 2);
+		s->batches = sqlite3_column_int64(st, 3);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int fs_group_batches(sqlite3 *db, int (*fn)(const struct fs_batch *b,
+					    void *data), void *data)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, time, source, rows, "
+					  "rejected, user, version FROM batches "
+					  "ORDER BY seq");
+	struct fs_batch b;
+	int rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == SQLITE_ROW) {
+		b.id = (const char *)sqlite3_column_text(st, 0);
+		b.time = sqlite3_column_int64(st, 1);
+		b.source = (const char *)sqlite3_column_text(st, 2);
+		b.rows = sqlite3_column_int64(st, 3);
+		b.rejected = sqlite3_column_int64(st, 4);
+		b.user = (const char *)sqlite3_column_text(st, 5);
+		b.version = sqlite3_column_int(st, 6);
+		if ((rc = fn(&b, data)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -125,6 +125,26 @@ int fs_group_open(struct repo *r, const char *name, int write,
 		  struct fs_group *g, sqlite3 **db);
 /* Every schema version of an open group, oldest first (free each). */
 int fs_group_versions(sqlite3 *db, struct fs_group **out, int *n);
+/* How much an open group holds: first and last are set when rows > 0. */
+struct fs_summary {
+	int64_t rows, batches;
+	int64_t first, last;	/* the earliest and latest event times */
+};
+int fs_group_summary(sqlite3 *db, struct fs_summary *s);
+
+/* One ingest batch of a group, as fs_group_batches() hands it over. */
+struct fs_batch {
+	const char *id, *source, *user;	/* valid during the call */
+	int64_t time, rows, rejected;
+	int version;
+};
+/*
+ * Call fn for each batch of an open group, oldest first; fn returns 0 to
+ * go on, anything else stops the walk and is returned.  -1 on error.
+ */
+int fs_group_batches(sqlite3 *db, int (*fn)(const struct fs_batch *b,
+					    void *data), void *data);
+
 /* The names of the groups, sorted (free each and the array). */
 int fs_group_list(struct repo *r, char ***names, int *n);
 /* Remove the group and its file, journaled as fs.drop. */

@@ -53,6 +53,26 @@ ssize_t fs_read_full(int fd, void *buf, size_t len)
 	return (ssize_t)got;
 }
 
+int fs_copy_to_fd(const char *path, int fd, const char *fd_name)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int in = open(path, O_RDONLY), rc = 0;
+
+	if (in < 0)
+		return error("cannot read '%s': %s", path, strerror(errno));
+	while ((n = fs_read_full(in, buf, sizeof(buf))) > 0)
+		if (fs_write_all(fd, buf, n) < 0) {
+			rc = error("cannot write to %s: %s", fd_name,
+				   strerror(errno));
+			break;
+		}
+	if (n < 0)
+		rc = error("cannot read '%s': %s", path, strerror(errno));
+	close(in);
+	return rc;
+}
+
 void fs_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -100,6 +100,11 @@
 int fs_write_all(int fd, const void *buf, size_t len);
 /* read(2) up to `len` bytes, retrying EINTR and short reads until EOF. */
 ssize_t fs_read_full(int fd, void *buf, size_t len);
+/*
+ * Copy the file at `path` to `fd` (`fd_name` in messages: "standard
+ * output").  0, or -1 with error().
+ */
+int fs_copy_to_fd(const char *path, int fd, const char *fd_name);
 /* fsync the directory holding `path` (best effort; errors are ignored). */
 void fs_fsync_parent(const char *path);
 /* fsync the directory `dir` itself (best effort). */

@@ -3,8 +3,6 @@
  * point-in-time joins and online lookup.  See fs-ingest(1).
  */
 #include <math.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,27 +266,30 @@ static int cmd_list(int argc, char **argv)
 		arr = cJSON_CreateArray();
 	for (i = 0; i < n && !status; i++) {
 		struct fs_group g;
+		struct fs_summary sum;
 		sqlite3 *db;
 		char v[16], f[16], r[24], b[24];
 
-		if (fs_group_open(the_repo, names[i], 0, &g, &db) < 0) {
+		if (fs_group_open(the_repo, names[i], 0, &g, &db) < 0 ||
+		    fs_group_summary(db, &sum) < 0) {
 			status = err_report();
+			db_close(db);
+			fs_group_release(&g);
 			break;
 		}
 		snprintf(v, sizeof(v), "%d", g.version);
 		snprintf(f, sizeof(f), "%d", g.nfeatures);
-		snprintf(r, sizeof(r), "%lld", (long long)db_query_int(db,
-			 "SELECT count(*) FROM rows"));
-		snprintf(b, sizeof(b), "%lld", (long long)db_query_int(db,
-			 "SELECT count(*) FROM batches"));
+		snprintf(r, sizeof(r), "%lld", (long long)sum.rows);
+		snprintf(b, sizeof(b), "%lld", (long long)sum.batches);
 		if (arr) {
 			cJSON *o = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(o, "group", g.name);
 			cJSON_AddNumberToObject(o, "version", g.version);
 			cJSON_AddNumberToObject(o, "features", g.nfeatures);
-			cJSON_AddNumberToObject(o, "rows", atof(r));
-			cJSON_AddNumberToObject(o, "batches", atof(b));
+			cJSON_AddNumberToObject(o, "rows", (double)sum.rows);
+			cJSON_AddNumberToObject(o, "batches",
+						(double)sum.batches);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			const char *cells[] = { g.name, v, f, r, b };
@@ -328,14 +329,44 @@ static void show_columns(const char *label, const struct fs_column *c, int n)
 	printf("\n");
 }
 
+/* One line of the ingest log, or one object of --json's "batches". */
+static int show_batch(const struct fs_batch *b, void *data)
+{
+	cJSON *arr = data;
+	char buf[MLTIME_BUFSZ];
+
+	mltime_format(b->time, buf);
+	if (arr) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", b->id);
+		cJSON_AddStringToObject(o, "time", buf);
+		cJSON_AddStringToObject(o, "source", b->source ? b->source : "");
+		cJSON_AddNumberToObject(o, "rows", (double)b->rows);
+		cJSON_AddNumberToObject(o, "rejected", (double)b->rejected);
+		cJSON_AddStringToObject(o, "user", b->user ? b->user : "");
+		cJSON_AddNumberToObject(o, "version", b->version);
+		cJSON_AddItemToArray(arr, o);
+	} else {
+		struct strbuf s = STRBUF_INIT;
+
+		tabout_add_visible(&s, b->source ? b->source : "");
+		printf("  %.12s  %s  %lld rows, %lld rejected  v%d  %s\n", b->id,
+		       buf, (long long)b->rows, (long long)b->rejected,
+		       b->version, s.buf);
+		strbuf_release(&s);
+	}
+	return 0;
+}
+
 static int cmd_show(int argc, char **argv)
 {
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
 	struct fs_group g = { 0 }, *v = NULL;
+	struct fs_summary sum;
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
 	int nv = 0, i, status = 0;
-	cJSON *o = NULL, *a;
+	cJSON *o = NULL, *a = NULL;
 	char buf[MLTIME_BUFSZ], buf2[MLTIME_BUFSZ];
 
 	argc = opt_parse(argc, argv, opts, usage_show, 0);
@@ -346,24 +377,22 @@ static int cmd_show(int argc, char **argv)
 	if ((status = setup_now()))
 		return status;
 	if (fs_group_open(the_repo, argv[1], 0, &g, &db) < 0 ||
-	    fs_group_versions(db, &v, &nv) < 0)
-		goto fail;
-	st = db_prepare(db, "SELECT count(*), min(t), max(t) FROM rows");
-	if (!st || db_step(st) != SQLITE_ROW)
+	    fs_group_versions(db, &v, &nv) < 0 ||
+	    fs_group_summary(db, &sum) < 0)
 		goto fail;
 	if (gopt.json) {
 		o = fs_group_to_json(&g);
-		cJSON_AddNumberToObject(o, "rows",
-					(double)sqlite3_column_int64(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-			cJSON_AddStringToObject(o, "first", mltime_format(
-				sqlite3_column_int64(st, 1), buf));
-			cJSON_AddStringToObject(o, "last", mltime_format(
-				sqlite3_column_int64(st, 2), buf));
+		cJSON_AddNumberToObject(o, "rows", (double)sum.rows);
+		if (sum.rows) {
+			cJSON_AddStringToObject(o, "first",
+						mltime_format(sum.first, buf));
+			cJSON_AddStringToObject(o, "last",
+						mltime_format(sum.last, buf));
 		}
 		a = cJSON_AddArrayToObject(o, "versions");
 		for (i = 0; i < nv; i++)
 			cJSON_AddItemToArray(a, fs_group_to_json(&v[i]));
+		a = cJSON_AddArrayToObject(o, "batches");
 	} else {
 		printf("group       %s\n", g.name);
 		if (g.description)
@@ -380,57 +409,17 @@ static int cmd_show(int argc, char **argv)
 		show_columns("features", g.features, g.nfeatures);
 		for (i = 0; i < g.nchecks; i++)
 			printf("check       %s\n", g.checks[i]);
-		printf("rows        %lld", (long long)sqlite3_column_int64(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			printf(" (%s .. %s)",
-			       mltime_format(sqlite3_column_int64(st, 1), buf),
-			       mltime_format(sqlite3_column_int64(st, 2), buf2));
+		printf("rows        %lld", (long long)sum.rows);
+		if (sum.rows)
+			printf(" (%s .. %s)", mltime_format(sum.first, buf),
+			       mltime_format(sum.last, buf2));
 		printf("\n\nversions:\n");
 		for (i = 0; i < nv; i++)
 			printf("  %d  %s  %d features\n", v[i].version,
 			       mltime_format(v[i].time, buf), v[i].nfeatures);
-	}
-	sqlite3_finalize(st);
-	st = db_prepare(db, "SELECT id, time, source, rows, rejected, user, "
-			    "version FROM batches ORDER BY seq");
-	if (!st)
-		goto fail;
-	if (o)
-		a = cJSON_AddArrayToObject(o, "batches");
-	else
 		printf("\ningest log:\n");
-	while ((i = db_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *src = (const char *)sqlite3_column_text(st, 2);
-		const char *who = (const char *)sqlite3_column_text(st, 5);
-
-		mltime_format(sqlite3_column_int64(st, 1), buf);
-		if (o) {
-			cJSON *b = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(b, "id", id);
-			cJSON_AddStringToObject(b, "time", buf);
-			cJSON_AddStringToObject(b, "source", src ? src : "");
-			cJSON_AddNumberToObject(b, "rows", (double)
-				sqlite3_column_int64(st, 3));
-			cJSON_AddNumberToObject(b, "rejected", (double)
-				sqlite3_column_int64(st, 4));
-			cJSON_AddStringToObject(b, "user", who ? who : "");
-			cJSON_AddNumberToObject(b, "version",
-						sqlite3_column_int(st, 6));
-			cJSON_AddItemToArray(a, b);
-		} else {
-			struct strbuf s = STRBUF_INIT;
-
-			tabout_add_visible(&s, src ? src : "");
-			printf("  %.12s  %s  %lld rows, %lld rejected  v%d  %s\n",
-			       id, buf, (long long)sqlite3_column_int64(st, 3),
-			       (long long)sqlite3_column_int64(st, 4),
-			       sqlite3_column_int(st, 6), s.buf);
-			strbuf_release(&s);
-		}
 	}
-	if (i < 0)
+	if (fs_group_batches(db, show_batch, a) < 0)
 		goto fail;
 	if (o)
 		print_json(o);
@@ -440,7 +429,6 @@ static int cmd_show(int argc, char **argv)
 fail:
 	status = err_report();
 out:
-	sqlite3_finalize(st);
 	cJSON_Delete(o);
 	for (i = 0; i < nv; i++)
 		fs_group_release(&v[i]);
@@ -490,33 +478,6 @@ static const char *const usage_join[] = {
 	"[--log-input NAME [-r RUN] [--context CONTEXT]]",
 	NULL
 };
-
-/* Copy the file at `path` to standard output. */
-static int copy_out(const char *path)
-{
-	char buf[1 << 16];
-	ssize_t n;
-	int fd = open(path, O_RDONLY), rc = 0;
-
-	if (fd < 0)
-		return error("cannot read '%s': %s", path, strerror(errno));
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = error("cannot read '%s': %s", path,
-				   strerror(errno));
-			break;
-		}
-		if (fs_write_all(1, buf, n) < 0) {
-			rc = error("cannot write to standard output: %s",
-				   strerror(errno));
-			break;
-		}
-	}
-	close(fd);
-	return rc;
-}
 
 /*
  * The training set of --log-input: stored as an object and recorded on
@@ -646,7 +607,7 @@ static int cmd_join(int argc, char **argv)
 		goto fail;
 	if (input && (log_input(tmp.tmp_path, run, input, context, &specs,
 				&versions) < 0 ||
-		      copy_out(tmp.tmp_path) < 0))
+		      fs_copy_to_fd(tmp.tmp_path, 1, "standard output") < 0))
 		goto fail;
 	goto out;
 fail:
