@@ -558,7 +558,7 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	int64_t t, created, input_bytes = 0;
 	struct err_saved keep;
 	struct stat sb;
-	int fd = -1, rc = -1, j, k, in_tx = 0, rej_failed = 0;
+	int fd = -1, rc = -1, j, k, in_tx = 0, rej_failed = 0, seen = 0;
 
 	memset(res, 0, sizeof(*res));
 	in.time_format = o->time_format;
@@ -567,17 +567,8 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 		goto out;
 	if (hash_input(r, path, &tmp, sha, &fd) < 0)
 		goto out;
-	if (!o->force) {
-		int seen = seen_before(&in, sha, &res->seen_batch);
-
-		if (seen < 0)
-			goto out;
-		if (seen) {
-			res->skipped = 1;
-			rc = 0;
-			goto out;
-		}
-	}
+	if (!o->force && (seen = seen_before(&in, sha, &res->seen_batch)))
+		goto skip;
 	if (fd >= 0 ? !fstat(fd, &sb) : !stat(path, &sb))
 		input_bytes = sb.st_size;
 	in.t = fd >= 0 ? table_open_fd(fd, "<stdin>", o->format, 0)
@@ -603,17 +594,8 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 	 * asked again under the write lock: two processes ingesting the same
 	 * file at once both passed the check above, and one must skip
 	 */
-	if (!o->force && !res->seen_batch) {
-		int seen = seen_before(&in, sha, &res->seen_batch);
-
-		if (seen < 0)
-			goto out;
-		if (seen) {
-			res->skipped = 1;
-			rc = 0;
-			goto out;
-		}
-	}
+	if (!o->force && (seen = seen_before(&in, sha, &res->seen_batch)))
+		goto skip;
 	in.now = mltime_now();
 	st = db_prepare(in.db, "INSERT INTO batches(id, time, source, sha256,"
 			       " rows, rejected, user, version) "
@@ -732,6 +714,11 @@ int fs_ingest(struct repo *r, sqlite3 *catalog, const char *group,
 		err_restore(&keep);
 		rc = -1;
 	}
+	goto out;
+skip:
+	/* seen_before(): 1 the same content went in before, -1 an error */
+	rc = seen < 0 ? -1 : 0;
+	res->skipped = seen > 0;
 out:
 	if (in_tx)
 		db_rollback(in.db);
