@@ -6,6 +6,7 @@
 #include "domain.h"
 #include "err.h"
 #include "fstore.h"
+#include "piperun.h"
 #include "runs.h"
 
 /* In the order their tables appear in bundles: append only. */
@@ -13,6 +14,7 @@ static const struct domain *const builtin[] = {
 	&catalog_domain,
 	&runs_domain,
 	&fs_domain,
+	&pipe_domain,
 	NULL
 };
 

@@ -138,6 +138,16 @@ int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1])
 	return rc;
 }
 
+void odb_hash_buf(const void *buf, size_t len, char id[ODB_HEXSZ + 1])
+{
+	struct hasher h;
+
+	if (hasher_init(&h) < 0)
+		die(3, "%s", err_msg());
+	hasher_update(&h, buf, len);
+	hasher_final(&h, id);
+}
+
 /* ---- reading a source: raw bytes, or zlib inflated ---------------------- */
 
 struct src {

@@ -41,6 +41,8 @@ void odb_set_progress(struct progress *p);
 /* SHA-256 of everything readable from `fd`, or of a file. */
 int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size);
 int odb_hash_file(const char *path, char id[ODB_HEXSZ + 1]);
+/* SHA-256 of `len` bytes at `buf`. */
+void odb_hash_buf(const void *buf, size_t len, char id[ODB_HEXSZ + 1]);
 
 /*
  * Store everything readable from `fd`.  With `expect` (an id or NULL) the

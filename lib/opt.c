@@ -369,6 +369,56 @@ static const struct option global_options[] = {
 	OPT_END()
 };
 
+/*
+ * A verb tool takes its verb's options first (`pipe-run -j2 train`): is
+ * there, before the first argument, an option that is no global one (nor
+ * --version, -h or --help)?  Then the whole command line is the verb's.
+ */
+static int verb_options_first(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option *o;
+
+		if (a[0] != '-' || !a[1] || !strcmp(a, "--"))
+			return 0;
+		if (!strcmp(a, "--version") || !strcmp(a, "--help") ||
+		    !strcmp(a, "-h"))
+			continue;
+		if (a[1] == '-') {
+			size_t n = strcspn(a + 2, "=");
+			int takes = -1;
+
+			for (o = global_options; o->type != OPT_T_END; o++)
+				if (o->long_name && strlen(o->long_name) == n &&
+				    !strncmp(o->long_name, a + 2, n))
+					takes = o->argh && !o->optional_arg;
+			if (takes < 0)
+				return 1;
+			if (takes && !a[2 + n])
+				i++; /* its value */
+			continue;
+		}
+		for (a++; *a; a++) {
+			int takes = -1;
+
+			for (o = global_options; o->type != OPT_T_END; o++)
+				if (o->short_name == *a)
+					takes = o->argh != NULL;
+			if (takes < 0)
+				return 1;
+			if (takes) {
+				if (!a[1])
+					i++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int tool_is_subcommand(const struct tool *t, const char *name)
 {
 	const struct subcommand *s;
@@ -407,6 +457,10 @@ int tool_main(const struct tool *t, int argc, char **argv)
 	memcpy(tool_argv, argv, argc * sizeof(char *));
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		gopt.color = COLOR_NEVER;
+	if (t->verb && verb_options_first(argc, argv)) {
+		tool_setup = t->verb_setup;
+		return t->verb(argc, argv);
+	}
 	argc = opt_parse(argc, argv, opts, t->usage,
 			  OPT_STOP_AT_NON_OPTION | OPT_NO_HELP_TEXT);
 	if (argc == OPT_HELP) {

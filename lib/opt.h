@@ -154,7 +154,11 @@ struct tool {
 	const char *name;		/* "mlrepo" */
 	const char *const *usage;	/* top-level usage lines */
 	const struct subcommand *subs;	/* NULL-terminated */
-	/* For verb tools: run when the first argument is no subcommand. */
+	/*
+	 * For verb tools: run when the first argument is no subcommand, or
+	 * when an option that is no global one comes before it (`pipe-run
+	 * -j2`); it parses the global options too (OPT_GLOBALS()).
+	 */
 	int (*verb)(int argc, char **argv);
 	unsigned verb_setup;		/* the verb's SETUP_* flags */
 };

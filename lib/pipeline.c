@@ -436,7 +436,7 @@ static int parse_count(const char *v, int *out)
 }
 
 /* Bytes, with an optional K, M, G or T (powers of 1024) and an optional B. */
-static int parse_size(const char *v, uint64_t *out)
+int pipeline_parse_size(const char *v, uint64_t *out)
 {
 	const char *q = v;
 	uint64_t n = 0, mult = 1;
@@ -668,7 +668,7 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 			break;
 		}
 		case PIPELINE_KEY_MEM:
-			if (parse_size(v.buf, &st.mem) < 0) {
+			if (pipeline_parse_size(v.buf, &st.mem) < 0) {
 				stage_prefix(p, st.name, line, kn);
 				goto out;
 			}

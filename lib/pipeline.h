@@ -221,6 +221,12 @@ void pipeline_mermaid(const struct pipeline *p, struct strbuf *out);
  */
 void pipeline_shell_quote(struct strbuf *out, const char *s);
 
+/*
+ * Bytes with an optional K, M, G or T suffix (powers of 1024), as `mem`
+ * and the config's compute.mem are written.  0, or -1 with error_input().
+ */
+int pipeline_parse_size(const char *v, uint64_t *out);
+
 void pipeline_release(struct pipeline *p);
 
 #endif

@@ -393,7 +393,10 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 		return -1;
 	/* git runs before the write lock is taken: never hold it across a
 	 * subprocess, or parallel writers would wait for git status */
-	runs_provenance(&prov);
+	if (n->provenance)
+		memset(&prov, 0, sizeof(prov));
+	else
+		runs_provenance(&prov);
 	if (db_begin(db) < 0)
 		goto out;
 	if (n->parent) {
@@ -407,7 +410,8 @@ int runs_start(sqlite3 *db, const struct run_new *n, char id[RUN_ID_HEX + 1])
 			goto fail;
 	}
 	if (runs_ensure_experiment(db, exp) < 0 ||
-	    insert_run(db, n, exp, &prov, id) < 0 ||
+	    insert_run(db, n, exp, n->provenance ? n->provenance : &prov,
+		       id) < 0 ||
 	    runs_set_kv(db, id, n->params, n->tags) < 0)
 		goto fail;
 	event_detail_str(&d, "experiment", exp);

@@ -65,6 +65,8 @@ int runs_parse_value(const char *s, double *out);
 #define RUNS_STEP_MAX (INT64_C(1) << 53)
 int runs_parse_step(const char *s, int64_t *out);
 
+struct run_provenance;
+
 /* A new run (runs_start). */
 struct run_new {
 	const char *experiment; /* NULL: "default" */
@@ -74,6 +76,8 @@ struct run_new {
 	int64_t start_time;	/* 0: now */
 	const char *const *params; /* "KEY=VALUE" items, NULL-ended, or NULL */
 	const char *const *tags;   /* likewise */
+	/* who and where (below); NULL: runs_start() collects it */
+	const struct run_provenance *provenance;
 };
 
 /*

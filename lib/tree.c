@@ -29,9 +29,17 @@ static int cmp_tree(const void *a, const void *b)
 		      ((const struct tree_file *)b)->rel);
 }
 
-/* Store every regular file under `dir`; symlinks and others are refused. */
-static int store_tree(struct repo *r, const char *dir, const char *rel,
-		      struct tree_file **files, size_t *n, size_t *alloc)
+/* What walk_tree does with each file: store it, or only hash it. */
+struct tree_walk {
+	struct repo *r;		/* store: odb_put_file() */
+	tree_hash_fn hash;	/* else this */
+	void *data;
+	struct tree_file *files;
+	size_t n, alloc;
+};
+
+/* Every regular file under `dir`; symlinks and others are refused. */
+static int walk_tree(struct tree_walk *w, const char *dir, const char *rel)
 {
 	struct strbuf path = STRBUF_INIT;
 	DIR *d;
@@ -58,16 +66,19 @@ static int store_tree(struct repo *r, const char *dir, const char *rel,
 			rc = error_input("cannot stat '%s': %s", child.buf,
 					 strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = store_tree(r, dir, crel.buf, files, n, alloc);
+			rc = walk_tree(w, dir, crel.buf);
 		} else if (S_ISREG(st.st_mode)) {
 			struct tree_file *f;
 
-			ALLOC_GROW(*files, *n + 1, *alloc);
-			f = &(*files)[(*n)++];
+			ALLOC_GROW(w->files, w->n + 1, w->alloc);
+			f = &w->files[w->n++];
 			f->rel = strbuf_detach(&crel, NULL);
 			f->exec = (st.st_mode & 0111) != 0;
 			f->size = st.st_size;
-			rc = odb_put_file(r, child.buf, f->id, NULL);
+			if (w->r)
+				rc = odb_put_file(w->r, child.buf, f->id, NULL);
+			else
+				rc = w->hash(w->data, child.buf, &st, f->id);
 		} else {
 			rc = error_input("'%s': only regular files and "
 					 "directories can be artifacts",
@@ -81,48 +92,88 @@ static int store_tree(struct repo *r, const char *dir, const char *rel,
 	return rc;
 }
 
+/*
+ * Walk `dir` as `w` says and build its manifest: its text into *text
+ * (free it) and, given `out`, the file ids and sizes.
+ */
+static int build_manifest(struct tree_walk *w, const char *dir, char **text,
+			  struct tree_stored *out)
+{
+	cJSON *m, *list;
+	size_t i;
+	int rc = -1;
+
+	*text = NULL;
+	if (walk_tree(w, dir, "") < 0)
+		goto out;
+	if (w->n)
+		qsort(w->files, w->n, sizeof(*w->files), cmp_tree);
+	m = cJSON_CreateObject();
+	list = cJSON_CreateArray();
+	cJSON_AddStringToObject(m, "format", "mlrepo-tree");
+	cJSON_AddNumberToObject(m, "version", 1);
+	if (out)
+		out->files = xcalloc(w->n + 1, sizeof(*out->files));
+	for (i = 0; i < w->n; i++) {
+		cJSON *e = cJSON_CreateObject();
+		struct tree_file *f = &w->files[i];
+
+		cJSON_AddStringToObject(e, "path", f->rel);
+		cJSON_AddStringToObject(e, "id", f->id);
+		cJSON_AddNumberToObject(e, "size", (double)f->size);
+		cJSON_AddBoolToObject(e, "executable", f->exec);
+		cJSON_AddItemToArray(list, e);
+		if (out) {
+			out->size += f->size;
+			memcpy(out->files[i], f->id, sizeof(out->files[i]));
+		}
+	}
+	if (out)
+		out->nfiles = w->n;
+	cJSON_AddItemToObject(m, "entries", list);
+	*text = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	rc = 0;
+out:
+	for (i = 0; i < w->n; i++)
+		free(w->files[i].rel);
+	free(w->files);
+	return rc;
+}
+
 int tree_store(struct repo *r, const char *dir, struct tree_stored *out)
 {
-	cJSON *m = cJSON_CreateObject(), *list = cJSON_CreateArray();
-	struct tree_file *files = NULL;
-	size_t n = 0, alloc = 0, i;
+	struct tree_walk w = { r, NULL, NULL, NULL, 0, 0 };
 	char *text;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (store_tree(r, dir, "", &files, &n, &alloc) < 0) {
-		cJSON_Delete(m);
-		cJSON_Delete(list);
-		goto out;
-	}
-	if (n)
-		qsort(files, n, sizeof(*files), cmp_tree);
-	cJSON_AddStringToObject(m, "format", "mlrepo-tree");
-	cJSON_AddNumberToObject(m, "version", 1);
-	out->files = xcalloc(n + 1, sizeof(*out->files));
-	for (i = 0; i < n; i++) {
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "path", files[i].rel);
-		cJSON_AddStringToObject(e, "id", files[i].id);
-		cJSON_AddNumberToObject(e, "size", (double)files[i].size);
-		cJSON_AddBoolToObject(e, "executable", files[i].exec);
-		cJSON_AddItemToArray(list, e);
-		out->size += files[i].size;
-		memcpy(out->files[i], files[i].id, sizeof(out->files[i]));
-	}
-	out->nfiles = n;
-	cJSON_AddItemToObject(m, "entries", list);
-	text = cJSON_PrintUnformatted(m);
-	cJSON_Delete(m);
-	rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
+	if (build_manifest(&w, dir, &text, out) == 0)
+		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
 	free(text);
 	if (rc < 0)
 		tree_stored_release(out);
-out:
-	for (i = 0; i < n; i++)
-		free(files[i].rel);
-	free(files);
+	return rc;
+}
+
+int tree_hash(const char *dir, tree_hash_fn fn, void *data,
+	      char id[ODB_HEXSZ + 1], int64_t *size, size_t *nfiles)
+{
+	struct tree_walk w = { NULL, fn, data, NULL, 0, 0 };
+	struct tree_stored s = { 0 };
+	char *text;
+	int rc = -1;
+
+	if (build_manifest(&w, dir, &text, &s) == 0) {
+		odb_hash_buf(text, strlen(text), id);
+		if (size)
+			*size = s.size;
+		if (nfiles)
+			*nfiles = s.nfiles;
+		rc = 0;
+	}
+	free(text);
+	tree_stored_release(&s);
 	return rc;
 }
 
@@ -155,6 +206,12 @@ static int safe_rel(const char *p)
 
 int tree_checkout(struct repo *r, const char *manifest_id, const char *dest)
 {
+	return tree_checkout_how(r, manifest_id, dest, ODB_CHECKOUT_COPY);
+}
+
+int tree_checkout_how(struct repo *r, const char *manifest_id,
+		      const char *dest, enum odb_checkout_how how)
+{
 	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
 	struct strbuf text = STRBUF_INIT;
 	cJSON *m = NULL, *e;
@@ -183,6 +240,7 @@ int tree_checkout(struct repo *r, const char *manifest_id, const char *dest)
 		cJSON *id = cJSON_GetObjectItem(e, "id");
 		struct strbuf out = STRBUF_INIT;
 		char *slash;
+		int exec;
 
 		if (!cJSON_IsString(p) || !cJSON_IsString(id) ||
 		    !safe_rel(p->valuestring) || !odb_valid_id(id->valuestring)) {
@@ -198,12 +256,14 @@ int tree_checkout(struct repo *r, const char *manifest_id, const char *dest)
 			goto out;
 		}
 		*slash = '/';
+		exec = cJSON_IsTrue(cJSON_GetObjectItem(e, "executable"));
+		/* a linked file is the object: its mode is not ours to change */
 		if (odb_checkout(r, id->valuestring, out.buf,
-				 ODB_CHECKOUT_COPY) < 0) {
+				 exec ? ODB_CHECKOUT_COPY : how) < 0) {
 			strbuf_release(&out);
 			goto out;
 		}
-		if (cJSON_IsTrue(cJSON_GetObjectItem(e, "executable")))
+		if (exec)
 			chmod(out.buf, 0755);
 		strbuf_release(&out);
 	}

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include "odb.h"
 
 struct repo;
@@ -47,10 +49,29 @@ int tree_store(struct repo *r, const char *dir, struct tree_stored *out);
 void tree_stored_release(struct tree_stored *s);
 
 /*
+ * The id tree_store() would give `dir`, storing nothing: each file's id
+ * comes from fn(data, path, st, id) (a caller with a cache of hashes
+ * saves reading files it knows), which returns 0 or -1 with the error
+ * set.  *size and *nfiles (either may be NULL) get the files' bytes and
+ * count.
+ */
+typedef int (*tree_hash_fn)(void *data, const char *path,
+			    const struct stat *st, char id[ODB_HEXSZ + 1]);
+int tree_hash(const char *dir, tree_hash_fn fn, void *data,
+	      char id[ODB_HEXSZ + 1], int64_t *size, size_t *nfiles);
+
+/*
  * Write the files of manifest `id` under `dest` (created, with parents),
  * copies of the objects, executable bits restored.  A manifest entry whose
  * path is absolute or holds "." or ".." parts is refused as damage.
  */
 int tree_checkout(struct repo *r, const char *id, const char *dest);
+/*
+ * The same, each file put in place as odb_checkout() does with `how`
+ * (ODB_CHECKOUT_AUTO: reflink, else hard link, else copy); executable
+ * files are always copies, since their mode is set.
+ */
+int tree_checkout_how(struct repo *r, const char *id, const char *dest,
+		      enum odb_checkout_how how);
 
 #endif

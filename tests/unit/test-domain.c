@@ -15,12 +15,16 @@
 #include "catalog.h"
 #include "domain.h"
 #include "err.h"
+#include "fstore.h"
+#include "piperun.h"
 #include "fsutil.h"
 #include "maint.h"
 #include "mltime.h"
 #include "odb.h"
 #include "opt.h"
 #include "repo.h"
+#include "fstore.h"
+#include "piperun.h"
 #include "runs.h"
 #include "strbuf.h"
 #include "tap.h"
@@ -86,7 +90,8 @@ static const struct domain notes_domain = {
 };
 
 static const struct domain *const with_notes[] = {
-	&catalog_domain, &runs_domain, &notes_domain, NULL
+	&catalog_domain, &runs_domain, &fs_domain, &pipe_domain, &notes_domain,
+	NULL
 };
 
 /* ---- migrations that do not fit together ------------------------------ */
@@ -150,8 +155,9 @@ int main(void)
 	m = domain_migrations();
 	for (n = 0; m[n]; n++)
 		;
-	/* 1 the journal, 2-7 exp-log's runs (catalog.c, runs.c) */
-	is_int(n, 7, "the built-in domains give migrations 1 to 7");
+	/* 1 the journal, 2-7 exp-log's runs, 8 pipeline runs (catalog.c,
+	 * runs.c, pipe-domain.c) */
+	is_int(n, 8, "the built-in domains give migrations 1 to 8");
 	ok(strstr(m[0], "CREATE TABLE events") &&
 	   strstr(m[1], "CREATE TABLE runs"), "in version order");
 	ok(dies_on(twice_list), "a version given twice is refused");
