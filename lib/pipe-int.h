@@ -20,14 +20,16 @@ struct repo;
 /* ---- the hash cache (pipestate.c) --------------------------------------- */
 
 struct pipe_hash {
-	char *path; /* absolute; NULL: an empty slot */
+	char *path; /* absolute */
 	int64_t size, mtime_ns, ino, hashed_at;
 	char id[ODB_HEXSZ + 1];
 	int dirty; /* to be saved */
 };
 struct pipe_hashes {
-	struct pipe_hash *v; /* open addressing, cap a power of two */
-	size_t nr, cap;
+	struct pipe_hash *v;	/* the entries, nr of them */
+	size_t nr, alloc;
+	uint32_t *slots;	/* open addressing: index + 1, 0 empty */
+	size_t cap;		/* a power of two */
 	int loaded;
 };
 
@@ -51,6 +53,9 @@ void pipe_hashes_set(struct pipe_hashes *h, const char *abs,
  * exist, -1 with the error set.
  */
 int pipe_hash_path(struct pipe_hashes *h, const char *abs, struct pipe_obj *o);
+/* The same, with the stat(2) of `abs` given (NULL: stat it). */
+int pipe_hash_stat(struct pipe_hashes *h, const char *abs,
+		   const struct stat *given, struct pipe_obj *o);
 /* Now, in nanoseconds since the epoch. */
 int64_t pipe_now_ns(void);
 
@@ -59,18 +64,37 @@ int64_t pipe_now_ns(void);
 struct pipe_lockfile {
 	struct cJSON *root;   /* {"version":1,"stages":{...}} */
 	struct cJSON *stages; /* inside root */
+	/* the file as it was read or written, to know when it changed */
+	int64_t dev, ino, size, mtime_ns;
+	int exists;
+	/* entries set but not written yet (pipe_lock_set) */
+	struct cJSON *pending;
+	int64_t flushed_at, flush_cost; /* mltime */
 };
 /* Read `path` (a missing file is empty).  Bad JSON is bad input.  0/-1. */
 int pipe_lock_load(const char *path, struct pipe_lockfile *l);
+/* Read it again if it changed since `l` was read or written.  0/-1. */
+int pipe_lock_refresh(const char *path, struct pipe_lockfile *l);
 void pipe_lock_release(struct pipe_lockfile *l);
 /* The entry of `stage`, or NULL. */
 struct cJSON *pipe_lock_get(const struct pipe_lockfile *l, const char *stage);
 /*
- * Set the entry of `stage` to a copy of `entry` in pipeline.lock at
- * `path`, under the pipeline's lock file (flock), re-reading the file
- * first; entries of stages `p` does not have are dropped.  `mem` (may be
- * NULL) is replaced by what was written.  0 or -1.
+ * Writing.  pipe_lock_set() sets the entry of `stage` to a copy of
+ * `entry` in memory; pipe_lock_flush() writes what was set to the file
+ * at `path`, under the pipeline's lock file (flock), re-reading the file
+ * first if another process changed it since `mem` was read (so their
+ * entries stay), dropping entries of stages `p` does not have, replacing
+ * the file atomically.  Rewriting a lock of thousands of entries after
+ * every stage would cost more than the stages, so a runner flushes when
+ * pipe_lock_due() says so (a quarter second since the last write, or 20
+ * times as long as that write took) and at the end.  pipe_lock_put()
+ * does both at once.  0 or -1.
  */
+void pipe_lock_set(struct pipe_lockfile *mem, const char *stage,
+		   const struct cJSON *entry);
+int pipe_lock_due(const struct pipe_lockfile *mem);
+int pipe_lock_flush(struct repo *r, const struct pipeline *p,
+		    const char *path, struct pipe_lockfile *mem);
 int pipe_lock_put(struct repo *r, const struct pipeline *p, const char *path,
 		  const char *stage, const struct cJSON *entry,
 		  struct pipe_lockfile *mem);
@@ -92,6 +116,8 @@ struct pipe_env {
 	char *lock_path; /* absolute */
 	struct pipe_hashes hashes;
 	struct pipe_lockfile lock;
+	/* deps' stats from pipeline_build() are good (nothing ran since) */
+	int build_stats;
 };
 int pipe_env_init(struct pipe_env *e, struct repo *r, sqlite3 *db,
 		  struct pipeline *p);

@@ -103,6 +103,18 @@ static char *dir_of(const char *path)
 	return xstrndup(path, slash - path);
 }
 
+static const struct config *sort_sections;
+
+/* [stage] sections by name, then in file order. */
+static int section_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_sections->sections[x].subsection,
+		       sort_sections->sections[y].subsection);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
 int pipeline_read(struct pipeline *p, const char *path)
 {
 	struct config_opts opts = { raw_key, NULL };
@@ -129,13 +141,20 @@ int pipeline_read(struct pipeline *p, const char *path)
 
 	/* the line of each section header, from where it ends */
 	p->section_lines = xcalloc(cfg->nr_sections + 1, sizeof(int));
-	for (i = 0; i < cfg->nr_sections; i++) {
-		const char *q = sb.buf, *e = sb.buf + cfg->sections[i].end;
+	{
+		/* sections come in file order: count lines as we go */
+		const char *q = sb.buf;
 		int line = 1;
 
-		while ((q = memchr(q, '\n', e - q)))
-			line++, q++;
-		p->section_lines[i] = line;
+		for (i = 0; i < cfg->nr_sections; i++) {
+			const char *e = sb.buf + cfg->sections[i].end;
+
+			while (q < e && (q = memchr(q, '\n', e - q)))
+				line++, q++;
+			if (!q)
+				q = e;
+			p->section_lines[i] = line;
+		}
 	}
 	for (i = 0; i < cfg->nr_sections; i++) {
 		const struct config_section *s = &cfg->sections[i];
@@ -154,17 +173,30 @@ int pipeline_read(struct pipeline *p, const char *path)
 				    "[stage \"NAME\"]", path, line);
 			goto out;
 		}
-		for (j = 0; j < i; j++)
-			if (cfg->sections[j].subsection &&
-			    !strcmp(cfg->sections[j].section, "stage") &&
-			    !strcmp(cfg->sections[j].subsection,
-				    s->subsection)) {
+	}
+	/* a stage defined twice: sort the names, look at neighbours */
+	{
+		size_t *v = xcalloc(cfg->nr_sections + 1, sizeof(*v)), n = 0;
+
+		for (i = 0; i < cfg->nr_sections; i++)
+			if (!strcmp(cfg->sections[i].section, "stage"))
+				v[n++] = i;
+		sort_sections = cfg;
+		if (n)
+			qsort(v, n, sizeof(*v), section_cmp);
+		sort_sections = NULL;
+		for (j = 1; j < n; j++)
+			if (!strcmp(cfg->sections[v[j]].subsection,
+				    cfg->sections[v[j - 1]].subsection)) {
 				error_input("'%s' line %d: stage '%s' is "
 					    "defined twice (first on line %d)",
-					    path, line, s->subsection,
-					    p->section_lines[j]);
+					    path, p->section_lines[v[j]],
+					    cfg->sections[v[j]].subsection,
+					    p->section_lines[v[j - 1]]);
+				free(v);
 				goto out;
 			}
+		free(v);
 	}
 	for (i = 0; i < cfg->nr; i++) {
 		const struct config_entry *e = &cfg->entries[i];
@@ -234,8 +266,8 @@ void pipeline_shell_quote(struct strbuf *out, const char *s)
 static void list_add(struct pipeline_list *l, const char *text, int line)
 {
 	ALLOC_GROW(l->v, l->nr + 1, l->alloc);
+	memset(&l->v[l->nr], 0, sizeof(l->v[l->nr]));
 	l->v[l->nr].text = xstrdup(text);
-	l->v[l->nr].norm = NULL;
 	l->v[l->nr].line = line;
 	l->nr++;
 }
@@ -501,10 +533,57 @@ static void stage_release(struct stage *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static bool is_stage_entry(const struct config_entry *e, const char *name)
+/*
+ * The entries of [stage "NAME"] sections, by name then file order
+ * (p->sidx), so that each stage finds its own without reading them all.
+ */
+static const struct config *sort_cfg;
+
+static int sidx_cmp(const void *a, const void *b)
 {
-	return !strcmp(e->section, "stage") && e->subsection &&
-	       !strcmp(e->subsection, name);
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_cfg->entries[x].subsection,
+		       sort_cfg->entries[y].subsection);
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static void index_entries(struct pipeline *p)
+{
+	const struct config *cfg = &p->cfg;
+	size_t i;
+
+	p->sidx = xcalloc(cfg->nr + 1, sizeof(*p->sidx));
+	p->nsidx = 0;
+	for (i = 0; i < cfg->nr; i++)
+		if (!strcmp(cfg->entries[i].section, "stage") &&
+		    cfg->entries[i].subsection)
+			p->sidx[p->nsidx++] = i;
+	sort_cfg = cfg;
+	if (p->nsidx)
+		qsort(p->sidx, p->nsidx, sizeof(*p->sidx), sidx_cmp);
+	sort_cfg = NULL;
+}
+
+/* The range [*lo, *hi) of p->sidx holding the entries of stage `name`. */
+static void stage_entries(const struct pipeline *p, const char *name,
+			  size_t *lo, size_t *hi)
+{
+	size_t a = 0, b = p->nsidx;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+
+		if (strcmp(p->cfg.entries[p->sidx[m]].subsection, name) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	while (b < p->nsidx &&
+	       !strcmp(p->cfg.entries[p->sidx[b]].subsection, name))
+		b++;
+	*hi = b;
 }
 
 /* Build one stage (`item` of a foreach one) from its section's entries. */
@@ -515,7 +594,7 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 	struct stage st;
 	struct strbuf v = STRBUF_INIT, name = STRBUF_INIT;
 	const struct config_entry *wdir = NULL;
-	size_t i, j;
+	size_t i, j, lo, hi;
 	int rc = -1;
 
 	memset(&st, 0, sizeof(st));
@@ -529,10 +608,10 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 	st.cpus = 1;
 	st.cache = true;
 
-	for (i = 0; i < cfg->nr; i++)
-		if (is_stage_entry(&cfg->entries[i], base) &&
-		    !strcmp(cfg->entries[i].key, "wdir"))
-			wdir = &cfg->entries[i];
+	stage_entries(p, base, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		if (!strcmp(cfg->entries[p->sidx[i]].key, "wdir"))
+			wdir = &cfg->entries[p->sidx[i]];
 	if (wdir && wdir->value) {
 		expand(p, wdir->value, item, false, &st.params, wdir->line, &v);
 		st.wdir = norm_path(".", v.buf);
@@ -540,14 +619,12 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 		st.wdir = xstrdup(".");
 	}
 
-	for (i = 0; i < cfg->nr; i++) {
-		const struct config_entry *e = &cfg->entries[i];
+	for (i = lo; i < hi; i++) {
+		const struct config_entry *e = &cfg->entries[p->sidx[i]];
 		int k, line = e->line;
 		const char *kn = e->key;
 		size_t first;
 
-		if (!is_stage_entry(e, base))
-			continue;
 		k = key_of(kn);
 		if (k < 0) {
 			stage_err(p, st.name, line, "unknown key '%s'", kn);
@@ -713,17 +790,17 @@ static int build_section(struct pipeline *p, const char *base, int line)
 	const struct config_entry *fe = NULL;
 	struct pipeline_list items = { 0 };
 	struct strbuf v = STRBUF_INIT;
-	size_t i, j;
+	size_t i, j, lo, hi;
 	int rc = -1;
 
 	if (names_check("stage", base) < 0) {
 		err_prefix("'%s' line %d: ", p->file, line);
 		return -1;
 	}
-	for (i = 0; i < cfg->nr; i++)
-		if (is_stage_entry(&cfg->entries[i], base) &&
-		    !strcmp(cfg->entries[i].key, "foreach"))
-			fe = &cfg->entries[i];
+	stage_entries(p, base, &lo, &hi);
+	for (i = lo; i < hi; i++)
+		if (!strcmp(cfg->entries[p->sidx[i]].key, "foreach"))
+			fe = &cfg->entries[p->sidx[i]];
 	if (!fe)
 		return build_stage(p, base, NULL, line);
 
@@ -848,18 +925,24 @@ static void up_fn(size_t i, void *data)
 }
 
 /* Does `path` exist, relative to the pipeline file's directory? */
-static bool path_exists(const struct pipeline *p, const char *norm)
+static bool path_exists(const struct pipeline *p, struct pipeline_item *d)
 {
 	struct strbuf sb = STRBUF_INIT;
-	struct stat s;
-	bool rc;
+	struct stat st;
 
-	if (norm[0] != '/' && strcmp(p->dir, "."))
+	if (d->norm[0] != '/' && strcmp(p->dir, "."))
 		strbuf_addf(&sb, "%s/", p->dir);
-	strbuf_addstr(&sb, norm);
-	rc = stat(sb.buf, &s) == 0;
+	strbuf_addstr(&sb, d->norm);
+	if (stat(sb.buf, &st) == 0) {
+		d->have_st = true;
+		d->st_size = st.st_size;
+		d->st_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+				 st.st_mtim.tv_nsec;
+		d->st_ino = (int64_t)st.st_ino;
+		d->st_mode = st.st_mode;
+	}
 	strbuf_release(&sb);
-	return rc;
+	return d->have_st;
 }
 
 /* Outs against outs, deps against outs and files, `after`: p->stages[].up */
@@ -930,7 +1013,7 @@ static int link_stages(struct pipeline *p)
 		struct stage *st = &p->stages[i];
 
 		for (j = 0; j < st->deps.nr; j++) {
-			const struct pipeline_item *d = &st->deps.v[j];
+			struct pipeline_item *d = &st->deps.v[j];
 			const char *n = d->norm, *slash;
 			size_t len = strlen(n), at;
 			bool found = false;
@@ -967,7 +1050,7 @@ static int link_stages(struct pipeline *p)
 				}
 				strbuf_release(&pre);
 			}
-			if (!found && !path_exists(p, n)) {
+			if (!found && !path_exists(p, d)) {
 				stage_err(p, st->name, d->line,
 					  "dep '%s' is neither a file nor an "
 					  "output of a stage", d->text);
@@ -1143,6 +1226,14 @@ static void topo_order(struct pipeline *p)
 	free(heap);
 }
 
+static const struct pipeline *sort_stages;
+
+static int by_name_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_stages->stages[*(const size_t *)a].name,
+		      sort_stages->stages[*(const size_t *)b].name);
+}
+
 int pipeline_build(struct pipeline *p)
 {
 	const struct config *cfg = &p->cfg;
@@ -1151,6 +1242,7 @@ int pipeline_build(struct pipeline *p)
 	if (p->built)
 		return error("pipeline '%s' is built already", p->file);
 	p->built = true;
+	index_entries(p);
 	for (i = 0; i < cfg->nr_sections; i++)
 		if (!strcmp(cfg->sections[i].section, "stage") &&
 		    build_section(p, cfg->sections[i].subsection,
@@ -1159,16 +1251,38 @@ int pipeline_build(struct pipeline *p)
 	if (link_stages(p) < 0 || find_cycles(p) < 0)
 		return -1;
 	topo_order(p);
+	p->by_name = xcalloc(p->nr_stages + 1, sizeof(*p->by_name));
+	for (i = 0; i < p->nr_stages; i++)
+		p->by_name[i] = i;
+	sort_stages = p;
+	if (p->nr_stages)
+		qsort(p->by_name, p->nr_stages, sizeof(*p->by_name),
+		      by_name_cmp);
+	sort_stages = NULL;
 	return 0;
 }
 
 struct stage *pipeline_stage(const struct pipeline *p, const char *name)
 {
-	size_t i;
+	size_t a = 0, b = p->nr_stages, i;
 
-	for (i = 0; i < p->nr_stages; i++)
-		if (!strcmp(p->stages[i].name, name))
-			return &p->stages[i];
+	if (!p->by_name) { /* not built yet */
+		for (i = 0; i < p->nr_stages; i++)
+			if (!strcmp(p->stages[i].name, name))
+				return &p->stages[i];
+		return NULL;
+	}
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		int c = strcmp(p->stages[p->by_name[m]].name, name);
+
+		if (!c)
+			return &p->stages[p->by_name[m]];
+		if (c < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
 	return NULL;
 }
 
@@ -1256,6 +1370,8 @@ void pipeline_release(struct pipeline *p)
 	free(p->params);
 	free(p->stages);
 	free(p->order);
+	free(p->sidx);
+	free(p->by_name);
 	free(p->file);
 	free(p->dir);
 	free(p->section_lines);

@@ -119,6 +119,14 @@ struct pipeline_item {
 	char *text; /* expanded */
 	char *norm; /* paths only (deps, outs, metrics): see above; else NULL */
 	int line;   /* of its key */
+	/*
+	 * a dep that is no stage's out: its stat(2) when the pipeline was
+	 * built (which checked it exists), so that a status need not ask
+	 * again
+	 */
+	bool have_st;
+	int64_t st_size, st_mtime_ns, st_ino;
+	unsigned st_mode;
 };
 
 struct pipeline_list {
@@ -158,6 +166,8 @@ struct pipeline {
 	/* private: the parsed file, between pipeline_read() and _build() */
 	struct config cfg;
 	int *section_lines;
+	size_t *sidx, nsidx; /* [stage] entries by section name */
+	size_t *by_name;     /* stage indices by name */
 	bool built;
 };
 

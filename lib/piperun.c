@@ -125,6 +125,9 @@ struct ctx {
 	struct run_provenance prov;
 	char *run_dir;
 	int failed, stopping, nran, ncached;
+	/* flocks of stages whose lock entries are not written yet */
+	int *held;
+	size_t nheld, alloc_held;
 };
 
 /* ---- budgets ------------------------------------------------------------ */
@@ -944,10 +947,9 @@ static int try_cache(struct ctx *c, struct st *t)
 	run_metrics(c->env.db, from_exp, &m);
 	if (log_metrics(c->env.db, t->child, &m) < 0 ||
 	    log_metrics(c->env.db, c->exp_run, &m) < 0 ||
-	    record_stage(c, t, "cached", entry, ids.buf, NULL, from, NULL) < 0 ||
-	    pipe_lock_put(c->env.r, c->env.p, c->env.lock_path, t->s->name,
-			  entry, &c->env.lock) < 0)
+	    record_stage(c, t, "cached", entry, ids.buf, NULL, from, NULL) < 0)
 		goto out;
+	pipe_lock_set(&c->env.lock, t->s->name, entry);
 	c->ncached++;
 	if (!c->o->quiet)
 		printf("%s: restored from cache (run %.12s)\n", t->s->name,
@@ -1199,6 +1201,35 @@ static void release_flock(struct st *t)
 	t->lock_fd = -1;
 }
 
+/*
+ * A stage whose entry is set but not written keeps its flock until it
+ * is: a pipe-run waiting for the stage must find it in the file.
+ */
+static void hold_flock(struct ctx *c, struct st *t)
+{
+	if (t->lock_fd < 0)
+		return;
+	ALLOC_GROW(c->held, c->nheld + 1, c->alloc_held);
+	c->held[c->nheld++] = t->lock_fd;
+	t->lock_fd = -1;
+}
+
+/* Write pipeline.lock when due (or now), then let the stages go. */
+static int flush_lock(struct ctx *c, int now)
+{
+	int rc = 0;
+	size_t i;
+
+	if (!now && !pipe_lock_due(&c->env.lock))
+		return 0;
+	rc = pipe_lock_flush(c->env.r, c->env.p, c->env.lock_path,
+			     &c->env.lock);
+	for (i = 0; i < c->nheld; i++)
+		close(c->held[i]);
+	c->nheld = 0;
+	return rc;
+}
+
 static int next_task(struct proc_opts *o, void *data)
 {
 	struct ctx *c = data;
@@ -1252,8 +1283,7 @@ static int next_task(struct proc_opts *o, void *data)
 				return -1;
 		}
 		/* with the stage's lock: what another pipe-run did shows now */
-		pipe_lock_release(&c->env.lock);
-		if (pipe_lock_load(c->env.lock_path, &c->env.lock) < 0)
+		if (pipe_lock_refresh(c->env.lock_path, &c->env.lock) < 0)
 			return -1;
 		stale = decide(c, t);
 		if (stale <= 0) {
@@ -1270,7 +1300,9 @@ static int next_task(struct proc_opts *o, void *data)
 			if (rc < 0)
 				return -1;
 			if (rc) {
-				release_flock(t);
+				hold_flock(c, t);
+				if (flush_lock(c, 0) < 0)
+					return -1;
 				t->state = ST_OK;
 				i = (size_t)-1;
 				continue;
@@ -1350,10 +1382,9 @@ static int stage_succeeded(struct ctx *c, struct st *t)
 	runfeed_flush(t->feed);
 	if (log_metrics(c->env.db, t->child, &m) < 0 ||
 	    log_metrics(c->env.db, c->exp_run, &m) < 0 ||
-	    record_stage(c, t, "ran", entry, ids.buf, log.id, NULL, &log) < 0 ||
-	    pipe_lock_put(c->env.r, c->env.p, c->env.lock_path, t->s->name,
-			  entry, &c->env.lock) < 0)
+	    record_stage(c, t, "ran", entry, ids.buf, log.id, NULL, &log) < 0)
 		goto out;
+	pipe_lock_set(&c->env.lock, t->s->name, entry);
 	c->nran++;
 	rc = 0;
 out:
@@ -1422,7 +1453,13 @@ static int task_done(int rc, const struct proc_opts *o,
 			printf("%s: %s\n", t->s->name, why);
 		fflush(stdout);
 	}
-	release_flock(t);
+	if (t->state == ST_OK) {
+		hold_flock(c, t);
+		if (flush_lock(c, 0) < 0)
+			goto fail;
+	} else {
+		release_flock(t);
+	}
 	if (t->state == ST_FAILED && !c->o->keep_going) {
 		c->stopping = 1;
 		return PROC_STOP;
@@ -1530,6 +1567,9 @@ static void ctx_release(struct ctx *c)
 		free(t->failure);
 		release_flock(t);
 	}
+	for (i = 0; i < c->nheld; i++)
+		close(c->held[i]);
+	free(c->held);
 	free(c->v);
 	free(c->sel);
 	for (k = 0; k < (size_t)c->ngpus; k++)
@@ -1612,6 +1652,8 @@ static int all_status(struct ctx *c, int force, int *nstale)
 		}
 		t->stale = stale;
 		*nstale += stale;
+		cJSON_Delete(t->now); /* decided again before it runs */
+		t->now = NULL;
 	}
 	return 0;
 }
@@ -1633,8 +1675,10 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 	if (budgets(&c, r) < 0)
 		goto out;
 	c.o = o;
+	c.env.build_stats = 1;
 	if (all_status(&c, o->force, &nstale) < 0)
 		goto out;
+	c.env.build_stats = 0; /* stages run from here on */
 	if (o->dry_run || !nstale) {
 		for (i = 0; i < c.nsel; i++) {
 			struct st *t = &c.v[c.sel[i]];
@@ -1696,6 +1740,9 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 		if (locked) {
 			char key[ODB_HEXSZ + 1];
 
+			/* ours first: that pipe-run may be waiting for one */
+			if (flush_lock(&c, 1) < 0)
+				goto out_run;
 			if (!o->quiet)
 				printf("%s: running in another pipe-run; "
 				       "waiting\n", locked->s->name);
@@ -1713,6 +1760,8 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 		summary(&c);
 	rc = 0;
 out_run:
+	if (flush_lock(&c, 1) < 0 && rc == 0)
+		rc = -1;
 	if (got_signal)
 		rs = RUN_KILLED;
 	else if (c.failed || rc < 0)
@@ -1750,6 +1799,7 @@ int pipe_status(struct repo *r, sqlite3 *db, struct pipeline *p,
 	if (ctx_init(&c, r, db, p, targets, nr_targets) < 0)
 		goto out;
 	c.o = &o;
+	c.env.build_stats = 1;
 	if (all_status(&c, 0, &nstale) < 0)
 		goto out;
 	*out = xcalloc(c.nsel + 1, sizeof(**out));
@@ -1843,9 +1893,8 @@ int pipe_checkout(struct repo *r, sqlite3 *db, struct pipeline *p,
 		}
 		if (pipe_checkout_entry(&e, ent, quiet) < 0)
 			goto out;
-		if (run && pipe_lock_put(r, p, e.lock_path, s->name, ent,
-					 &e.lock) < 0)
-			goto out;
+		if (run)
+			pipe_lock_set(&e.lock, s->name, ent);
 		done++;
 	}
 	if (!done && run) {
@@ -1853,6 +1902,8 @@ int pipe_checkout(struct repo *r, sqlite3 *db, struct pipeline *p,
 			    run);
 		goto out;
 	}
+	if (pipe_lock_flush(r, p, e.lock_path, &e.lock) < 0)
+		goto out;
 	rc = pipe_hashes_save(db, &e.hashes);
 out:
 	cJSON_Delete(re.by_stage);

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "err.h"
 #include "fsutil.h"
+#include "mltime.h"
 #include "odb.h"
 #include "pipe-int.h"
 #include "pipeline.h"
@@ -48,41 +49,42 @@ static uint64_t str_hash(const char *s)
 	return h;
 }
 
-static struct pipe_hash *slot(struct pipe_hashes *h, const char *path)
+/* The slot of `path`: holding it, or the empty one where it would go. */
+static uint32_t *slot(struct pipe_hashes *h, const char *path)
 {
 	size_t i = str_hash(path) & (h->cap - 1);
 
-	while (h->v[i].path && strcmp(h->v[i].path, path))
+	while (h->slots[i] && strcmp(h->v[h->slots[i] - 1].path, path))
 		i = (i + 1) & (h->cap - 1);
-	return &h->v[i];
+	return &h->slots[i];
 }
 
 static void grow(struct pipe_hashes *h)
 {
-	struct pipe_hash *old = h->v;
-	size_t oldcap = h->cap, i;
+	size_t i;
 
-	h->cap = oldcap ? oldcap * 2 : 1024;
-	h->v = xcalloc(h->cap, sizeof(*h->v));
-	for (i = 0; i < oldcap; i++)
-		if (old[i].path)
-			*slot(h, old[i].path) = old[i];
-	free(old);
+	h->cap = h->cap ? h->cap * 2 : 1024;
+	free(h->slots);
+	h->slots = xcalloc(h->cap, sizeof(*h->slots));
+	for (i = 0; i < h->nr; i++)
+		*slot(h, h->v[i].path) = (uint32_t)i + 1;
 }
 
 static struct pipe_hash *lookup(struct pipe_hashes *h, const char *path,
 				int create)
 {
-	struct pipe_hash *e;
+	uint32_t *sl;
 
 	if (!h->cap || (create && (h->nr + 1) * 2 > h->cap))
 		grow(h);
-	e = slot(h, path);
-	if (!e->path && create) {
-		e->path = xstrdup(path);
-		h->nr++;
+	sl = slot(h, path);
+	if (!*sl && create) {
+		ALLOC_GROW(h->v, h->nr + 1, h->alloc);
+		memset(&h->v[h->nr], 0, sizeof(h->v[h->nr]));
+		h->v[h->nr].path = xstrdup(path);
+		*sl = (uint32_t)++h->nr;
 	}
-	return e->path ? e : NULL;
+	return *sl ? &h->v[*sl - 1] : NULL;
 }
 
 int pipe_hashes_load(sqlite3 *db, struct pipe_hashes *h)
@@ -90,8 +92,20 @@ int pipe_hashes_load(sqlite3 *db, struct pipe_hashes *h)
 	sqlite3_stmt *st;
 	int rc;
 
+	int64_t n;
+
 	if (h->loaded)
 		return 0;
+	/* room for them all at once: no rehashing on the way */
+	n = db_query_int(db, "SELECT count(*) FROM pipe_hashes");
+	if (n < 0)
+		return -1;
+	while (h->cap < (size_t)n * 2 + 2)
+		grow(h);
+	if (h->alloc < (size_t)n) {
+		h->alloc = (size_t)n;
+		h->v = xrealloc(h->v, h->alloc * sizeof(*h->v));
+	}
 	st = db_prepare(db, "SELECT path, size, mtime_ns, ino, hashed_at, id "
 			    "FROM pipe_hashes");
 	if (!st)
@@ -119,8 +133,8 @@ int pipe_hashes_save(sqlite3 *db, struct pipe_hashes *h)
 	sqlite3_stmt *st = NULL;
 	size_t i, n = 0;
 
-	for (i = 0; i < h->cap; i++)
-		n += h->v[i].path && h->v[i].dirty;
+	for (i = 0; i < h->nr; i++)
+		n += h->v[i].dirty;
 	if (!n || db_readonly(db))
 		return 0;
 	if (db_begin(db) < 0)
@@ -130,10 +144,10 @@ int pipe_hashes_save(sqlite3 *db, struct pipe_hashes *h)
 			    "VALUES (?, ?, ?, ?, ?, ?)");
 	if (!st)
 		goto fail;
-	for (i = 0; i < h->cap; i++) {
+	for (i = 0; i < h->nr; i++) {
 		struct pipe_hash *e = &h->v[i];
 
-		if (!e->path || !e->dirty)
+		if (!e->dirty)
 			continue;
 		sqlite3_reset(st);
 		db_bind_text(st, 1, e->path);
@@ -148,7 +162,7 @@ int pipe_hashes_save(sqlite3 *db, struct pipe_hashes *h)
 	sqlite3_finalize(st);
 	if (db_commit(db) < 0)
 		return -1;
-	for (i = 0; i < h->cap; i++)
+	for (i = 0; i < h->nr; i++)
 		h->v[i].dirty = 0;
 	return 0;
 fail:
@@ -161,9 +175,10 @@ void pipe_hashes_release(struct pipe_hashes *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->cap; i++)
+	for (i = 0; i < h->nr; i++)
 		free(h->v[i].path);
 	free(h->v);
+	free(h->slots);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -206,10 +221,18 @@ static int hash_file(void *data, const char *path, const struct stat *st,
 
 int pipe_hash_path(struct pipe_hashes *h, const char *abs, struct pipe_obj *o)
 {
+	return pipe_hash_stat(h, abs, NULL, o);
+}
+
+int pipe_hash_stat(struct pipe_hashes *h, const char *abs,
+		   const struct stat *given, struct pipe_obj *o)
+{
 	struct stat st;
 
 	memset(o, 0, sizeof(*o));
-	if (stat(abs, &st) < 0) {
+	if (given) {
+		st = *given;
+	} else if (stat(abs, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return error("cannot stat '%s': %s", abs, strerror(errno));
@@ -250,20 +273,38 @@ static void lock_empty(struct pipe_lockfile *l)
 	l->stages = cJSON_AddObjectToObject(l->root, "stages");
 }
 
+static void lock_sig(struct pipe_lockfile *l, const struct stat *st)
+{
+	l->exists = st != NULL;
+	l->dev = st ? (int64_t)st->st_dev : 0;
+	l->ino = st ? (int64_t)st->st_ino : 0;
+	l->size = st ? (int64_t)st->st_size : 0;
+	l->mtime_ns = st ? mtime_ns(st) : 0;
+}
+
 int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 {
 	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
 	cJSON *v;
+	int fd;
 
 	memset(l, 0, sizeof(*l));
-	if (strbuf_read_file(&sb, path) < 0) {
-		strbuf_release(&sb);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT) {
 			lock_empty(l);
 			return 0;
 		}
 		return error("cannot read '%s': %s", path, strerror(errno));
 	}
+	if (fstat(fd, &st) < 0 || strbuf_read_fd(&sb, fd) < 0) {
+		error("cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+		strbuf_release(&sb);
+		return -1;
+	}
+	close(fd);
 	l->root = cJSON_ParseWithLength(sb.buf, sb.len);
 	strbuf_release(&sb);
 	v = cJSON_GetObjectItemCaseSensitive(l->root, "version");
@@ -281,12 +322,68 @@ int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 		return error_input("'%s': lock file version %g is not known "
 				   "to this pipe-run", path, v->valuedouble);
 	}
+	lock_sig(l, &st);
 	return 0;
+}
+
+static void set_entry(cJSON *stages, const char *stage, const cJSON *entry)
+{
+	if (cJSON_GetObjectItemCaseSensitive(stages, stage))
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			stages, stage, cJSON_Duplicate(entry, 1));
+	else
+		cJSON_AddItemToObject(stages, stage, cJSON_Duplicate(entry, 1));
+}
+
+int pipe_lock_refresh(const char *path, struct pipe_lockfile *l)
+{
+	struct stat st;
+	int there = stat(path, &st) == 0;
+	struct pipe_lockfile fresh;
+	const cJSON *e;
+
+	if (l->root && there == l->exists &&
+	    (!there || (l->dev == (int64_t)st.st_dev &&
+			l->ino == (int64_t)st.st_ino &&
+			l->size == (int64_t)st.st_size &&
+			l->mtime_ns == mtime_ns(&st))))
+		return 0;
+	if (pipe_lock_load(path, &fresh) < 0)
+		return -1;
+	/* what we set and did not write yet stays ours */
+	fresh.pending = l->pending;
+	fresh.flushed_at = l->flushed_at;
+	fresh.flush_cost = l->flush_cost;
+	l->pending = NULL;
+	cJSON_ArrayForEach(e, fresh.pending)
+		set_entry(fresh.stages, e->string, e);
+	pipe_lock_release(l);
+	*l = fresh;
+	return 0;
+}
+
+void pipe_lock_set(struct pipe_lockfile *mem, const char *stage,
+		   const cJSON *entry)
+{
+	if (!mem->pending)
+		mem->pending = cJSON_CreateObject();
+	set_entry(mem->pending, stage, entry);
+	set_entry(mem->stages, stage, entry);
+}
+
+int pipe_lock_due(const struct pipe_lockfile *mem)
+{
+	int64_t wait = mem->flush_cost * 20;
+
+	if (wait < 250000)
+		wait = 250000;
+	return mem->pending && mltime_now() - mem->flushed_at >= wait;
 }
 
 void pipe_lock_release(struct pipe_lockfile *l)
 {
 	cJSON_Delete(l->root);
+	cJSON_Delete(l->pending);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -359,56 +456,63 @@ static char *lock_text(cJSON *stages)
 	return text;
 }
 
-int pipe_lock_put(struct repo *r, const struct pipeline *p, const char *path,
-		  const char *stage, const cJSON *entry,
-		  struct pipe_lockfile *mem)
+int pipe_lock_flush(struct repo *r, const struct pipeline *p,
+		    const char *path, struct pipe_lockfile *mem)
 {
-	struct pipe_lockfile l;
 	char key[ODB_HEXSZ + 1];
 	cJSON *e, *next;
 	char *text = NULL;
 	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+	int64_t t0 = mltime_now();
 	int fd, rc = -1;
 
+	if (!mem->pending)
+		return 0;
 	strbuf_addf(&sb, "lockfile\n%s", path);
 	odb_hash_buf(sb.buf, sb.len, key);
 	key[24] = '\0';
-	strbuf_release(&sb);
+	strbuf_reset(&sb);
 	fd = pipe_flock(r, key, 1);
 	if (fd < 0)
 		return -1;
-	if (pipe_lock_load(path, &l) < 0)
+	/* what another pipe-run wrote meanwhile is kept */
+	if (pipe_lock_refresh(path, mem) < 0)
 		goto out;
-	for (e = l.stages->child; e; e = next) {
+	for (e = mem->stages->child; e; e = next) {
 		next = e->next;
 		if (!pipeline_stage(p, e->string))
-			cJSON_Delete(cJSON_DetachItemViaPointer(l.stages, e));
+			cJSON_Delete(cJSON_DetachItemViaPointer(mem->stages, e));
 	}
-	if (cJSON_GetObjectItemCaseSensitive(l.stages, stage))
-		cJSON_ReplaceItemInObjectCaseSensitive(
-			l.stages, stage, cJSON_Duplicate(entry, 1));
-	else
-		cJSON_AddItemToObject(l.stages, stage,
-				      cJSON_Duplicate(entry, 1));
-	text = lock_text(l.stages);
+	text = lock_text(mem->stages);
 	strbuf_addstr(&sb, text);
 	strbuf_addch(&sb, '\n');
 	if (fs_write_file_atomic(path, sb.buf, sb.len, 0666) < 0) {
-		pipe_lock_release(&l);
+		mem->exists = -1; /* not written: read it again next time */
 		goto out;
 	}
-	if (mem) {
-		pipe_lock_release(mem);
-		*mem = l;
-	} else {
-		pipe_lock_release(&l);
-	}
+	if (stat(path, &st) == 0)
+		lock_sig(mem, &st);
+	else
+		mem->exists = -1;
+	cJSON_Delete(mem->pending);
+	mem->pending = NULL;
+	mem->flushed_at = mltime_now();
+	mem->flush_cost = mem->flushed_at - t0;
 	rc = 0;
 out:
 	free(text);
 	strbuf_release(&sb);
 	close(fd);
 	return rc;
+}
+
+int pipe_lock_put(struct repo *r, const struct pipeline *p, const char *path,
+		  const char *stage, const cJSON *entry,
+		  struct pipe_lockfile *mem)
+{
+	pipe_lock_set(mem, stage, entry);
+	return pipe_lock_flush(r, p, path, mem);
 }
 
 /* ---- a stage's state ---------------------------------------------------- */
@@ -486,7 +590,19 @@ static int add_files(struct pipe_env *e, const struct pipeline_list *list,
 	for (i = 0; i < list->nr && !rc; i++) {
 		char *abs = pipe_abs(e, v[i]->norm);
 		struct pipe_obj o;
-		int got = pipe_hash_path(&e->hashes, abs, &o);
+		struct stat st, *given = NULL;
+		int got;
+
+		if (e->build_stats && v[i]->have_st) {
+			memset(&st, 0, sizeof(st));
+			st.st_size = v[i]->st_size;
+			st.st_mtim.tv_sec = v[i]->st_mtime_ns / 1000000000;
+			st.st_mtim.tv_nsec = v[i]->st_mtime_ns % 1000000000;
+			st.st_ino = (ino_t)v[i]->st_ino;
+			st.st_mode = v[i]->st_mode;
+			given = &st;
+		}
+		got = pipe_hash_stat(&e->hashes, abs, given, &o);
 		cJSON *f;
 
 		free(abs);
