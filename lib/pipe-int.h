@@ -142,6 +142,13 @@ struct cJSON *pipe_entry_now(struct pipe_env *e, const struct stage *s,
  */
 int pipe_stale(struct pipe_env *e, const struct stage *s, struct strbuf *why,
 	       struct cJSON **now);
+/*
+ * A dep or out of a lock entry: "deps" and "outs" are objects mapping a
+ * path to its SHA-256, a directory's path ending in '/'.  Its path
+ * without the '/' (free it), and whether it is a directory.
+ */
+char *pipe_file_path(const struct cJSON *f);
+int pipe_file_is_dir(const struct cJSON *f);
 /* The run-cache key of a stage whose entry (deps hashed) is `entry`. */
 void pipe_cache_key(const struct stage *s, const struct cJSON *entry,
 		    char key[ODB_HEXSZ + 1]);

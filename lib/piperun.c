@@ -785,11 +785,28 @@ static int start_child(struct ctx *c, struct st *t)
 
 /* ---- restoring from the run cache ------------------------------------------ */
 
-static const char *str_of(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+/*
+ * A path from a lock entry is relative, without "." or ".." parts, or
+ * absolute (an out outside the project, as the pipeline file allows):
+ * a hand-edited lock cannot make checkout write elsewhere.
+ */
+static int safe_path(const char *p)
+{
+	const char *s = p;
+
+	if (!p || !*p)
+		return 0;
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if ((n == 1 && s[0] == '.') || (n == 2 && !strncmp(s, "..", 2)))
+			return 0;
+		s += n;
+		while (*s == '/')
+			s++;
+	}
+	return 1;
 }
 
 /* Every out of the entry is in the object store. */
@@ -797,13 +814,14 @@ static int outs_stored(struct repo *r, const cJSON *entry)
 {
 	const cJSON *f;
 
-	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(entry, "outs")))
+	if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(entry, "outs")))
 		return 0;
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(entry, "outs"))
 	{
-		const char *id = str_of(f, "sha256");
+		const char *id = cJSON_IsString(f) ? f->valuestring : NULL;
 
-		if (!id || !odb_valid_id(id) || !odb_has(r, id))
+		if (!id || !odb_valid_id(id) || !odb_has(r, id) ||
+		    !safe_path(f->string))
 			return 0;
 	}
 	return 1;
@@ -812,16 +830,18 @@ static int outs_stored(struct repo *r, const cJSON *entry)
 /* Put one out of a lock entry back at its path. */
 static int checkout_out(struct pipe_env *e, const cJSON *f, int *done)
 {
-	const char *path = str_of(f, "path"), *id = str_of(f, "sha256");
-	const char *type = str_of(f, "type");
-	char *abs, *slash;
+	const char *id = cJSON_IsString(f) ? f->valuestring : NULL;
+	int is_dir = pipe_file_is_dir(f);
+	char *abs, *slash, *path;
 	struct pipe_obj o;
 	int got, rc = -1;
 
 	*done = 0;
-	if (!path || !id || !odb_valid_id(id))
-		return error("a lock entry has a bad out");
+	if (!id || !odb_valid_id(id) || !safe_path(f->string))
+		return error("a lock entry has a bad out: '%s'", f->string);
+	path = pipe_file_path(f);
 	abs = pipe_abs(e, path);
+	free(path);
 	got = pipe_hash_path(&e->hashes, abs, &o);
 	if (got < 0)
 		goto out;
@@ -840,7 +860,7 @@ static int checkout_out(struct pipe_env *e, const cJSON *f, int *done)
 			goto out;
 		rc = -1;
 	}
-	if (type && !strcmp(type, "dir")) {
+	if (is_dir) {
 		if (tree_checkout_how(e->r, id, abs, ODB_CHECKOUT_AUTO) < 0)
 			goto out;
 	} else {
@@ -858,7 +878,22 @@ out:
 	return rc;
 }
 
-static int pipe_checkout_entry(struct pipe_env *e, const cJSON *entry, int quiet)
+/* Is `f` (an out of a lock entry) one that stage `s` declares? */
+static int declared_out(const struct stage *s, const cJSON *f)
+{
+	char *path = pipe_file_path(f);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < s->outs.nr && !found; i++)
+		found = !strcmp(s->outs.v[i].norm, path);
+	free(path);
+	return found;
+}
+
+/* Put back the outs of `entry` that stage `s` declares. */
+static int pipe_checkout_entry(struct pipe_env *e, const struct stage *s,
+			       const cJSON *entry, int quiet)
 {
 	const cJSON *f;
 
@@ -866,10 +901,12 @@ static int pipe_checkout_entry(struct pipe_env *e, const cJSON *entry, int quiet
 	{
 		int done;
 
+		if (!declared_out(s, f))
+			continue;
 		if (checkout_out(e, f, &done) < 0)
 			return -1;
 		if (done && !quiet)
-			printf("%s\n", str_of(f, "path"));
+			printf("%s\n", f->string);
 	}
 	return 0;
 }
@@ -931,7 +968,7 @@ static int try_cache(struct ctx *c, struct st *t)
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	rc = -1;
-	if (pipe_checkout_entry(&c->env, hit, 1) < 0)
+	if (pipe_checkout_entry(&c->env, t->s, hit, 1) < 0)
 		goto out;
 	entry = pipe_entry_now(&c->env, t->s, 1, NULL);
 	if (!entry || ensure_run(c) < 0 || start_child(c, t) < 0)
@@ -941,7 +978,7 @@ static int try_cache(struct ctx *c, struct st *t)
 
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(hit,
 								       "outs"))
-			strbuf_addf(&ids, "%s\n", str_of(f, "sha256"));
+			strbuf_addf(&ids, "%s\n", f->valuestring);
 	}
 	t->start_time = mltime_now();
 	run_metrics(c->env.db, from_exp, &m);
@@ -1891,7 +1928,7 @@ int pipe_checkout(struct repo *r, sqlite3 *db, struct pipeline *p,
 			}
 			continue;
 		}
-		if (pipe_checkout_entry(&e, ent, quiet) < 0)
+		if (pipe_checkout_entry(&e, s, ent, quiet) < 0)
 			goto out;
 		if (run)
 			pipe_lock_set(&e.lock, s->name, ent);

@@ -573,6 +573,30 @@ static int cmp_item_norm(const void *a, const void *b)
 		      (*(const struct pipeline_item *const *)b)->norm);
 }
 
+static char *xstrfmt_dir(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s/", path);
+	return strbuf_detach(&sb, NULL);
+}
+
+char *pipe_file_path(const cJSON *f)
+{
+	size_t n = strlen(f->string);
+
+	if (n > 1 && f->string[n - 1] == '/')
+		n--;
+	return xstrndup(f->string, n);
+}
+
+int pipe_file_is_dir(const cJSON *f)
+{
+	size_t n = strlen(f->string);
+
+	return n > 1 && f->string[n - 1] == '/';
+}
+
 /* The files of one list, hashed, sorted by path. */
 static int add_files(struct pipe_env *e, const struct pipeline_list *list,
 		     const char *kind, cJSON *arr, struct strbuf *missing)
@@ -603,7 +627,6 @@ static int add_files(struct pipe_env *e, const struct pipeline_list *list,
 			given = &st;
 		}
 		got = pipe_hash_stat(&e->hashes, abs, given, &o);
-		cJSON *f;
 
 		free(abs);
 		if (got < 0) {
@@ -616,15 +639,15 @@ static int add_files(struct pipe_env *e, const struct pipeline_list *list,
 					    v[i]->norm);
 			continue;
 		}
-		f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "path", v[i]->norm);
-		cJSON_AddStringToObject(f, "sha256", o.id);
-		cJSON_AddNumberToObject(f, "size", (double)o.size);
+		/* "path": "sha256", a directory's path ending in '/' */
 		if (o.dir) {
-			cJSON_AddStringToObject(f, "type", "dir");
-			cJSON_AddNumberToObject(f, "files", (double)o.files);
+			char *k = xstrfmt_dir(v[i]->norm);
+
+			cJSON_AddStringToObject(arr, k, o.id);
+			free(k);
+		} else {
+			cJSON_AddStringToObject(arr, v[i]->norm, o.id);
 		}
-		cJSON_AddItemToArray(arr, f);
 	}
 	free(v);
 	return rc;
@@ -676,9 +699,9 @@ cJSON *pipe_entry_now(struct pipe_env *e, const struct stage *s, int outs,
 	}
 	free(names);
 	if (add_files(e, &s->deps, "dep",
-		      cJSON_AddArrayToObject(ent, "deps"), missing) < 0 ||
+		      cJSON_AddObjectToObject(ent, "deps"), missing) < 0 ||
 	    (outs && add_files(e, &s->outs, "out",
-			       cJSON_AddArrayToObject(ent, "outs"),
+			       cJSON_AddObjectToObject(ent, "outs"),
 			       missing) < 0)) {
 		cJSON_Delete(ent);
 		return NULL;
@@ -693,20 +716,6 @@ static const char *str_of(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const cJSON *find_path(const cJSON *arr, const char *path)
-{
-	const cJSON *f;
-
-	cJSON_ArrayForEach(f, arr)
-	{
-		const char *p = str_of(f, "path");
-
-		if (p && !strcmp(p, path))
-			return f;
-	}
-	return NULL;
-}
-
 /* Compare the file lists `kind` of the lock entry and now. */
 static void diff_files(const cJSON *was, const cJSON *now, const char *kind,
 		       const struct strbuf *missing, struct strbuf *why)
@@ -715,28 +724,31 @@ static void diff_files(const cJSON *was, const cJSON *now, const char *kind,
 
 	cJSON_ArrayForEach(f, now)
 	{
-		const char *p = str_of(f, "path");
-		const cJSON *w = find_path(was, p);
-		const char *h = str_of(w, "sha256");
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(was,
+								  f->string);
+		char *p = pipe_file_path(f);
 
-		if (!w)
+		if (!cJSON_IsString(w))
 			strbuf_addf(why, "%s added: %s; ", kind, p);
-		else if (!h || strcmp(h, str_of(f, "sha256")))
+		else if (strcmp(w->valuestring, f->valuestring))
 			strbuf_addf(why, "%s changed: %s; ", kind, p);
+		free(p);
 	}
 	cJSON_ArrayForEach(f, was)
 	{
-		const char *p = str_of(f, "path");
-
 		struct strbuf said = STRBUF_INIT;
+		char *p;
 
-		if (!p || find_path(now, p))
+		if (!f->string || cJSON_GetObjectItemCaseSensitive(now,
+								   f->string))
 			continue;
+		p = pipe_file_path(f);
 		/* a missing one was said already */
 		strbuf_addf(&said, "%s missing: %s; ", kind, p);
 		if (!missing->len || !strstr(missing->buf, said.buf))
 			strbuf_addf(why, "%s removed: %s; ", kind, p);
 		strbuf_release(&said);
+		free(p);
 	}
 }
 
@@ -826,8 +838,8 @@ void pipe_cache_key(const struct stage *s, const cJSON *entry,
 		    s->wdir ? s->wdir : ".", env ? env : "null",
 		    params ? params : "null");
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(entry, "deps"))
-		strbuf_addf(&sb, "dep %s %s\n", str_of(f, "sha256"),
-			    str_of(f, "path"));
+		strbuf_addf(&sb, "dep %s %s\n", cJSON_IsString(f) ?
+			    f->valuestring : "", f->string);
 	for (i = 0; i < s->outs.nr; i++)
 		strbuf_addf(&sb, "out %s\n", s->outs.v[i].norm);
 	odb_hash_buf(sb.buf, sb.len, key);

@@ -39,9 +39,10 @@ import json, hashlib
 l = json.load(open(\"pipeline.lock\"))
 t = l[\"stages\"][\"train\"]
 assert t[\"params\"] == {\"epochs\": \"3\", \"lr\": \"0.01\"}, t
-assert t[\"deps\"][0][\"path\"] == \"clean.csv\"
+c = hashlib.sha256(open(\"clean.csv\", \"rb\").read()).hexdigest()
+assert t[\"deps\"] == {\"clean.csv\": c}, t
 h = hashlib.sha256(open(\"model.bin\", \"rb\").read()).hexdigest()
-assert t[\"outs\"] == [{\"path\": \"model.bin\", \"sha256\": h, \"size\": 29}], t
+assert t[\"outs\"] == {\"model.bin\": h}, t
 assert list(l[\"stages\"]) == [\"prepare\", \"train\"]"
 '
 
@@ -339,6 +340,38 @@ test_expect_success 'foreach, wdir, env and the environment of a stage' '
 	test_grep "^merge: shard@1 shard@2$" dag &&
 	pipe-run dag --dot >dot && test_grep "digraph" dot &&
 	pipe-run dag --mermaid >m && test_grep "flowchart" m
+'
+
+test_expect_success 'a directory out: hashed as a tree, restored whole' '
+	cd "$(new_repo dir)" &&
+	cat >pipeline.ini <<-\EOF &&
+	[stage "make"]
+		cmd = mkdir -p model/sub && echo a >model/a && echo b >model/sub/b && chmod +x model/a
+		outs = model
+	[stage "use"]
+		cmd = cat model/sub/b >used
+		deps = model/sub/b
+		outs = used
+	EOF
+	pipe-run -q &&
+	python3 -c "
+import json
+l = json.load(open(\"pipeline.lock\"))
+assert list(l[\"stages\"][\"make\"][\"outs\"]) == [\"model/\"], l" &&
+	tree=$(python3 -c "import json; print(json.load(open(\"pipeline.lock\"))[\"stages\"][\"make\"][\"outs\"][\"model/\"])") &&
+	mlrepo cat-object $tree >manifest &&
+	test_grep "sub/b" manifest &&
+	rm -rf model &&
+	pipe-run status >st &&
+	test_grep "^make: stale (out missing: model)$" st &&
+	pipe-run checkout make >out &&
+	test_grep "^model/$" out &&
+	test "$(cat model/sub/b)" = b && test -x model/a &&
+	pipe-run status --exit-code &&
+	echo c >model/sub/b &&
+	pipe-run status >st &&
+	test_grep "^make: stale (out changed: model)$" st &&
+	test_grep "^use: stale (dep changed: model/sub/b" st
 '
 
 test_expect_success 'errors in the pipeline file are exit 2, name file and line, change nothing' '
