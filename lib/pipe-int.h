@@ -100,8 +100,9 @@ int pipe_lock_put(struct repo *r, const struct pipeline *p, const char *path,
 		  struct pipe_lockfile *mem);
 /*
  * Open (creating) and flock(LOCK_EX) the lock file named by `key` under
- * runs/locks/; `wait` 0: return -2 at once when another process holds it.
- * Returns the fd (close it to unlock), or -1 with error().
+ * runs/locks/; `wait` 0: return -2 at once when another process holds it;
+ * 2: wait, but return -3 when a signal interrupts the wait.  Returns the
+ * fd (close it to unlock), or -1 with error().
  */
 int pipe_flock(struct repo *r, const char *key, int wait);
 

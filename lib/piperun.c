@@ -1695,9 +1695,50 @@ static int all_status(struct ctx *c, int force, int *nstale)
 	return 0;
 }
 
+/*
+ * Between two proc_run_parallel() calls (waiting for a retry or for
+ * another pipe-run) a signal must not kill us half-way: it is noted, and
+ * the run ends as killed.
+ */
+static volatile sig_atomic_t stop_signal;
+
+static void note_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static const int stop_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1,
+				    SIGUSR2 };
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static void catch_signals(struct sigaction *old)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = note_signal;
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (i = 0; i < NSTOP; i++) {
+		sigaction(stop_signals[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	size_t i;
+
+	for (i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+}
+
 int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 	     const struct pipe_opts *o, int *exit_status)
 {
+	struct sigaction old_sa[NSTOP];
 	struct ctx c;
 	struct proc_par_opts po = PROC_PAR_OPTS_INIT;
 	struct proc_par_result pr;
@@ -1738,6 +1779,7 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 		t->forced = o->force && is_target(o, t->s);
 	}
 	runs_provenance(&c.prov);
+	catch_signals(old_sa);
 	po.jobs = o->jobs;
 	po.next_task = next_task;
 	po.task_done = task_done;
@@ -1746,10 +1788,14 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 		int64_t soonest = INT64_MAX;
 		struct st *locked = NULL;
 
+		if (stop_signal) {
+			got_signal = stop_signal;
+			break;
+		}
 		if (proc_run_parallel(&po, &pr) < 0)
 			goto out_run;
-		if (pr.got_signal) {
-			got_signal = pr.got_signal;
+		if (pr.got_signal || stop_signal) {
+			got_signal = pr.got_signal ? pr.got_signal : stop_signal;
 			break;
 		}
 		if (c.stopping)
@@ -1769,7 +1815,8 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 				struct timespec ts = { wait / 1000000,
 						       (wait % 1000000) * 1000 };
 
-				while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				while (nanosleep(&ts, &ts) < 0 && errno == EINTR &&
+				       !stop_signal)
 					;
 			}
 			continue;
@@ -1785,9 +1832,18 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 				       "waiting\n", locked->s->name);
 			fflush(stdout);
 			lock_key(&c, locked->s, key);
-			locked->lock_fd = pipe_flock(r, key, 1);
-			if (locked->lock_fd < 0)
+			do
+				locked->lock_fd = pipe_flock(r, key, 2);
+			while (locked->lock_fd == -3 && !stop_signal);
+			if (locked->lock_fd == -3) {
+				locked->lock_fd = -1;
+				got_signal = stop_signal;
+				break;
+			}
+			if (locked->lock_fd < 0) {
+				locked->lock_fd = -1;
 				goto out_run;
+			}
 			locked->state = ST_WAIT;
 			continue;
 		}
@@ -1813,6 +1869,7 @@ out_run:
 		*exit_status = 128 + got_signal;
 	else if (c.failed)
 		*exit_status = 1;
+	restore_signals(old_sa);
 out:
 	ctx_release(&c);
 	return rc;

@@ -408,6 +408,11 @@ int pipe_flock(struct repo *r, const char *key, int wait)
 		goto out;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR && wait > 1) {
+			close(fd);
+			fd = -3;
+			goto out;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK && !wait) {

@@ -282,6 +282,24 @@ test_expect_success 'retries, with a delay; a timeout kills the group' '
 	sleep 1 && ! test -e leaked
 '
 
+test_expect_success 'a signal stops the stages and ends the run as killed' '
+	cd "$(new_repo sig)" &&
+	cat >pipeline.ini <<-\EOF &&
+	[stage "long"]
+		cmd = echo started >long.started; sleep 30; touch long.out
+		outs = long.out
+	EOF
+	{ pipe-run >out 2>err & } &&
+	pid=$! &&
+	for i in $(seq 1 100); do test -f long.started && break; sleep 0.1; done &&
+	kill -TERM $pid &&
+	test_expect_code 143 wait $pid &&
+	! test -e long.out &&
+	pipe-run log --json >log &&
+	test_grep "\"status\":\"killed\"" log &&
+	! test -e pipeline.lock
+'
+
 test_expect_success 'a declared out not created fails the stage' '
 	cd "$(new_repo noout)" &&
 	cat >pipeline.ini <<-\EOF &&
