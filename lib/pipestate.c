@@ -282,6 +282,46 @@ static void lock_sig(struct pipe_lockfile *l, const struct stat *st)
 	l->mtime_ns = st ? mtime_ns(st) : 0;
 }
 
+/* An object whose every member is a string (NULL: absent is fine). */
+static int strings_ok(const cJSON *o, int may_lack)
+{
+	const cJSON *e;
+
+	if (!o)
+		return may_lack;
+	if (!cJSON_IsObject(o))
+		return 0;
+	cJSON_ArrayForEach(e, o)
+		if (!cJSON_IsString(e) || !e->string || !*e->string)
+			return 0;
+	return 1;
+}
+
+/* A stage's entry has the shape this file writes. */
+static int entry_ok(const cJSON *e)
+{
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(e, "env");
+	const cJSON *x;
+
+	if (!cJSON_IsObject(e) ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "cmd")) ||
+	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "params"), 1) ||
+	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "deps"), 1) ||
+	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "outs"), 1))
+		return 0;
+	x = cJSON_GetObjectItemCaseSensitive(e, "wdir");
+	if (x && !cJSON_IsString(x))
+		return 0;
+	if (env) {
+		if (!cJSON_IsArray(env))
+			return 0;
+		cJSON_ArrayForEach(x, env)
+			if (!cJSON_IsString(x))
+				return 0;
+	}
+	return 1;
+}
+
 int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -322,6 +362,15 @@ int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 		return error_input("'%s': lock file version %g is not known "
 				   "to this pipe-run", path, v->valuedouble);
 	}
+	for (v = l->stages->child; v; v = v->next)
+		if (!entry_ok(v)) {
+			error_input("'%s': the entry of stage '%s' is damaged "
+				    "(remove it, or the file, to rebuild it)",
+				    path, v->string);
+			cJSON_Delete(l->root);
+			memset(l, 0, sizeof(*l));
+			return -1;
+		}
 	lock_sig(l, &st);
 	return 0;
 }
