@@ -92,20 +92,8 @@ int pipe_hashes_load(sqlite3 *db, struct pipe_hashes *h)
 	sqlite3_stmt *st;
 	int rc;
 
-	int64_t n;
-
 	if (h->loaded)
 		return 0;
-	/* room for them all at once: no rehashing on the way */
-	n = db_query_int(db, "SELECT count(*) FROM pipe_hashes");
-	if (n < 0)
-		return -1;
-	while (h->cap < (size_t)n * 2 + 2)
-		grow(h);
-	if (h->alloc < (size_t)n) {
-		h->alloc = (size_t)n;
-		h->v = xrealloc(h->v, h->alloc * sizeof(*h->v));
-	}
 	st = db_prepare(db, "SELECT path, size, mtime_ns, ino, hashed_at, id "
 			    "FROM pipe_hashes");
 	if (!st)
