@@ -104,6 +104,7 @@ struct st {
 	int *gpus; /* device indices given */
 	struct proc_result res;
 	char *failure; /* why it failed, for the summary */
+	char *last_failure; /* of the last attempt, while a retry waits */
 	int exit_status;
 };
 
@@ -1331,8 +1332,9 @@ static int next_task(struct proc_opts *o, void *data)
 			i = (size_t)-1;
 			continue;
 		}
+		/* a stage without outs runs for what it does: never restored */
 		if (!t->forced && !c->o->no_cache && t->s->cache &&
-		    !t->s->always) {
+		    !t->s->always && t->s->outs.nr) {
 			rc = try_cache(c, t);
 			if (rc < 0)
 				return -1;
@@ -1462,6 +1464,8 @@ static int task_done(int rc, const struct proc_opts *o,
 	    !c->stopping) {
 		t->state = ST_RETRY;
 		t->retry_at = mltime_now() + t->s->retry_delay;
+		free(t->last_failure);
+		t->last_failure = xstrdup(why);
 		if (!c->o->quiet)
 			printf("%s: %s; retrying in %s (attempt %d of %d)\n",
 			       t->s->name, why,
@@ -1536,8 +1540,11 @@ static void summary(struct ctx *c)
 		if (t->log_path)
 			fprintf(stderr, "  full log: %s\n", t->log_path);
 	}
-	for (i = 0, k = 0; i < c->nsel; i++)
-		k += c->v[c->sel[i]].state == ST_SKIPPED;
+	for (i = 0, k = 0; i < c->nsel; i++) {
+		enum st_state s = c->v[c->sel[i]].state;
+
+		k += s == ST_SKIPPED || s == ST_WAIT || s == ST_LOCKED;
+	}
 	if (k)
 		fprintf(stderr, "pipe-run: %zu stage%s not run after the "
 				"failure\n", k, k == 1 ? "" : "s");
@@ -1602,6 +1609,7 @@ static void ctx_release(struct ctx *c)
 		free(t->prefix);
 		free(t->gpus);
 		free(t->failure);
+		free(t->last_failure);
 		release_flock(t);
 	}
 	for (i = 0; i < c->nheld; i++)
@@ -1849,9 +1857,23 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 		}
 		break;
 	}
+	rc = 0;
+	/* a stage waiting for a retry when the run stopped failed for good */
+	for (i = 0; i < c.nsel; i++) {
+		struct st *t = &c.v[c.sel[i]];
+
+		if (t->state != ST_RETRY)
+			continue;
+		t->state = ST_FAILED;
+		t->failure = xstrfmt("%s (no retry: the run stopped)",
+				     t->last_failure ? t->last_failure
+						     : "failed");
+		c.failed++;
+		if (stage_failed(&c, t) < 0 && rc == 0)
+			rc = -1;
+	}
 	if (c.failed)
 		summary(&c);
-	rc = 0;
 out_run:
 	if (flush_lock(&c, 1) < 0 && rc == 0)
 		rc = -1;

@@ -21,15 +21,17 @@
  * to be committed:
  *	{"version":1,"stages":{"train":{"cmd":"...","env":[...],
  *	  "params":{"lr":"0.01"},
- *	  "deps":[{"path":"data/clean.csv","sha256":"...","size":12}],
- *	  "outs":[{"path":"model","sha256":"<tree id>","size":40,
- *		   "type":"dir","files":2}]}}}
+ *	  "deps":{"data/clean.csv":"<sha256>"},
+ *	  "outs":{"model/":"<tree id>","metrics.json":"<sha256>"}}}}
  * with stages sorted by name, params by name, deps and outs by path
- * (paths relative to the pipeline file's directory).  A stage's entry is
- * written when it succeeds (ran or restored), under a lock, re-reading
- * the file first, so two pipe-run processes keep each other's entries;
- * the file is replaced atomically.  Entries of stages the pipeline no
- * longer has are dropped.
+ * (relative to the pipeline file's directory; a directory's ends in
+ * '/').  Entries are set as stages succeed (ran or restored) and the
+ * file is written under a lock (re-reading it first when another
+ * process changed it, so two pipe-run processes keep each other's
+ * entries), replaced atomically, at most every quarter second and at
+ * the end of a run (pipe-int.h); a stage's flock is held until its
+ * entry is in the file.  Entries of stages the pipeline no longer has
+ * are dropped; an entry of another shape is bad input.
  *
  * Staleness.  A stage is up to date when its entry matches: cmd and env,
  * the values of the params it uses, every dep's hash, every out present
@@ -39,11 +41,12 @@
  * stale: NAME" to status and --dry-run; when running, its staleness is
  * decided once its upstream stages are done, on the hashes they left.
  *
- * Run cache.  A stage's cache key is the SHA-256 of its cmd, env, wdir,
- * param values, dep hashes and out paths.  Before a stale stage runs, a
- * past successful run of the same key whose outs are all in the object
- * store is restored instead (reflink, hard link or copy), unless the
- * stage says `always` or `cache = false`, it is forced, or --no-cache.
+ * Run cache.  A stage's cache key is the SHA-256 of its name, cmd, env,
+ * wdir, param values, dep hashes and out paths.  Before a stale stage
+ * runs, a past successful run of the same key whose outs are all in the
+ * object store is restored instead (reflink, hard link or copy), unless
+ * the stage has no outs (it runs for what it does), says `always` or
+ * `cache = false`, is forced, or --no-cache is given.
  *
  * Records.  A pipeline run (pipe_runs) has an id, the pipeline file (as
  * an object), params, start, end and status; each stage that ran, was

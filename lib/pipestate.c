@@ -875,8 +875,9 @@ void pipe_cache_key(const struct stage *s, const cJSON *entry,
 	char *params = cJSON_PrintUnformatted(
 		cJSON_GetObjectItemCaseSensitive(entry, "params"));
 
-	strbuf_addf(&sb, "pipe-run cache 1\ncmd %s\nwdir %s\nenv %s\n"
-			 "params %s\n", str_of(entry, "cmd"),
+	/* the stage's name too: it is in its environment (PIPE_STAGE) */
+	strbuf_addf(&sb, "pipe-run cache 1\nstage %s\ncmd %s\nwdir %s\n"
+			 "env %s\nparams %s\n", s->name, str_of(entry, "cmd"),
 		    s->wdir ? s->wdir : ".", env ? env : "null",
 		    params ? params : "null");
 	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(entry, "deps"))

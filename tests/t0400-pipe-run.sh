@@ -238,6 +238,7 @@ test_expect_success 'a failure: exit 1, a summary, no new stages; --keep-going' 
 	log=$(sed -n "s/^  full log: //p" err) &&
 	test "$(grep -c "err line" "$log")" = 30 &&
 	! test -e bad.out && ! test -e after.out && ! test -e other.out &&
+	test_grep "^pipe-run: 2 stages not run after the failure$" err &&
 	pipe-run log --json -n 1 >last &&
 	test_grep "\"status\":\"failed\"" last &&
 	test_expect_code 1 pipe-run -j1 --keep-going >out 2>err &&
@@ -298,6 +299,38 @@ test_expect_success 'a signal stops the stages and ends the run as killed' '
 	pipe-run log --json >log &&
 	test_grep "\"status\":\"killed\"" log &&
 	! test -e pipeline.lock
+'
+
+test_expect_success 'a stage waiting for a retry when the run stops fails for good' '
+	cd "$(new_repo retrystop)" &&
+	cat >pipeline.ini <<-\EOF &&
+	[stage "flaky"]
+		cmd = exit 5
+		retries = 2
+		retry_delay = 2s
+	[stage "bad"]
+		cmd = sleep 1; exit 1
+	EOF
+	test_expect_code 1 pipe-run -j2 >out 2>err &&
+	test_grep "^pipe-run: flaky: failed with exit status 5 (no retry: the run stopped)" err &&
+	test_grep "^pipe-run: bad: failed with exit status 1" err &&
+	exp-log ls -e retrystop --columns tags.pipe.stage >ls &&
+	! test_grep "running" ls &&
+	test "$(grep -c failed ls)" = 3
+'
+
+test_expect_success 'stages without outs are never served from the run cache' '
+	cd "$(new_repo noouts)" &&
+	cat >pipeline.ini <<-\EOF &&
+	[stage "s"]
+		foreach = 1 2
+		cmd = echo "$PIPE_STAGE" >>ran.txt
+	EOF
+	pipe-run -q -j1 &&
+	test "$(sort ran.txt | tr "\n" " ")" = "s@1 s@2 " &&
+	pipe-run -q --force -j1 >out &&
+	! test_grep "restored" out &&
+	test_line_count = 4 ran.txt
 '
 
 test_expect_success 'a declared out not created fails the stage' '

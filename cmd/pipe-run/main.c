@@ -22,6 +22,7 @@
 #include "repo.h"
 #include "setup.h"
 #include "strbuf.h"
+#include "tabout.h"
 
 static const struct tool tool;
 
@@ -361,9 +362,29 @@ static cJSON *run_json(const struct pipe_run_info *ri)
 
 static int print_run(const struct pipe_run_info *ri, void *data)
 {
-	char buf[MLTIME_BUFSZ];
+	char buf[MLTIME_BUFSZ], start[MLTIME_BUFSZ];
+	char ran[16], cached[16], failed[16];
+	struct tabout *t = data;
 
-	(void)data;
+	if (t) {
+		const char *cells[7];
+
+		snprintf(ran, sizeof(ran), "%d", ri->nran);
+		snprintf(cached, sizeof(cached), "%d", ri->ncached);
+		snprintf(failed, sizeof(failed), "%d", ri->nfailed);
+		cells[0] = ri->id;
+		cells[1] = mltime_format(ri->start_time, start);
+		cells[2] = ri->status;
+		cells[3] = ri->end_time ?
+				   mltime_format_duration(ri->end_time -
+							  ri->start_time, buf) :
+				   "-";
+		cells[4] = ran;
+		cells[5] = cached;
+		cells[6] = failed;
+		tabout_add(t, cells);
+		return 0;
+	}
 	if (gopt.json) {
 		cJSON *o = run_json(ri);
 		char *text = cJSON_PrintUnformatted(o);
@@ -373,12 +394,6 @@ static int print_run(const struct pipe_run_info *ri, void *data)
 		cJSON_Delete(o);
 		return 0;
 	}
-	printf("%.12s  %s  %-8s  %8s  ran %d, cached %d, failed %d\n", ri->id,
-	       when(ri->start_time), ri->status,
-	       ri->end_time ? mltime_format_duration(
-				      (ri->end_time - ri->start_time), buf) :
-			      "-",
-	       ri->nran, ri->ncached, ri->nfailed);
 	return 0;
 }
 
@@ -388,6 +403,7 @@ static int cmd_log(int argc, char **argv)
 	long long limit = 0;
 	int all = 0, status = 0;
 	struct pipe_log_filter f = { 0 };
+	struct tabout *t = NULL;
 	char *abs = NULL;
 	struct option opts[] = {
 		OPT_FILE(&file),
@@ -415,8 +431,18 @@ static int cmd_log(int argc, char **argv)
 	f.pipeline = abs;
 	f.stage = stage;
 	f.limit = limit;
-	if (pipe_runs_query(the_catalog, &f, print_run, NULL) < 0)
+	if (!gopt.json) {
+		static const char *const hdr[] = { "RUN", "STARTED", "STATUS",
+						   "TOOK", "RAN", "CACHED",
+						   "FAILED" };
+
+		t = tabout_new(7, hdr);
+	}
+	if (pipe_runs_query(the_catalog, &f, print_run, t) < 0)
 		status = err_report();
+	else if (t && tabout_print(t, stdout) < 0)
+		status = err_report();
+	tabout_free(t);
 	free(abs);
 	return status;
 }
