@@ -136,6 +136,18 @@ int pipeline_read(struct pipeline *p, const char *path)
 		error("cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
+	{
+		/* a NUL would end a value where the file does not */
+		const char *nul = memchr(sb.buf, '\0', sb.len), *q;
+		int line = 1;
+
+		if (nul) {
+			for (q = sb.buf; q < nul; q++)
+				line += *q == '\n';
+			error_input("'%s' line %d: a NUL byte", path, line);
+			goto out;
+		}
+	}
 	if (config_parse_buf_opts(cfg, path, sb.buf, sb.len, &opts) < 0)
 		goto out;
 

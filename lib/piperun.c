@@ -103,6 +103,7 @@ struct st {
 	char *prefix;
 	int *gpus; /* device indices given */
 	struct proc_result res;
+	char *source;  /* what the feed's warnings name */
 	char *failure; /* why it failed, for the summary */
 	char *last_failure; /* of the last attempt, while a retry waits */
 	int exit_status;
@@ -265,7 +266,9 @@ static int fits(const struct ctx *c, const struct stage *s)
 
 	for (i = 0; i < c->ngpus; i++)
 		free_gpus += !c->gpu_busy[i];
-	return s->cpus <= c->cpus_free && s->mem <= c->mem_free &&
+	/* no memory figure (compute.mem = 0, or unknown): no mem budget */
+	return s->cpus <= c->cpus_free &&
+	       (!c->mem_total || s->mem <= c->mem_free) &&
 	       s->gpus <= free_gpus;
 }
 
@@ -821,8 +824,11 @@ static int outs_stored(struct repo *r, const cJSON *entry)
 	{
 		const char *id = cJSON_IsString(f) ? f->valuestring : NULL;
 
-		if (!id || !odb_valid_id(id) || !odb_has(r, id) ||
-		    !safe_path(f->string))
+		if (!id || !odb_valid_id(id) || !safe_path(f->string))
+			return 0;
+		/* a directory: its files too, or a checkout stops half-way */
+		if (pipe_file_is_dir(f) ? !tree_complete(r, id) :
+					  !odb_has(r, id))
 			return 0;
 	}
 	return 1;
@@ -979,7 +985,20 @@ static int try_cache(struct ctx *c, struct st *t)
 
 		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(hit,
 								       "outs"))
+		{
+			struct tree_stored ts;
+			size_t k;
+
 			strbuf_addf(&ids, "%s\n", f->valuestring);
+			if (!pipe_file_is_dir(f))
+				continue;
+			/* a restored run holds on to its files as well */
+			if (tree_list(c->env.r, f->valuestring, &ts) < 0)
+				goto out;
+			for (k = 0; k < ts.nfiles; k++)
+				strbuf_addf(&ids, "%s\n", ts.files[k]);
+			tree_stored_release(&ts);
+		}
 	}
 	t->start_time = mltime_now();
 	run_metrics(c->env.db, from_exp, &m);
@@ -1037,8 +1056,12 @@ static int stage_stdout_line(const char *line, size_t len, void *data)
 	struct st *t = data;
 	struct ctx *c = t->c;
 
+	uint64_t bad = runfeed_counts(t->feed)->rejected;
+
 	runfeed_output_line(line, len, t->feed);
-	if (len > 9 && !strncmp(line, "::metric ", 9) && c->parent_feed)
+	/* the pipeline's run gets the stage's good points, warned once */
+	if (len > 9 && !strncmp(line, "::metric ", 9) && c->parent_feed &&
+	    runfeed_counts(t->feed)->rejected == bad)
 		runfeed_output_line(line, len, c->parent_feed);
 	return 0;
 }
@@ -1124,6 +1147,8 @@ static int launch(struct ctx *c, struct st *t, struct proc_opts *o)
 			return error("cannot create '%s': %s", t->log_path,
 				     strerror(errno));
 		t->feed = runfeed_new(c->env.db, t->child);
+		t->source = xstrfmt("stage '%s': stdout", t->s->name);
+		runfeed_set_source(t->feed, t->source);
 	} else {
 		strbuf_addf(&sb, "pipe-run: attempt %d\n", t->attempts + 1);
 		if (fs_write_all(t->log_fd, sb.buf, sb.len) < 0)
@@ -1382,11 +1407,17 @@ static char *attempt_failure(struct ctx *c, struct st *t, int rc,
 		warning("stage '%s': %s", t->s->name, err_msg());
 	for (i = 0; i < t->s->outs.nr; i++) {
 		char *abs = pipe_abs(&c->env, t->s->outs.v[i].norm);
-		int there = fs_exists(abs);
+		struct stat sb;
+		int there = stat(abs, &sb) == 0;
 
 		free(abs);
 		if (!there)
 			return xstrfmt("declared output '%s' was not created",
+				       t->s->outs.v[i].text);
+		/* a FIFO would block the store; a device is no output */
+		if (!S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+			return xstrfmt("declared output '%s' is neither a "
+				       "file nor a directory",
 				       t->s->outs.v[i].text);
 	}
 	return NULL;
@@ -1475,9 +1506,14 @@ static int task_done(int rc, const struct proc_opts *o,
 		free(why);
 		return 0;
 	}
+	if (!why && stage_succeeded(c, t) < 0) {
+		/* its outs cannot be kept (a symlink in a directory out, a
+		 * full disk): the stage failed, the run goes on as after any
+		 * failure */
+		why = xstrfmt("its outputs cannot be stored: %s", err_msg());
+		err_clear();
+	}
 	if (!why) {
-		if (stage_succeeded(c, t) < 0)
-			goto fail;
 		t->state = ST_OK;
 		if (!c->o->quiet)
 			printf("%s: done in %s\n", t->s->name,
@@ -1610,6 +1646,7 @@ static void ctx_release(struct ctx *c)
 		free(t->gpus);
 		free(t->failure);
 		free(t->last_failure);
+		free(t->source);
 		release_flock(t);
 	}
 	for (i = 0; i < c->nheld; i++)
@@ -1648,6 +1685,59 @@ static int ctx_init(struct ctx *c, struct repo *r, sqlite3 *db,
 		return -1;
 	for (i = 0; i < c->nsel; i++)
 		c->v[c->sel[i]].state = ST_WAIT;
+	return 0;
+}
+
+/* Is `a` the path `b`, or a directory holding it? */
+static int holds(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return !strncmp(a, b, n) && (b[n] == '\0' || b[n] == '/' ||
+				     (n && a[n - 1] == '/'));
+}
+
+/*
+ * Outs are removed before their stage runs: none may be the project
+ * directory or hold it, be the pipeline file or its lock, or touch the
+ * repository.  Params must fit in an exp-log run.
+ */
+static int check_selected(struct pipe_env *e, const size_t *sel,
+			  size_t nsel)
+{
+	const struct pipeline *p = e->p;
+	size_t i, k;
+
+	for (i = 0; i < p->nr_params; i++)
+		if (strlen(p->params[i].value) > RUNS_PARAM_VALUE_MAX)
+			return error_input("'%s' line %d: param '%s' is longer "
+					   "than %d bytes (an exp-log param's "
+					   "limit)", p->file,
+					   p->params[i].line, p->params[i].name,
+					   RUNS_PARAM_VALUE_MAX);
+	for (i = 0; i < nsel; i++) {
+		const struct stage *s = &p->stages[sel[i]];
+
+		for (k = 0; k < s->outs.nr; k++) {
+			char *abs = pipe_abs(e, s->outs.v[k].norm);
+			const char *what = NULL;
+
+			if (holds(abs, e->root))
+				what = "holds the pipeline's directory";
+			else if (!strcmp(abs, e->file_abs) ||
+				 !strcmp(abs, e->lock_path))
+				what = "is the pipeline file or its lock";
+			else if (holds(abs, e->r->dir) || holds(e->r->dir, abs))
+				what = "is in the repository";
+			free(abs);
+			if (what)
+				return error_input("'%s' line %d: stage '%s': "
+						   "output '%s' %s",
+						   p->file, s->outs.v[k].line,
+						   s->name, s->outs.v[k].text,
+						   what);
+		}
+	}
 	return 0;
 }
 
@@ -1758,7 +1848,7 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 	if (ctx_init(&c, r, db, p, o->targets, o->nr_targets) < 0)
 		goto out;
 	c.o = o;
-	if (budgets(&c, r) < 0)
+	if (check_selected(&c.env, c.sel, c.nsel) < 0 || budgets(&c, r) < 0)
 		goto out;
 	c.o = o;
 	c.env.build_stats = 1;
@@ -1977,7 +2067,8 @@ int pipe_checkout(struct repo *r, sqlite3 *db, struct pipeline *p,
 
 	if (pipe_env_init(&e, r, db, p) < 0)
 		return -1;
-	if (pipeline_select(p, targets, nr_targets, &sel, &nsel) < 0)
+	if (pipeline_select(p, targets, nr_targets, &sel, &nsel) < 0 ||
+	    check_selected(&e, sel, nsel) < 0)
 		goto out;
 	if (run) {
 		struct pipe_run_info ri;

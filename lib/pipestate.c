@@ -270,17 +270,21 @@ static void lock_sig(struct pipe_lockfile *l, const struct stat *st)
 	l->mtime_ns = st ? mtime_ns(st) : 0;
 }
 
-/* An object whose every member is a string (NULL: absent is fine). */
-static int strings_ok(const cJSON *o, int may_lack)
+/*
+ * An object whose every member is a string (absent is fine); with
+ * `ids`, each an object id.
+ */
+static int strings_ok(const cJSON *o, int ids)
 {
 	const cJSON *e;
 
 	if (!o)
-		return may_lack;
+		return 1;
 	if (!cJSON_IsObject(o))
 		return 0;
 	cJSON_ArrayForEach(e, o)
-		if (!cJSON_IsString(e) || !e->string || !*e->string)
+		if (!cJSON_IsString(e) || !e->string || !*e->string ||
+		    (ids && !odb_valid_id(e->valuestring)))
 			return 0;
 	return 1;
 }
@@ -293,7 +297,7 @@ static int entry_ok(const cJSON *e)
 
 	if (!cJSON_IsObject(e) ||
 	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "cmd")) ||
-	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "params"), 1) ||
+	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "params"), 0) ||
 	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "deps"), 1) ||
 	    !strings_ok(cJSON_GetObjectItemCaseSensitive(e, "outs"), 1))
 		return 0;
@@ -334,6 +338,19 @@ int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 	}
 	close(fd);
 	l->root = cJSON_ParseWithLength(sb.buf, sb.len);
+	if (!l->root) {
+		/* where it goes wrong, as a line number */
+		const char *at = cJSON_GetErrorPtr(), *q;
+		int line = 1;
+
+		for (q = sb.buf; at && q < at && q < sb.buf + sb.len; q++)
+			line += *q == '\n';
+		error_input("'%s' line %d: not JSON (remove the file to "
+			    "rebuild it)", path, line);
+		strbuf_release(&sb);
+		memset(l, 0, sizeof(*l));
+		return -1;
+	}
 	strbuf_release(&sb);
 	v = cJSON_GetObjectItemCaseSensitive(l->root, "version");
 	l->stages = cJSON_GetObjectItemCaseSensitive(l->root, "stages");
@@ -345,10 +362,12 @@ int pipe_lock_load(const char *path, struct pipe_lockfile *l)
 				   "to rebuild it)", path);
 	}
 	if (v->valuedouble != 1) {
+		double version = v->valuedouble;
+
 		cJSON_Delete(l->root);
 		memset(l, 0, sizeof(*l));
 		return error_input("'%s': lock file version %g is not known "
-				   "to this pipe-run", path, v->valuedouble);
+				   "to this pipe-run", path, version);
 	}
 	for (v = l->stages->child; v; v = v->next)
 		if (!entry_ok(v)) {
@@ -507,8 +526,10 @@ int pipe_lock_flush(struct repo *r, const struct pipeline *p,
 	struct strbuf sb = STRBUF_INIT;
 	struct stat st;
 	int64_t t0 = mltime_now();
+	mode_t mask = umask(0);
 	int fd, rc = -1;
 
+	umask(mask); /* a file the user would have made: their umask */
 	if (!mem->pending)
 		return 0;
 	strbuf_addf(&sb, "lockfile\n%s", path);
@@ -529,7 +550,7 @@ int pipe_lock_flush(struct repo *r, const struct pipeline *p,
 	text = lock_text(mem->stages);
 	strbuf_addstr(&sb, text);
 	strbuf_addch(&sb, '\n');
-	if (fs_write_file_atomic(path, sb.buf, sb.len, 0666) < 0) {
+	if (fs_write_file_atomic(path, sb.buf, sb.len, 0666 & ~mask) < 0) {
 		mem->exists = -1; /* not written: read it again next time */
 		goto out;
 	}
@@ -559,6 +580,13 @@ int pipe_lock_put(struct repo *r, const struct pipeline *p, const char *path,
 
 /* ---- a stage's state ---------------------------------------------------- */
 
+static char *real_or_absolute(const char *path)
+{
+	char *r = realpath(path, NULL);
+
+	return r ? r : fs_absolute(path);
+}
+
 int pipe_env_init(struct pipe_env *e, struct repo *r, sqlite3 *db,
 		  struct pipeline *p)
 {
@@ -568,10 +596,17 @@ int pipe_env_init(struct pipe_env *e, struct repo *r, sqlite3 *db,
 	e->r = r;
 	e->db = db;
 	e->p = p;
-	e->file_abs = fs_absolute(p->file);
-	e->root = fs_absolute(p->dir);
+	/* resolved: the same pipeline by another path is the same one */
+	e->file_abs = real_or_absolute(p->file);
+	e->root = real_or_absolute(p->dir);
 	lock = pipe_lock_path(p->file);
-	e->lock_path = fs_absolute(lock);
+	{
+		const char *base = strrchr(lock, '/');
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s/%s", e->root, base ? base + 1 : lock);
+		e->lock_path = strbuf_detach(&sb, NULL);
+	}
 	free(lock);
 	if (pipe_lock_load(e->lock_path, &e->lock) < 0 ||
 	    pipe_hashes_load(db, &e->hashes) < 0) {

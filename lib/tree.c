@@ -204,6 +204,89 @@ static int safe_rel(const char *p)
 	return 1;
 }
 
+/* Read manifest `id` into *m (cJSON_Delete it): 0 or -1 (damage). */
+static int read_manifest(struct repo *r, const char *id, cJSON **m)
+{
+	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
+	struct strbuf text = STRBUF_INIT;
+	int fd, rc = -1;
+
+	*m = NULL;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	unlink(tmp);
+	if (odb_cat(r, id, fd) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
+	    strbuf_read_fd(&text, fd) < 0)
+		goto out;
+	*m = cJSON_Parse(text.buf);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(*m, "entries"))) {
+		cJSON_Delete(*m);
+		*m = NULL;
+		error("tree manifest %.12s is damaged", id);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	free(tmp);
+	strbuf_release(&text);
+	return rc;
+}
+
+int tree_list(struct repo *r, const char *id, struct tree_stored *out)
+{
+	cJSON *m, *e;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (read_manifest(r, id, &m) < 0)
+		return -1;
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	out->files = xcalloc(cJSON_GetArraySize(cJSON_GetObjectItem(m,
+								     "entries")) +
+				     1,
+			     sizeof(*out->files));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(m, "entries"))
+	{
+		cJSON *fid = cJSON_GetObjectItem(e, "id");
+		cJSON *size = cJSON_GetObjectItem(e, "size");
+
+		if (!cJSON_IsString(fid) || !odb_valid_id(fid->valuestring)) {
+			cJSON_Delete(m);
+			tree_stored_release(out);
+			return error("tree manifest %.12s has a bad entry", id);
+		}
+		memcpy(out->files[n++], fid->valuestring, ODB_HEXSZ + 1);
+		if (cJSON_IsNumber(size))
+			out->size += (int64_t)size->valuedouble;
+	}
+	out->nfiles = n;
+	cJSON_Delete(m);
+	return 0;
+}
+
+int tree_complete(struct repo *r, const char *id)
+{
+	struct tree_stored s;
+	size_t i;
+	int ok;
+
+	if (!odb_has(r, id))
+		return 0;
+	if (tree_list(r, id, &s) < 0) {
+		err_clear();
+		return 0;
+	}
+	for (ok = 1, i = 0; ok && i < s.nfiles; i++)
+		ok = odb_has(r, s.files[i]);
+	tree_stored_release(&s);
+	return ok;
+}
+
 int tree_checkout(struct repo *r, const char *manifest_id, const char *dest)
 {
 	return tree_checkout_how(r, manifest_id, dest, ODB_CHECKOUT_COPY);

@@ -61,6 +61,15 @@ int tree_hash(const char *dir, tree_hash_fn fn, void *data,
 	      char id[ODB_HEXSZ + 1], int64_t *size, size_t *nfiles);
 
 /*
+ * The file ids of manifest `id` (out->files, out->nfiles; out->size their
+ * bytes), as tree_store() gave them.  Release with tree_stored_release().
+ * 0, or -1 with error() when the manifest is missing or damaged.
+ */
+int tree_list(struct repo *r, const char *id, struct tree_stored *out);
+/* 1 when manifest `id` and every file it lists are in the store, else 0. */
+int tree_complete(struct repo *r, const char *id);
+
+/*
  * Write the files of manifest `id` under `dest` (created, with parents),
  * copies of the objects, executable bits restored.  A manifest entry whose
  * path is absolute or holds "." or ".." parts is refused as damage.

@@ -455,7 +455,7 @@ test_expect_success 'errors in the pipeline file are exit 2, name file and line,
 	test_grep "p6.lock.: the entry of stage .a. is damaged" err &&
 	echo "not json" >p6.lock &&
 	test_expect_code 2 pipe-run status -f p6.ini 2>err &&
-	test_grep "is not a pipeline lock file" err &&
+	test_grep "p6.lock. line 1: not JSON" err &&
 	test "$(cat p6.lock)" = "not json" &&
 	find .mlrepo -type f ! -name "*-shm" | sort | xargs sha256sum >after &&
 	test_cmp before after

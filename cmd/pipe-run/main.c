@@ -426,8 +426,11 @@ static int cmd_log(int argc, char **argv)
 					"more", limit);
 	if ((status = setup_now()))
 		return status;
-	if (!all)
-		abs = fs_absolute(file);
+	if (!all) {
+		abs = realpath(file, NULL); /* as runs record it */
+		if (!abs)
+			abs = fs_absolute(file);
+	}
 	f.pipeline = abs;
 	f.stage = stage;
 	f.limit = limit;
