@@ -295,26 +295,11 @@ int tree_checkout(struct repo *r, const char *manifest_id, const char *dest)
 int tree_checkout_how(struct repo *r, const char *manifest_id,
 		      const char *dest, enum odb_checkout_how how)
 {
-	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
-	struct strbuf text = STRBUF_INIT;
 	cJSON *m = NULL, *e;
-	int fd, rc = -1;
+	int rc = -1;
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
+	if (read_manifest(r, manifest_id, &m) < 0)
 		return -1;
-	}
-	unlink(tmp);
-	if (odb_cat(r, manifest_id, fd) < 0 || lseek(fd, 0, SEEK_SET) < 0 ||
-	    strbuf_read_fd(&text, fd) < 0)
-		goto out;
-	m = cJSON_Parse(text.buf);
-	if (!cJSON_IsArray(cJSON_GetObjectItem(m, "entries"))) {
-		error("artifact manifest %.12s is damaged", manifest_id);
-		goto out;
-	}
 	if (fs_mkdirs(dest, 0777) < 0)
 		goto out;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(m, "entries"))
@@ -353,9 +338,6 @@ int tree_checkout_how(struct repo *r, const char *manifest_id,
 	rc = 0;
 out:
 	cJSON_Delete(m);
-	close(fd);
-	free(tmp);
-	strbuf_release(&text);
 	return rc;
 }
 
