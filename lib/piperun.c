@@ -52,6 +52,9 @@
 
 #define TAIL_LINES 20
 
+/* A stopping signal we received while not inside proc_run_parallel(). */
+static volatile sig_atomic_t stop_signal;
+
 static char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xstrfmt(const char *fmt, ...)
 {
@@ -1489,6 +1492,13 @@ static int task_done(int rc, const struct proc_opts *o,
 	free((char *)o->cwd);
 	give_back(c, t);
 	t->res = *res;
+	/*
+	 * Stopped by a signal: what the stage started in the background
+	 * (a shell's `&` job ignores SIGINT) must not write on after we
+	 * said the run was killed.  The stage had its own process group.
+	 */
+	if (res->started && res->pid > 0 && (res->got_signal || stop_signal))
+		kill(-(pid_t)res->pid, SIGKILL);
 	why = attempt_failure(c, t, rc, res);
 	err_clear();
 	if (why && t->attempts <= t->s->retries && !res->got_signal &&
@@ -1798,8 +1808,6 @@ static int all_status(struct ctx *c, int force, int *nstale)
  * another pipe-run) a signal must not kill us half-way: it is noted, and
  * the run ends as killed.
  */
-static volatile sig_atomic_t stop_signal;
-
 static void note_signal(int sig)
 {
 	stop_signal = sig;

@@ -999,6 +999,7 @@ static int start_task(struct engine *e, struct task *t)
 	if (check_exec(t, &s) < 0)
 		goto out;
 	t->res.started = 1;
+	t->res.pid = (long)t->pid;
 
 	init_stream(t, &t->st[0], "stdout", s.out[0], o->out_pass_fd,
 		    o->out_copy_fd, o->on_stdout_line, &t->res.out_bytes);

@@ -261,6 +261,7 @@ struct proc_result {
 	long max_rss_kb;  /* peak resident set, KiB */
 	unsigned long long out_bytes, err_bytes; /* read from the command */
 	unsigned long long long_lines; /* lines over max_line, not reported */
+	long pid;	  /* the command's process id (its group's, when new) */
 };
 
 /*
