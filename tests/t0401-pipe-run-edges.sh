@@ -492,6 +492,28 @@ test_expect_success DEFSIG 'SIGINT to pipe-run: exit 130, the run is killed' '
 #! 	! test -e leaked
 #! '
 
+# BUG: pipe-run handles signals only while stages run: SIGTERM or SIGINT
+# while it waits for a retry's delay (or for a stage another pipe-run
+# holds) kills it outright, and its run and exp-log runs stay "running"
+# for ever.
+#! test_expect_success 'SIGTERM during a retry delay records the run killed' '
+#! 	cd "$(new_repo retrysig)" &&
+#! 	printf "[stage \"f\"]\n\tcmd = exit 1\n\tretries = 1\n\tretry_delay = 30s\n" >pipeline.ini &&
+#! 	{ pipe-run >out 2>err & } &&
+#! 	pid=$! &&
+#! 	n=0 &&
+#! 	while ! grep -q "retrying in" out; do
+#! 		n=$((n + 1)) && test $n -lt 200 && sleep 0.1 || return 1
+#! 	done &&
+#! 	kill -TERM $pid &&
+#! 	{ wait $pid; rc=$?; } &&
+#! 	test $rc = 143 &&
+#! 	pipe-run log -n 1 --json >last &&
+#! 	test_grep "\"status\":\"killed\"" last &&
+#! 	exp-log ls -e retrysig >runs &&
+#! 	! test_grep "	running	" runs
+#! '
+
 test_expect_success 'SIGKILL to pipe-run leaves a sane lock and repository' '
 	cd "$(new_repo kill9)" &&
 	cat >pipeline.ini <<-\EOF &&
