@@ -323,6 +323,17 @@ test_expect_success 'a symlink to a file as an out is stored by its content' '
 #! 	done
 #! '
 
+# BUG: a stage whose out is a named pipe hangs pipe-run for ever: storing
+# the out open(2)s the FIFO, which blocks until someone writes to it.
+#! test_expect_success 'a FIFO as an out fails the stage; pipe-run does not hang' '
+#! 	cd "$(new_repo fifo)" &&
+#! 	printf "[stage \"a\"]\n\tcmd = mkfifo p.out\n\touts = p.out\n" >pipeline.ini &&
+#! 	timeout 30 pipe-run >out 2>err
+#! 	rc=$? &&
+#! 	test $rc = 1 &&
+#! 	test_grep "p.out" err
+#! '
+
 # BUG: as root, whom the 0444 mode does not stop, writing to an out that
 # checkout (or the run cache) hardlinked into place writes the object
 # itself: the store is corrupt (fsck says so) and the run cache then
@@ -481,7 +492,7 @@ test_expect_success DEFSIG 'SIGINT to pipe-run: exit 130, the run is killed' '
 # which go on to SIGKILL the group, do not leave it behind.)
 #! test_expect_success DEFSIG 'SIGINT to pipe-run leaves nothing of the stage running' '
 #! 	cd "$(new_repo intleak)" &&
-#! 	printf "[stage \"bg\"]\n\tcmd = touch started; (sleep 3; touch leaked) & wait\n\talways = true\n" >pipeline.ini &&
+#! 	printf "[stage \"bg\"]\n\tcmd = (touch started; sleep 3; touch leaked) & wait\n\talways = true\n" >pipeline.ini &&
 #! 	{ env --default-signal=INT pipe-run >out 2>err & } &&
 #! 	pid=$! &&
 #! 	wait_for started &&
