@@ -417,7 +417,7 @@ out:
  * or ".." parts (".." kept only at the start of a relative path); "." for
  * nothing.
  */
-static char *norm_path(const char *dir, const char *path)
+char *pipeline_norm_path(const char *dir, const char *path)
 {
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
 	const char **part = NULL;
@@ -626,7 +626,7 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 			wdir = &cfg->entries[p->sidx[i]];
 	if (wdir && wdir->value) {
 		expand(p, wdir->value, item, false, &st.params, wdir->line, &v);
-		st.wdir = norm_path(".", v.buf);
+		st.wdir = pipeline_norm_path(".", v.buf);
 	} else {
 		st.wdir = xstrdup(".");
 	}
@@ -683,7 +683,7 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 						  "%s: an empty path", kn);
 					goto out;
 				}
-				l->v[j].norm = norm_path(st.wdir, l->v[j].text);
+				l->v[j].norm = pipeline_norm_path(st.wdir, l->v[j].text);
 			}
 			break;
 		}

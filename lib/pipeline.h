@@ -237,6 +237,13 @@ void pipeline_shell_quote(struct strbuf *out, const char *s);
  */
 int pipeline_parse_size(const char *v, uint64_t *out);
 
+/*
+ * `path` joined to `dir` (unless absolute) and normalised: no "." or ".."
+ * parts (a ".." takes the part before it away, lexically), no double or
+ * trailing '/'; "." when nothing is left.  Free it.
+ */
+char *pipeline_norm_path(const char *dir, const char *path);
+
 void pipeline_release(struct pipeline *p);
 
 #endif

@@ -816,8 +816,11 @@ static int safe_path(const char *p)
 	return 1;
 }
 
-/* Every out of the entry is in the object store. */
-static int outs_stored(struct repo *r, const cJSON *entry)
+static int declared_out(const struct stage *s, const cJSON *f);
+
+/* Every out of the entry that stage `s` declares is in the store. */
+static int outs_stored(struct repo *r, const struct stage *s,
+		       const cJSON *entry)
 {
 	const cJSON *f;
 
@@ -827,6 +830,8 @@ static int outs_stored(struct repo *r, const cJSON *entry)
 	{
 		const char *id = cJSON_IsString(f) ? f->valuestring : NULL;
 
+		if (!declared_out(s, f))
+			continue; /* a hand-edited lock: ignored */
 		if (!id || !odb_valid_id(id) || !safe_path(f->string))
 			return 0;
 		/* a directory: its files too, or a checkout stops half-way */
@@ -960,7 +965,7 @@ static int try_cache(struct ctx *c, struct st *t)
 		const char *text = (const char *)sqlite3_column_text(st, 0);
 		cJSON *e = text ? cJSON_Parse(text) : NULL;
 
-		if (e && outs_stored(c->env.r, e)) {
+		if (e && outs_stored(c->env.r, t->s, e)) {
 			hit = e;
 			snprintf(from, sizeof(from), "%s",
 				 (const char *)sqlite3_column_text(st, 1));
@@ -2098,7 +2103,7 @@ int pipe_checkout(struct repo *r, sqlite3 *db, struct pipeline *p,
 
 		if (!ent)
 			continue;
-		if (!outs_stored(r, ent)) {
+		if (!outs_stored(r, s, ent)) {
 			if (run || s->cache) {
 				error("the outs of stage '%s' are not all in "
 				      "the object store", s->name);

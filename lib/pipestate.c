@@ -628,15 +628,8 @@ void pipe_env_release(struct pipe_env *e)
 
 char *pipe_abs(const struct pipe_env *e, const char *norm)
 {
-	struct strbuf sb = STRBUF_INIT;
-
-	if (*norm == '/')
-		strbuf_addstr(&sb, norm);
-	else if (!strcmp(norm, "."))
-		strbuf_addstr(&sb, e->root);
-	else
-		strbuf_addf(&sb, "%s/%s", e->root, norm);
-	return strbuf_detach(&sb, NULL);
+	/* "../x" is resolved: outs are compared with the project's paths */
+	return pipeline_norm_path(e->root, norm);
 }
 
 char *pipe_wdir(const struct pipe_env *e, const struct stage *s)
