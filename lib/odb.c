@@ -695,7 +695,7 @@ int odb_checkout(struct repo *r, const char *id, const char *dest,
 		return error("object %s is missing", id);
 	if (fs_atomic_begin(&out, dest, 0644, 0) < 0)
 		goto out;
-	if (!compressed && how == ODB_CHECKOUT_AUTO) {
+	if (!compressed && how != ODB_CHECKOUT_COPY) {
 		int in = open(path, O_RDONLY | O_CLOEXEC), linked;
 
 		if (in >= 0 && ioctl(out.fd, FICLONE, in) == 0) {
@@ -705,7 +705,8 @@ int odb_checkout(struct repo *r, const char *id, const char *dest,
 		}
 		if (in >= 0)
 			close(in);
-		linked = fs_atomic_link(&out, path);
+		linked = how == ODB_CHECKOUT_AUTO ? fs_atomic_link(&out, path)
+						   : 0;
 		if (linked < 0)
 			goto out;
 		if (linked) {

@@ -90,7 +90,8 @@ int odb_cat(struct repo *r, const char *id, int fd);
 
 enum odb_checkout_how {
 	ODB_CHECKOUT_AUTO,    /* reflink, else hardlink, else copy */
-	ODB_CHECKOUT_COPY     /* always an independent copy */
+	ODB_CHECKOUT_COPY,    /* always an independent copy */
+	ODB_CHECKOUT_NO_LINK  /* reflink, else copy: never the object itself */
 };
 enum odb_checkout_result { ODB_REFLINKED = 1, ODB_HARDLINKED, ODB_COPIED };
 /*

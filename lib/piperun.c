@@ -842,6 +842,17 @@ static int outs_stored(struct repo *r, const struct stage *s,
 	return 1;
 }
 
+/*
+ * How outs are put in place: reflink, else hard link (read-only, as the
+ * object is), else copy; but root is not stopped by a read-only mode, and
+ * writing through a hard link would change the stored object, so root
+ * gets reflinks or copies.
+ */
+static enum odb_checkout_how checkout_how(void)
+{
+	return geteuid() == 0 ? ODB_CHECKOUT_NO_LINK : ODB_CHECKOUT_AUTO;
+}
+
 /* Put one out of a lock entry back at its path. */
 static int checkout_out(struct pipe_env *e, const cJSON *f, int *done)
 {
@@ -876,12 +887,12 @@ static int checkout_out(struct pipe_env *e, const cJSON *f, int *done)
 		rc = -1;
 	}
 	if (is_dir) {
-		if (tree_checkout_how(e->r, id, abs, ODB_CHECKOUT_AUTO) < 0)
+		if (tree_checkout_how(e->r, id, abs, checkout_how()) < 0)
 			goto out;
 	} else {
 		struct stat sb;
 
-		if (odb_checkout(e->r, id, abs, ODB_CHECKOUT_AUTO) < 0)
+		if (odb_checkout(e->r, id, abs, checkout_how()) < 0)
 			goto out;
 		if (stat(abs, &sb) == 0)
 			pipe_hashes_set(&e->hashes, abs, &sb, id, pipe_now_ns());

@@ -139,7 +139,13 @@ test_expect_success 'the run cache restores outs instead of running' '
 	! test_grep "\[train\]" err &&
 	pipe-run status --exit-code &&
 	test_grep "lr 0.02 epochs 3" model.bin &&
-	test "$(stat -c "%h %a" model.bin)" = "2 444" &&
+	if test "$(id -u)" = 0
+	then
+		# root writes through a read-only mode: a copy, not the object
+		test "$(stat -c %h model.bin)" = 1
+	else
+		test "$(stat -c "%h %a" model.bin)" = "2 444"
+	fi &&
 	pipe-run log -n 1 --json >last &&
 	test_grep "\"ran\":0,\"cached\":3" last &&
 	echo 7,8 >>raw.csv &&
