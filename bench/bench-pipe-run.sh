@@ -15,7 +15,9 @@
 #     targets) and `snakemake --cores 2 --forceall`, per stage (target:
 #     under 10 ms of overhead a stage).
 #
-# Times are hyperfine medians (or medians of a shell loop without it).
+# Times are hyperfine medians of the wall time, with the mean cpu time
+# (user + system, children included), which is what to trust on a busy
+# machine; without hyperfine, medians of a shell loop and no cpu time.
 # Each tool's outs are compared with make's, and every no-op is checked to
 # be one (exit status, and no out rewritten).  Sizes: BENCH_PIPE_STAGES
 # (1000), BENCH_PIPE_DEPS (10 files a stage), BENCH_PIPE_TRIVIAL (200);
@@ -50,7 +52,8 @@ now() { date +%s.%N; }
 ms() { echo "$1 * 1000" | bc -l; }
 
 # median RUNS CMD...: the median wall time of CMD (run in the current
-# directory, output discarded, every run must exit 0) in seconds, in $med
+# directory, output discarded, every run must exit 0) in seconds, in $med,
+# and its mean cpu time in $cpu (empty without hyperfine)
 median() {
 	local runs=$1 t0
 	shift
@@ -58,9 +61,11 @@ median() {
 		hyperfine -N -w 1 -r "$runs" --style none \
 			--export-json "$W/hf.json" "$(printf '%q ' "$@")" \
 			>/dev/null 2>"$W/hf.err" || { cat "$W/hf.err" >&2; return 1; }
-		med=$($py -c 'import json, sys
-print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$W/hf.json")
+		read -r med cpu < <($py -c 'import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(r["median"], r["user"] + r["system"])' "$W/hf.json")
 	else
+		cpu=
 		med=$(for _ in $(seq 1 "$runs"); do
 			t0=$(now)
 			"$@" >/dev/null 2>&1 || exit 1
@@ -68,12 +73,17 @@ print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$W/hf.json")
 		done | sort -n | sed -n "$(((runs + 1) / 2))p")
 	fi
 }
+# cpu_ms: $cpu in ms, or "-"
+cpu_ms() {
+	if [ -n "$cpu" ]; then printf "%.1f" "$(ms "$cpu")"; else echo -; fi
+}
 # timed NAME RUNS CMD...: median, printed
 timed() {
 	local name=$1
 	shift
 	median "$@"
-	printf "  %-44s %9.1f ms\n" "$name" "$(ms "$med")"
+	printf "  %-32s wall %9.1f ms  cpu %9s ms\n" "$name" "$(ms "$med")" \
+		"$(cpu_ms)"
 }
 # ratio WHAT A B [OP LIMIT]: print A/B, and whether it is OP (<= or >=)
 # LIMIT when there is a target
@@ -81,11 +91,11 @@ ratio() {
 	local r ok
 	r=$(echo "$2 / $3" | bc -l)
 	if [ $# -lt 5 ]; then
-		printf "  ratio %-38s %7.1fx\n" "$1" "$r"
+		printf "  ratio %-40s %7.1fx\n" "$1" "$r"
 		return
 	fi
 	if [ "$(echo "$r $4 $5" | bc -l)" = 1 ]; then ok=met; else ok=MISSED; fi
-	printf "  ratio %-38s %7.1fx (target %s %sx: %s)\n" "$1" "$r" "$4" "$5" "$ok"
+	printf "  ratio %-40s %7.1fx (target %s %sx: %s)\n" "$1" "$r" "$4" "$5" "$ok"
 }
 
 echo "bench-pipe-run: $(nproc) CPU(s), load average $(cut -d' ' -f1 /proc/loadavg)"
@@ -126,29 +136,37 @@ find noop -type f -exec cat {} + >/dev/null # the page cache warm for all
 
 cd noop/mk
 timed "make -rq" 20 make -rq -f Makefile all
-t_make=$med
+t_make=$med c_make=$cpu
 cd ../..
 if [ $have_pr = 1 ]; then
 	cd noop/pr
 	timed "pipe-run status" 20 pipe-run status
-	t_status=$med
+	t_status=$med c_status=$cpu
 	timed "pipe-run (no-op)" 20 pipe-run -q
-	t_noop=$med
+	t_noop=$med c_noop=$cpu
 	cd ../..
 fi
 if [ $have_sm = 1 ]; then
 	cd noop/sm
 	timed "snakemake -n --cores 1" 3 snakemake -n --cores 1
-	t_sm=$med
+	t_sm=$med c_sm=$cpu
 	cd ../..
 fi
 [ -z "$(find noop/*/out -newer stamp)" ] || fail "a no-op rewrote an out"
 if [ $have_pr = 1 ]; then
 	ratio "pipe-run status / make -rq" "$t_status" "$t_make" "<=" 3
 	ratio "pipe-run no-op / make -rq" "$t_noop" "$t_make" "<=" 3
+	if [ -n "$c_make" ]; then
+		ratio "pipe-run status / make -rq (cpu)" "$c_status" "$c_make" "<=" 3
+		ratio "pipe-run no-op / make -rq (cpu)" "$c_noop" "$c_make" "<=" 3
+	fi
 	if [ $have_sm = 1 ]; then
 		ratio "snakemake -n / pipe-run status" "$t_sm" "$t_status" ">=" 20
 		ratio "snakemake -n / pipe-run no-op" "$t_sm" "$t_noop" ">=" 20
+		if [ -n "$c_sm" ]; then
+			ratio "snakemake -n / pipe-run status (cpu)" "$c_sm" "$c_status" ">=" 20
+			ratio "snakemake -n / pipe-run no-op (cpu)" "$c_sm" "$c_noop" ">=" 20
+		fi
 	fi
 fi
 [ $have_sm = 0 ] || ratio "snakemake -n / make -rq" "$t_sm" "$t_make"
@@ -163,18 +181,21 @@ cp -a over/mk/. over/pr
 # of /bin/true with two running at once (what any runner has to pay)
 median 50 true
 t_true=$med
-printf "  %-44s %9.2f ms\n" "one /bin/true (the exec every stage pays)" "$(ms "$t_true")"
-per() { # NAME WALL
-	local s o
-	s=$(echo "$2 / $TRIVIAL" | bc -l)
+printf "  %-32s wall %9.2f ms  cpu %9s ms\n" "one /bin/true" "$(ms "$t_true")" \
+	"$(cpu_ms)"
+# per NAME: $med and $cpu over the stage count, and the overhead a stage
+per() {
+	local s o c=-
+	s=$(echo "$med / $TRIVIAL" | bc -l)
 	o=$(echo "$s - $t_true / 2" | bc -l)
-	printf "  %-44s %9.1f ms  %6.2f ms a stage, %6.2f ms overhead\n" \
-		"$1" "$(ms "$2")" "$(ms "$s")" "$(ms "$o")"
+	[ -z "$cpu" ] || c=$(printf "%.2f" "$(ms "$(echo "$cpu / $TRIVIAL" | bc -l)")")
+	printf "  %-32s wall %9.1f ms: a stage %6.2f ms, overhead %6.2f ms, cpu %s ms\n" \
+		"$1" "$(ms "$med")" "$(ms "$s")" "$(ms "$o")" "$c"
 }
 cd over/mk
 median 10 make -j2 -s all
 w_make=$med
-per "make -j2" "$w_make"
+per "make -j2"
 cd ../..
 if [ $have_pr = 1 ]; then
 	cd over/pr
@@ -182,7 +203,7 @@ if [ $have_pr = 1 ]; then
 	pipe-run -q -j2
 	median 5 pipe-run --force -q -j2
 	w_pr=$med
-	per "pipe-run --force -j2" "$w_pr"
+	per "pipe-run --force -j2"
 	o_pr=$(echo "($w_pr / $TRIVIAL - $t_true / 2) * 1000" | bc -l)
 	printf "  pipe-run overhead a stage %.2f ms (target < 10 ms: %s)\n" "$o_pr" \
 		"$([ "$(echo "$o_pr < 10" | bc -l)" = 1 ] && echo met || echo MISSED)"
@@ -194,7 +215,7 @@ if [ $have_sm = 1 ]; then
 	# shellcheck disable=SC2086
 	median 3 snakemake $targets --cores 2 --forceall --quiet all
 	w_sm=$med
-	per "snakemake --cores 2 --forceall" "$w_sm"
+	per "snakemake --cores 2 --forceall"
 	cd ../..
 fi
 if [ $have_pr = 1 ]; then
