@@ -1743,7 +1743,27 @@ static int check_selected(struct pipe_env *e, const size_t *sel,
 					   RUNS_PARAM_VALUE_MAX);
 	for (i = 0; i < nsel; i++) {
 		const struct stage *s = &p->stages[sel[i]];
+		char *wdir = pipe_wdir(e, s);
+		int made = fs_is_dir(wdir);
+		size_t j;
 
+		/* a wdir that is not there must come from a stage's out */
+		for (j = 0; !made && j < p->nr_stages; j++)
+			for (k = 0; !made && k < p->stages[j].outs.nr; k++) {
+				char *o = pipe_abs(e,
+						   p->stages[j].outs.v[k].norm);
+
+				made = holds(o, wdir);
+				free(o);
+			}
+		free(wdir);
+		if (!made)
+			return error_input("'%s' line %d: stage '%s': wdir '%s' "
+					   "is not a directory", p->file,
+					   s->lines[PIPELINE_KEY_WDIR] ?
+						   s->lines[PIPELINE_KEY_WDIR] :
+						   s->line,
+					   s->name, s->wdir);
 		for (k = 0; k < s->outs.nr; k++) {
 			char *abs = pipe_abs(e, s->outs.v[k].norm);
 			const char *what = NULL;

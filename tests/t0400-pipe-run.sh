@@ -446,6 +446,9 @@ test_expect_success 'errors in the pipeline file are exit 2, name file and line,
 	printf "[stage \"a\"]\n\tcmd = true\n\touts = x\n[stage \"b\"]\n\tcmd = true\n\touts = x\n" >p4.ini &&
 	test_expect_code 2 pipe-run -f p4.ini 2>err &&
 	test_grep "p4.ini. line 6" err &&
+	printf "[stage \"w\"]\n\tcmd = true\n\twdir = nosuch\n" >p7.ini &&
+	test_expect_code 2 pipe-run -f p7.ini 2>err &&
+	test_grep "p7.ini. line 3: stage .w.: wdir .nosuch. is not a directory" err &&
 	printf "[stage \"status\"]\n\tcmd = true\n" >p5.ini &&
 	test_expect_code 2 pipe-run -f p5.ini 2>err &&
 	test_grep "p5.ini. line 1: .status. is a pipe-run command" err &&
