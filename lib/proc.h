@@ -194,8 +194,14 @@
  * cpu_sys_s and max_rss_kb come from wait4(2): the command and those of
  * its descendants it waited for; max_rss_kb is the largest resident set
  * of any one of them (not a sum), and may include the size of our own
- * process at fork(2) when the command is tiny.  In proc_run_parallel each
- * task's costs are its own.
+ * process when the command is tiny.  In proc_run_parallel each task's
+ * costs are its own.  res.pid is the command's process id (the id of its
+ * process group when it has its own), for killing what it left behind.
+ *
+ * Starting.  The child is made with vfork(2), not fork(2): it borrows our
+ * memory until it execs, so no page is made copy-on-write (after a fork
+ * every page the parent then writes faults once, which made a runner of
+ * many short commands several times slower than the commands).
  *
  * proc_run and proc_run_parallel install signal handlers for their
  * duration (SIGCHLD's too: a caller's own SIGCHLD handler misses the exits
