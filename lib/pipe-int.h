@@ -24,6 +24,7 @@ struct pipe_hash {
 	int64_t size, mtime_ns, ino, hashed_at;
 	char id[ODB_HEXSZ + 1];
 	int dirty; /* to be saved */
+	int fresh; /* hashed by this process: trusted while stat matches */
 };
 struct pipe_hashes {
 	struct pipe_hash *v;	/* the entries, nr of them */
@@ -70,6 +71,7 @@ struct pipe_lockfile {
 	/* entries set but not written yet (pipe_lock_set) */
 	struct cJSON *pending;
 	int64_t flushed_at, flush_cost; /* mltime */
+	unsigned gen; /* counts the times the file was read again */
 };
 /* Read `path` (a missing file is empty).  Bad JSON is bad input.  0/-1. */
 int pipe_lock_load(const char *path, struct pipe_lockfile *l);

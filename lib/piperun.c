@@ -87,6 +87,7 @@ struct st {
 	enum st_state state;
 	int forced;
 	int decided;	/* stale, `why` and `now` are known */
+	unsigned lock_gen; /* env.lock.gen when it was decided */
 	int lock_fd;	/* the stage's flock, -1 */
 	struct strbuf why;
 	cJSON *now;	/* the entry with deps hashed, at dispatch */
@@ -1273,6 +1274,7 @@ static int decide(struct ctx *c, struct st *t)
 	}
 	pipe_cache_key(t->s, t->now, t->key);
 	t->decided = 1;
+	t->lock_gen = c->env.lock.gen;
 	return stale;
 }
 
@@ -1364,10 +1366,14 @@ static int next_task(struct proc_opts *o, void *data)
 			if (t->lock_fd < 0)
 				return -1;
 		}
-		/* with the stage's lock: what another pipe-run did shows now */
+		/*
+		 * With the stage's lock: what another pipe-run did shows now.
+		 * Decided again only when the lock file changed: the files
+		 * were hashed a moment ago, or another run wrote its entry.
+		 */
 		if (pipe_lock_refresh(c->env.lock_path, &c->env.lock) < 0)
 			return -1;
-		stale = decide(c, t);
+		stale = c->env.lock.gen == t->lock_gen ? 1 : decide(c, t);
 		if (stale <= 0) {
 			release_flock(t);
 			if (stale < 0)

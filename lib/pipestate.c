@@ -181,6 +181,7 @@ void pipe_hashes_set(struct pipe_hashes *h, const char *abs,
 	e->hashed_at = hashed_at;
 	memcpy(e->id, id, ODB_HEXSZ + 1);
 	e->dirty = 1;
+	e->fresh = 1;
 }
 
 /* A regular file's hash, from the cache when its entry can be trusted. */
@@ -192,11 +193,12 @@ static int hash_file(void *data, const char *path, const struct stat *st,
 	int64_t at;
 
 	/* trusted when nothing changed and it was hashed well after its last
-	 * change: a write in the same clock tick as the hash shows no
-	 * difference in mtime */
+	 * change (a write in the same clock tick as the hash shows no
+	 * difference in mtime), or by us during this run: an out just
+	 * stored is not read a second time */
 	if (e && e->size == st->st_size && e->mtime_ns == mtime_ns(st) &&
 	    e->ino == (int64_t)st->st_ino &&
-	    e->mtime_ns + 1000000000 < e->hashed_at) {
+	    (e->fresh || e->mtime_ns + 1000000000 < e->hashed_at)) {
 		memcpy(id, e->id, ODB_HEXSZ + 1);
 		return 0;
 	}
@@ -410,6 +412,7 @@ int pipe_lock_refresh(const char *path, struct pipe_lockfile *l)
 	fresh.pending = l->pending;
 	fresh.flushed_at = l->flushed_at;
 	fresh.flush_cost = l->flush_cost;
+	fresh.gen = l->gen + 1;
 	l->pending = NULL;
 	cJSON_ArrayForEach(e, fresh.pending)
 		set_entry(fresh.stages, e->string, e);
