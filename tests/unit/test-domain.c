@@ -25,6 +25,7 @@
 #include "repo.h"
 #include "fstore.h"
 #include "piperun.h"
+#include "registry.h"
 #include "runs.h"
 #include "strbuf.h"
 #include "tap.h"
@@ -90,8 +91,8 @@ static const struct domain notes_domain = {
 };
 
 static const struct domain *const with_notes[] = {
-	&catalog_domain, &runs_domain, &fs_domain, &pipe_domain, &notes_domain,
-	NULL
+	&catalog_domain, &runs_domain, &fs_domain, &pipe_domain,
+	&registry_domain, &notes_domain, NULL
 };
 
 /* ---- migrations that do not fit together ------------------------------ */
@@ -155,9 +156,9 @@ int main(void)
 	m = domain_migrations();
 	for (n = 0; m[n]; n++)
 		;
-	/* 1 the journal, 2-7 exp-log's runs, 8 pipeline runs (catalog.c,
-	 * runs.c, pipe-domain.c) */
-	is_int(n, 8, "the built-in domains give migrations 1 to 8");
+	/* 1 the journal, 2-7 exp-log's runs, 8 pipeline runs, 9 the model
+	 * registry (catalog.c, runs.c, pipe-domain.c, registry.c) */
+	is_int(n, 9, "the built-in domains give migrations 1 to 9");
 	ok(strstr(m[0], "CREATE TABLE events") &&
 	   strstr(m[1], "CREATE TABLE runs"), "in version order");
 	ok(dies_on(twice_list), "a version given twice is refused");
