@@ -65,7 +65,7 @@ test_expect_success SQLITE3 'fsck finds a damaged database' '
 test_expect_success 'gc --dry-run lists old unreferenced objects and removes nothing' '
 	set -- $(cat ids) &&
 	touch -d "30 days ago" "$(obj $1)" "$(obj $2)" "$(obj $4)" &&
-	add_ref $2 model:churn/1 &&
+	add_ref $2 test:churn/1 &&
 	mlrepo gc --dry-run >out 2>err &&
 	test_grep "^would remove $1 " out && test_grep "^would remove $4 " out &&
 	! grep -q "$2" out && ! grep -q "$3" out &&

@@ -8,7 +8,7 @@ test_expect_success SQLITE3 'setup: a source repository with objects and referen
 	cd "$(new_repo src)" &&
 	seq 1 20000 >text.txt && head -c 100000 /dev/urandom >rand.bin &&
 	t=$(mlrepo hash-object -w text.txt) && r=$(mlrepo hash-object -w rand.bin) &&
-	sqlite3 .mlrepo/catalog.db "INSERT INTO objrefs VALUES (\"$t\", \"model:abc/text\", 1)" &&
+	sqlite3 .mlrepo/catalog.db "INSERT INTO objrefs VALUES (\"$t\", \"test:abc/text\", 1)" &&
 	mlrepo config core.note x &&
 	echo "$t $r" >"$TRASH/ids"
 '
@@ -29,7 +29,7 @@ test_expect_success SQLITE3 'unbundle into another repository brings objects and
 	test_grep "2 objects (2 new)" err &&
 	mlrepo cat-object $1 >got && cmp got ../src/text.txt &&
 	mlrepo cat-object $2 >got && cmp got ../src/rand.bin &&
-	test "$(count . "SELECT owner FROM objrefs")" = model:abc/text &&
+	test "$(count . "SELECT owner FROM objrefs")" = test:abc/text &&
 	mlrepo log --action config.set --json >out &&
 	test_grep "\"subject\":\"core.note\"" out &&
 	mlrepo fsck
