@@ -296,10 +296,16 @@ cJSON *gate_json(const struct gate *g)
 				      r->values ? cJSON_Duplicate(r->values, 1)
 						: cJSON_CreateObject());
 		if (r->has_sides) {
+			/* the sides' values; null when unknown */
 			cJSON_AddStringToObject(o, "op", r->cmp);
-			cJSON_AddItemToObject(o, "left", number_json(r->left));
+			cJSON_AddItemToObject(o, "left",
+					      isnan(r->left)
+						      ? cJSON_CreateNull()
+						      : number_json(r->left));
 			cJSON_AddItemToObject(o, "right",
-					      number_json(r->right));
+					      isnan(r->right)
+						      ? cJSON_CreateNull()
+						      : number_json(r->right));
 		}
 		cJSON_AddItemToArray(a, o);
 	}

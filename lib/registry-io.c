@@ -28,6 +28,7 @@
 #include "registry.h"
 #include "repo.h"
 #include "strbuf.h"
+#include "tabout.h"
 #include "tree.h"
 
 #define MODEL_JSON "MODEL.json"
@@ -66,7 +67,7 @@ char *registry_model_json(struct repo *r, const struct model_version *v)
 	cJSON_AddItemToObject(o, "params", cJSON_Duplicate(v->params, 1));
 	cJSON_AddItemToObject(o, "tags", cJSON_Duplicate(v->tags, 1));
 	cJSON_AddItemToObject(o, "lineage", cJSON_Duplicate(v->lineage, 1));
-	text = cJSON_Print(o);
+	text = json_print_exact(o, 1);
 	cJSON_Delete(o);
 	tree_entries_free(e, n);
 	return text;

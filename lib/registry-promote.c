@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "repo.h"
 #include "strbuf.h"
+#include "tabout.h"
 
 int registry_alias_get(sqlite3 *db, const char *name, const char *alias,
 		       int64_t *version)
@@ -118,7 +119,7 @@ static int journal(sqlite3 *db, const char *action, const char *name,
 		cJSON_AddBoolToObject(d, "forced", 1);
 	if (g)
 		cJSON_AddItemToObject(d, "gate", gate_json(g));
-	text = cJSON_PrintUnformatted(d);
+	text = json_print_exact(d, 0);
 	cJSON_Delete(d);
 	rc = events_add(db, action, name, text);
 	free(text);

@@ -22,6 +22,7 @@
 #include "repo.h"
 #include "runs.h"
 #include "strbuf.h"
+#include "tabout.h"
 #include "tree.h"
 
 static const struct domain_migration migrations[] = {
@@ -506,7 +507,7 @@ static char *json_text(const cJSON *j)
 
 	if (!j)
 		j = empty = cJSON_CreateObject();
-	s = cJSON_PrintUnformatted(j);
+	s = json_print_exact(j, 0);
 	cJSON_Delete(empty);
 	return s;
 }

@@ -8,7 +8,10 @@
 
 #include <cjson/cJSON.h>
 
+#include <math.h>
+
 #include "err.h"
+#include "num.h"
 #include "opt.h"
 #include "strbuf.h"
 #include "tabout.h"
@@ -352,9 +355,49 @@ int tabout_print(struct tabout *t, FILE *fp)
 	return out_flush(fp);
 }
 
+/* Every finite number of `j` as a raw item with its exact text. */
+static void exact_numbers(cJSON *j)
+{
+	cJSON *c;
+
+	for (c = j->child; c; c = c->next) {
+		if (cJSON_IsNumber(c) && isfinite(c->valuedouble)) {
+			char buf[NUM_BUFSZ];
+
+			c->type = cJSON_Raw | (c->type & cJSON_StringIsConst);
+			c->valuestring = cJSON_malloc(strlen(num_format_exact(
+							      c->valuedouble,
+							      buf)) + 1);
+			if (!c->valuestring)
+				die_oom();
+			strcpy(c->valuestring, buf);
+		} else if (c->child) {
+			exact_numbers(c);
+		}
+	}
+}
+
+char *json_print_exact(const cJSON *obj, int formatted)
+{
+	cJSON *wrap = cJSON_CreateArray(), *copy = cJSON_Duplicate(obj, 1);
+	char *s;
+
+	if (!wrap || !copy)
+		die_oom();
+	/* the top item may be a number itself: wrap it to reach it */
+	cJSON_AddItemToArray(wrap, copy);
+	exact_numbers(wrap);
+	s = formatted ? cJSON_Print(wrap->child)
+		      : cJSON_PrintUnformatted(wrap->child);
+	cJSON_Delete(wrap);
+	if (!s)
+		die_oom();
+	return s;
+}
+
 int json_print_line(FILE *fp, const struct cJSON *obj)
 {
-	char *s = cJSON_PrintUnformatted(obj);
+	char *s = json_print_exact(obj, 0);
 	const unsigned char *p;
 	int e, bad = 0;
 

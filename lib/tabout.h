@@ -119,6 +119,14 @@ void tabout_add_visible(struct strbuf *sb, const char *s);
  * end).  Returns 0, or -1 via error() if `fp` has seen a write error.
  */
 int json_print_line(FILE *fp, const struct cJSON *obj);
+/*
+ * `obj` as JSON text (compact, or indented when `formatted`) with every
+ * number written exactly: the shortest text that reads back as the same
+ * double (num_format_exact()), where cJSON's own printing may round off
+ * the last bit (0.30000000000000004 as 0.3).  The caller frees the text
+ * with cJSON_free() (free(3) by default).
+ */
+char *json_print_exact(const struct cJSON *obj, int formatted);
 
 /*
  * Flush `fp` and report whether every write to it succeeded, so that a

@@ -69,12 +69,10 @@ static const char *num_text(const cJSON *x, char buf[NUM_BUFSZ])
 
 static int print_json(cJSON *o)
 {
-	char *s = cJSON_PrintUnformatted(o);
+	int rc = json_print_line(stdout, o);
 
-	printf("%s\n", s);
-	free(s);
 	cJSON_Delete(o);
-	return out_flush(stdout) < 0 ? err_report() : 0;
+	return rc < 0 || out_flush(stdout) < 0 ? err_report() : 0;
 }
 
 /* ---- register ------------------------------------------------------------ */
