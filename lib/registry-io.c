@@ -326,10 +326,12 @@ static int take_files(struct import *im)
 
 		if (!cJSON_IsString(p) || !cJSON_IsString(h) ||
 		    !odb_valid_id(h->valuestring) || !cJSON_IsNumber(s) ||
-		    s->valuedouble < 0)
+		    !(s->valuedouble >= 0 && s->valuedouble <= 0x1p62) ||
+		    s->valuedouble != (double)(int64_t)s->valuedouble)
 			return bad(im, "%s: a file needs \"path\", \"sha256\" "
 				       "(64 lower-case hex digits) and "
-				       "\"size\"%s", MODEL_JSON, "");
+				       "\"size\" (whole bytes)%s", MODEL_JSON,
+				   "");
 		for (i = 0; i < im->n; i++) {
 			const char *q = im->files[i].e.path;
 
