@@ -288,6 +288,14 @@ out:
 	return rc;
 }
 
+/* Is `dir` a directory above `path` ("a" of "a/b")? */
+static int dir_of(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(dir, path, n) && path[n] == '/';
+}
+
 /* Check MODEL.json's shape and take its file list. */
 static int take_files(struct import *im)
 {
@@ -329,14 +337,26 @@ static int take_files(struct import *im)
 
 		if (!cJSON_IsString(p) || !cJSON_IsString(h) ||
 		    !odb_valid_id(h->valuestring) || !cJSON_IsNumber(s) ||
-		    s->valuedouble < 0)
+		    !(s->valuedouble >= 0 && s->valuedouble <= 0x1p62) ||
+		    s->valuedouble != (double)(int64_t)s->valuedouble)
 			return bad(im, "%s: a file needs \"path\", \"sha256\" "
 				       "(64 lower-case hex digits) and "
-				       "\"size\"%s", MODEL_JSON, "");
-		for (i = 0; i < im->n; i++)
-			if (!strcmp(im->files[i].e.path, p->valuestring))
+				       "\"size\" (whole bytes)%s", MODEL_JSON,
+				   "");
+		for (i = 0; i < im->n; i++) {
+			const char *q = im->files[i].e.path;
+
+			if (!strcmp(q, p->valuestring))
 				return bad(im, "%s lists '%s' twice",
 					   MODEL_JSON, p->valuestring);
+			/* a tree that could never be checked out */
+			if (dir_of(q, p->valuestring) ||
+			    dir_of(p->valuestring, q))
+				return bad(im, "%s: '%s' is a file and a "
+					       "directory", MODEL_JSON,
+					   strlen(q) < strlen(p->valuestring)
+						   ? q : p->valuestring);
+		}
 		m->e.path = xstrdup(p->valuestring);
 		memcpy(m->e.id, h->valuestring, ODB_HEXSZ + 1);
 		m->e.size = (int64_t)s->valuedouble;
