@@ -7,6 +7,7 @@
 #include "err.h"
 #include "fstore.h"
 #include "piperun.h"
+#include "registry.h"
 #include "runs.h"
 
 /* In the order their tables appear in bundles: append only. */
@@ -15,6 +16,7 @@ static const struct domain *const builtin[] = {
 	&runs_domain,
 	&fs_domain,
 	&pipe_domain,
+	&registry_domain,
 	NULL
 };
 

@@ -107,6 +107,38 @@ int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size)
 	return 0;
 }
 
+int odb_hash_reader(odb_read_fn fn, void *ctx, char id[ODB_HEXSZ + 1],
+		    uint64_t *size)
+{
+	struct hasher h;
+	char *buf;
+	uint64_t total = 0;
+
+	if (hasher_init(&h) < 0)
+		return -1;
+	buf = xmalloc(CHUNK);
+	for (;;) {
+		long n = fn(ctx, buf, CHUNK);
+
+		if (n < 0) {
+			free(buf);
+			hasher_abort(&h);
+			return -1;
+		}
+		if (!n)
+			break;
+		hasher_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+		if (progress)
+			progress_add(progress, n);
+	}
+	free(buf);
+	hasher_final(&h, id);
+	if (size)
+		*size = total;
+	return 0;
+}
+
 /* Open a file to read whole: a directory or a missing file is bad input. */
 static int open_input(const char *path)
 {

@@ -63,6 +63,9 @@ int odb_put_buf(struct repo *r, const void *buf, size_t len,
 typedef long (*odb_read_fn)(void *ctx, void *buf, size_t n);
 int odb_put_reader(struct repo *r, odb_read_fn fn, void *ctx, int compressed,
 		   const char *expect, char id[ODB_HEXSZ + 1], int *added);
+/* The SHA-256 of everything `fn` reads (plain bytes), storing nothing. */
+int odb_hash_reader(odb_read_fn fn, void *ctx, char id[ODB_HEXSZ + 1],
+		    uint64_t *size);
 
 /* Is `s` a well-formed full id? */
 int odb_valid_id(const char *s);

@@ -16,17 +16,10 @@
 #include "strbuf.h"
 #include "tree.h"
 
-struct tree_file {
-	char *rel;
-	char id[ODB_HEXSZ + 1];
-	int exec;
-	int64_t size;
-};
-
 static int cmp_tree(const void *a, const void *b)
 {
-	return strcmp(((const struct tree_file *)a)->rel,
-		      ((const struct tree_file *)b)->rel);
+	return strcmp(((const struct tree_entry *)a)->path,
+		      ((const struct tree_entry *)b)->path);
 }
 
 /* What walk_tree does with each file: store it, or only hash it. */
@@ -34,9 +27,33 @@ struct tree_walk {
 	struct repo *r;		/* store: odb_put_file() */
 	tree_hash_fn hash;	/* else this */
 	void *data;
-	struct tree_file *files;
+	const char *prefix;	/* entry names start "PREFIX/" (NULL: none) */
+	struct tree_entry *files;
 	size_t n, alloc;
 };
+
+/* Add the regular file `path` (stat `st`) as entry `rel`. */
+static int walk_file(struct tree_walk *w, const char *path, const char *rel,
+		     const struct stat *st)
+{
+	struct tree_entry *f;
+
+	ALLOC_GROW(w->files, w->n + 1, w->alloc);
+	f = &w->files[w->n++];
+	if (w->prefix) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%s/%s", w->prefix, rel);
+		f->path = strbuf_detach(&sb, NULL);
+	} else {
+		f->path = xstrdup(rel);
+	}
+	f->executable = (st->st_mode & 0111) != 0;
+	f->size = st->st_size;
+	if (w->r)
+		return odb_put_file(w->r, path, f->id, NULL);
+	return w->hash(w->data, path, st, f->id);
+}
 
 /* Every regular file under `dir`; symlinks and others are refused. */
 static int walk_tree(struct tree_walk *w, const char *dir, const char *rel)
@@ -68,17 +85,7 @@ static int walk_tree(struct tree_walk *w, const char *dir, const char *rel)
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = walk_tree(w, dir, crel.buf);
 		} else if (S_ISREG(st.st_mode)) {
-			struct tree_file *f;
-
-			ALLOC_GROW(w->files, w->n + 1, w->alloc);
-			f = &w->files[w->n++];
-			f->rel = strbuf_detach(&crel, NULL);
-			f->exec = (st.st_mode & 0111) != 0;
-			f->size = st.st_size;
-			if (w->r)
-				rc = odb_put_file(w->r, child.buf, f->id, NULL);
-			else
-				rc = w->hash(w->data, child.buf, &st, f->id);
+			rc = walk_file(w, child.buf, crel.buf, &st);
 		} else {
 			rc = error_input("'%s': only regular files and "
 					 "directories can be artifacts",
@@ -96,32 +103,65 @@ static int walk_tree(struct tree_walk *w, const char *dir, const char *rel)
  * Walk `dir` as `w` says and build its manifest: its text into *text
  * (free it) and, given `out`, the file ids and sizes.
  */
+static char *manifest_text(struct tree_entry *files, size_t n,
+			   struct tree_stored *out);
+
 static int build_manifest(struct tree_walk *w, const char *dir, char **text,
 			  struct tree_stored *out)
 {
-	cJSON *m, *list;
-	size_t i;
 	int rc = -1;
 
 	*text = NULL;
-	if (walk_tree(w, dir, "") < 0)
+	if (dir && walk_tree(w, dir, "") < 0)
 		goto out;
 	if (w->n)
 		qsort(w->files, w->n, sizeof(*w->files), cmp_tree);
+	*text = manifest_text(w->files, w->n, out);
+	rc = *text ? 0 : -1;
+out:
+	tree_entries_free(w->files, w->n);
+	w->files = NULL;
+	w->n = w->alloc = 0;
+	return rc;
+}
+
+/*
+ * The manifest of `n` entries sorted by path, and given `out`, their ids
+ * and sizes; NULL via error_input() for a repeated or unsafe path.
+ */
+static int safe_rel(const char *p);
+static char *manifest_text(struct tree_entry *files, size_t n,
+			   struct tree_stored *out)
+{
+	cJSON *m, *list;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!safe_rel(files[i].path)) {
+			error_input("'%s' is no path inside a tree",
+				    files[i].path);
+			return NULL;
+		}
+		if (i && !strcmp(files[i - 1].path, files[i].path)) {
+			error_input("two files named '%s'", files[i].path);
+			return NULL;
+		}
+	}
 	m = cJSON_CreateObject();
 	list = cJSON_CreateArray();
 	cJSON_AddStringToObject(m, "format", "mlrepo-tree");
 	cJSON_AddNumberToObject(m, "version", 1);
 	if (out)
-		out->files = xcalloc(w->n + 1, sizeof(*out->files));
-	for (i = 0; i < w->n; i++) {
+		out->files = xcalloc(n + 1, sizeof(*out->files));
+	for (i = 0; i < n; i++) {
 		cJSON *e = cJSON_CreateObject();
-		struct tree_file *f = &w->files[i];
+		struct tree_entry *f = &files[i];
 
-		cJSON_AddStringToObject(e, "path", f->rel);
+		cJSON_AddStringToObject(e, "path", f->path);
 		cJSON_AddStringToObject(e, "id", f->id);
 		cJSON_AddNumberToObject(e, "size", (double)f->size);
-		cJSON_AddBoolToObject(e, "executable", f->exec);
+		cJSON_AddBoolToObject(e, "executable", f->executable);
 		cJSON_AddItemToArray(list, e);
 		if (out) {
 			out->size += f->size;
@@ -129,21 +169,16 @@ static int build_manifest(struct tree_walk *w, const char *dir, char **text,
 		}
 	}
 	if (out)
-		out->nfiles = w->n;
+		out->nfiles = n;
 	cJSON_AddItemToObject(m, "entries", list);
-	*text = cJSON_PrintUnformatted(m);
+	text = cJSON_PrintUnformatted(m);
 	cJSON_Delete(m);
-	rc = 0;
-out:
-	for (i = 0; i < w->n; i++)
-		free(w->files[i].rel);
-	free(w->files);
-	return rc;
+	return text;
 }
 
 int tree_store(struct repo *r, const char *dir, struct tree_stored *out)
 {
-	struct tree_walk w = { r, NULL, NULL, NULL, 0, 0 };
+	struct tree_walk w = { r, NULL, NULL, NULL, NULL, 0, 0 };
 	char *text;
 	int rc = -1;
 
@@ -159,7 +194,7 @@ int tree_store(struct repo *r, const char *dir, struct tree_stored *out)
 int tree_hash(const char *dir, tree_hash_fn fn, void *data,
 	      char id[ODB_HEXSZ + 1], int64_t *size, size_t *nfiles)
 {
-	struct tree_walk w = { NULL, fn, data, NULL, 0, 0 };
+	struct tree_walk w = { NULL, fn, data, NULL, NULL, 0, 0 };
 	struct tree_stored s = { 0 };
 	char *text;
 	int rc = -1;
@@ -341,3 +376,141 @@ out:
 	return rc;
 }
 
+
+void tree_entries_free(struct tree_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; e && i < n; i++)
+		free(e[i].path);
+	free(e);
+}
+
+/* The last component of `path`, trailing slashes ignored; a new string. */
+static char *base_name(const char *path)
+{
+	size_t len = strlen(path);
+	const char *s;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (s = path + len; s > path && s[-1] != '/'; s--)
+		;
+	return xstrndup(s, len - (size_t)(s - path));
+}
+
+int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
+		     struct tree_stored *out)
+{
+	struct tree_walk w = { r, NULL, NULL, NULL, NULL, 0, 0 };
+	char *text = NULL;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !rc && i < n; i++) {
+		char *base = base_name(paths[i]);
+		struct stat st;
+
+		if (!strcmp(base, ".") || !strcmp(base, "..") || !*base ||
+		    !strcmp(base, "/"))
+			rc = error_input("'%s': name the file or directory "
+					 "itself", paths[i]);
+		else if (stat(paths[i], &st) < 0)
+			rc = error_input("cannot read '%s': %s", paths[i],
+					 strerror(errno));
+		else if (S_ISDIR(st.st_mode)) {
+			w.prefix = base;
+			rc = walk_tree(&w, paths[i], "");
+			w.prefix = NULL;
+		} else if (S_ISREG(st.st_mode)) {
+			rc = walk_file(&w, paths[i], base, &st);
+		} else {
+			rc = error_input("'%s': only regular files and "
+					 "directories can be stored",
+					 paths[i]);
+		}
+		free(base);
+	}
+	if (rc) {
+		tree_entries_free(w.files, w.n);
+		return -1;
+	}
+	if (build_manifest(&w, NULL, &text, out) == 0)
+		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
+	else
+		rc = -1;
+	free(text);
+	if (rc < 0)
+		tree_stored_release(out);
+	return rc;
+}
+
+int tree_store_entries(struct repo *r, const struct tree_entry *e, size_t n,
+		       struct tree_stored *out)
+{
+	struct tree_entry *copy = xcalloc(n + 1, sizeof(*copy));
+	char *text;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		copy[i] = e[i];
+		copy[i].path = xstrdup(e[i].path);
+		if (!odb_valid_id(e[i].id)) {
+			error_input("'%s': bad object id", e[i].path);
+			goto out;
+		}
+	}
+	if (n)
+		qsort(copy, n, sizeof(*copy), cmp_tree);
+	text = manifest_text(copy, n, out);
+	if (text)
+		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
+	free(text);
+	if (rc < 0)
+		tree_stored_release(out);
+out:
+	tree_entries_free(copy, n);
+	return rc;
+}
+
+int tree_read(struct repo *r, const char *id, struct tree_entry **out,
+	      size_t *n)
+{
+	cJSON *m, *e;
+	struct tree_entry *v;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (read_manifest(r, id, &m) < 0)
+		return -1;
+	v = xcalloc(cJSON_GetArraySize(cJSON_GetObjectItem(m, "entries")) + 1,
+		    sizeof(*v));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(m, "entries"))
+	{
+		cJSON *p = cJSON_GetObjectItem(e, "path");
+		cJSON *fid = cJSON_GetObjectItem(e, "id");
+		cJSON *size = cJSON_GetObjectItem(e, "size");
+
+		if (!cJSON_IsString(p) || !safe_rel(p->valuestring) ||
+		    !cJSON_IsString(fid) || !odb_valid_id(fid->valuestring) ||
+		    !cJSON_IsNumber(size) || size->valuedouble < 0) {
+			cJSON_Delete(m);
+			tree_entries_free(v, k);
+			return error("tree manifest %.12s has a bad entry", id);
+		}
+		v[k].path = xstrdup(p->valuestring);
+		memcpy(v[k].id, fid->valuestring, ODB_HEXSZ + 1);
+		v[k].size = (int64_t)size->valuedouble;
+		v[k].executable =
+			cJSON_IsTrue(cJSON_GetObjectItem(e, "executable"));
+		k++;
+	}
+	cJSON_Delete(m);
+	*out = v;
+	*n = k;
+	return 0;
+}

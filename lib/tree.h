@@ -33,6 +33,16 @@
 
 struct repo;
 
+/* One file of a tree, as its manifest lists it. */
+struct tree_entry {
+	char *path;			/* relative, '/'-separated; owned */
+	char id[ODB_HEXSZ + 1];		/* its object */
+	int64_t size;
+	int executable;
+};
+/* Free an array of entries and their paths (NULL is fine). */
+void tree_entries_free(struct tree_entry *e, size_t n);
+
 struct tree_stored {
 	char id[ODB_HEXSZ + 1];		/* the manifest */
 	int64_t size;			/* the files' bytes, summed */
@@ -47,6 +57,30 @@ struct tree_stored {
  */
 int tree_store(struct repo *r, const char *dir, struct tree_stored *out);
 void tree_stored_release(struct tree_stored *s);
+
+/*
+ * Store several paths as one tree: a regular file as an entry named by
+ * its last component, a directory's files under the directory's name
+ * ("model/" gives "model/weights.bin").  Two entries of one name are
+ * refused (error_input()), as are paths such as "." that name no file.
+ */
+int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
+		     struct tree_stored *out);
+/*
+ * Store the manifest of `n` entries whose objects are in the store
+ * already (a run's file artifact registered as a model, an imported
+ * archive's files): no file is read or copied.  Paths must be safe and
+ * distinct (error_input()); the order given does not matter.
+ */
+int tree_store_entries(struct repo *r, const struct tree_entry *e, size_t n,
+		       struct tree_stored *out);
+/*
+ * The entries of manifest `id`, in path order, into *out (free with
+ * tree_entries_free()) and *n.  0, or -1 with error() for a missing or
+ * damaged manifest (an unsafe path included).
+ */
+int tree_read(struct repo *r, const char *id, struct tree_entry **out,
+	      size_t *n);
 
 /*
  * The id tree_store() would give `dir`, storing nothing: each file's id
