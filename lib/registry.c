@@ -909,6 +909,22 @@ fail:
 	return -1;
 }
 
+/* Run `sql`, with ?1 the name and ?2 the version, to its end. */
+static int exec_version(sqlite3 *db, const char *sql, const char *name,
+			int64_t version)
+{
+	sqlite3_stmt *st = db_prepare(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, name);
+	db_bind_int64(st, 2, version);
+	rc = db_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int registry_rm(struct repo *r, sqlite3 *db, const char *name,
 		int64_t version)
 {
@@ -917,7 +933,6 @@ int registry_rm(struct repo *r, sqlite3 *db, const char *name,
 	sqlite3_stmt *st = NULL;
 	const char *held = NULL;
 	char *held_by = NULL;
-	int rc;
 
 	(void)r;
 	if (db_begin(db) < 0)
@@ -939,48 +954,23 @@ int registry_rm(struct repo *r, sqlite3 *db, const char *name,
 			    name, version, held_by);
 		goto fail;
 	}
-	st = db_prepare(db, "DELETE FROM model_versions WHERE name = ? AND "
-			    "version = ?");
-	if (!st)
-		goto fail;
-	db_bind_text(st, 1, name);
-	db_bind_int64(st, 2, version);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
+	if (exec_version(db, "DELETE FROM model_versions WHERE name = ?1 AND "
+			     "version = ?2", name, version) < 0)
 		goto fail;
 	if (!sqlite3_changes(db)) {
 		error_input("no version %" PRId64 " of model '%s'", version,
 			    name);
 		goto fail;
 	}
-	st = db_prepare(db, "DELETE FROM model_tags WHERE name = ? AND "
-			    "version = ?");
-	if (!st)
-		goto fail;
-	db_bind_text(st, 1, name);
-	db_bind_int64(st, 2, version);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto fail;
-	/* it leaves every rollback stack of the model */
-	st = db_prepare(db, "UPDATE model_aliases SET stack = coalesce(("
-			    "SELECT json_group_array(j.value) FROM "
-			    "json_each(model_aliases.stack) j WHERE "
-			    "j.value != ?2), '[]') WHERE name = ?1 AND "
-			    "EXISTS (SELECT 1 FROM json_each(stack) WHERE "
-			    "value = ?2)");
-	if (!st)
-		goto fail;
-	db_bind_text(st, 1, name);
-	db_bind_int64(st, 2, version);
-	rc = db_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
+	/* its tags go, and it leaves every rollback stack of the model */
+	if (exec_version(db, "DELETE FROM model_tags WHERE name = ?1 AND "
+			     "version = ?2", name, version) < 0 ||
+	    exec_version(db, "UPDATE model_aliases SET stack = coalesce(("
+			     "SELECT json_group_array(j.value) FROM "
+			     "json_each(model_aliases.stack) j WHERE "
+			     "j.value != ?2), '[]') WHERE name = ?1 AND "
+			     "EXISTS (SELECT 1 FROM json_each(stack) WHERE "
+			     "value = ?2)", name, version) < 0)
 		goto fail;
 	strbuf_addf(&owner, "model:%s:%" PRId64 "/", name, version);
 	if (catalog_ref_drop_prefix(db, owner.buf) < 0)
