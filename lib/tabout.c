@@ -1,5 +1,6 @@
 /* tabout.c - see tabout.h */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +8,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-
-#include <math.h>
 
 #include "err.h"
 #include "num.h"
