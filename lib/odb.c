@@ -74,37 +74,22 @@ static void hasher_abort(struct hasher *h)
 	h->ctx = NULL;
 }
 
+/* An odb_read_fn over a file descriptor (ctx points at it). */
+static long read_fd(void *ctx, void *buf, size_t n)
+{
+	ssize_t got;
+
+	do
+		got = read(*(int *)ctx, buf, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return error("read error: %s", strerror(errno));
+	return (long)got;
+}
+
 int odb_hash_fd(int fd, char id[ODB_HEXSZ + 1], uint64_t *size)
 {
-	struct hasher h;
-	char *buf;
-	uint64_t total = 0;
-
-	if (hasher_init(&h) < 0)
-		return -1;
-	buf = xmalloc(CHUNK);
-	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			hasher_abort(&h);
-			return error("read error: %s", strerror(errno));
-		}
-		if (!n)
-			break;
-		hasher_update(&h, buf, n);
-		total += n;
-		if (progress)
-			progress_add(progress, n);
-	}
-	free(buf);
-	hasher_final(&h, id);
-	if (size)
-		*size = total;
-	return 0;
+	return odb_hash_reader(read_fd, &fd, id, size);
 }
 
 int odb_hash_reader(odb_read_fn fn, void *ctx, char id[ODB_HEXSZ + 1],
