@@ -824,14 +824,30 @@ static int check_args(int argc, struct gate_args *a,
 	return 0;
 }
 
+/*
+ * Gather the rules, resolve `text` into *ref and run registry_promote()
+ * with *po (its other fields set by the caller).  0 or -1; the caller
+ * releases *ref (zeroed first) either way.
+ */
+static int run_gate(const char *text, struct gate_args *a, struct gate *g,
+		    struct model_ref *ref, struct promote_opts *po,
+		    struct promote_result *res)
+{
+	if (gather_rules(g, a) < 0 || resolve(text, ref, &po->version) < 0)
+		return -1;
+	po->name = ref->name;
+	po->alias = a->alias;
+	po->gate = g;
+	return registry_promote(the_catalog, po, res);
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct gate_args a = { NULL, NULL, NULL, OPT_LIST_INIT, 0 };
 	struct gate g = GATE_INIT;
 	struct promote_opts po = { 0 };
 	struct promote_result res;
-	struct model_ref ref;
-	int64_t version;
+	struct model_ref ref = { NULL, 0, NULL };
 	int status;
 	struct option opts[] = { OPT_GATE(&a), OPT_GLOBALS(), OPT_END() };
 
@@ -843,23 +859,11 @@ static int cmd_check(int argc, char **argv)
 	if ((status = check_args(argc, &a, usage_check)) ||
 	    (status = setup_now()))
 		goto out;
-	if (gather_rules(&g, &a) < 0) {
-		status = err_report();
-		goto out;
-	}
-	if (resolve(argv[1], &ref, &version) < 0) {
-		status = err_report();
-		goto out;
-	}
-	po.name = ref.name;
-	po.version = version;
-	po.alias = a.alias;
-	po.gate = &g;
 	po.dry_run = 1;
-	if (registry_promote(the_catalog, &po, &res) < 0) {
+	if (run_gate(argv[1], &a, &g, &ref, &po, &res) < 0) {
 		status = err_report();
 	} else {
-		report(&g, a.format, ref.name, version, a.alias, res.from,
+		report(&g, a.format, ref.name, po.version, a.alias, res.from,
 		       res.failed, NULL);
 		status = res.failed ? 1 : 0;
 	}
@@ -891,8 +895,7 @@ static int cmd_promote(int argc, char **argv)
 	struct gate g = GATE_INIT;
 	struct promote_opts po = { 0 };
 	struct promote_result res;
-	struct model_ref ref;
-	int64_t version;
+	struct model_ref ref = { NULL, 0, NULL };
 	int status;
 	struct option opts[] = {
 		OPT_GATE(&a),
@@ -926,21 +929,9 @@ static int cmd_promote(int argc, char **argv)
 	}
 	if ((status = setup_now()))
 		goto out;
-	if (gather_rules(&g, &a) < 0) {
+	if (run_gate(argv[1], &a, &g, &ref, &po, &res) < 0) {
 		status = err_report();
 		goto out;
-	}
-	if (resolve(argv[1], &ref, &version) < 0) {
-		status = err_report();
-		goto out;
-	}
-	po.name = ref.name;
-	po.version = version;
-	po.alias = a.alias;
-	po.gate = &g;
-	if (registry_promote(the_catalog, &po, &res) < 0) {
-		status = err_report();
-		goto done;
 	}
 	if (!gopt.quiet || !strcmp(a.format, "json")) {
 		cJSON *extra = cJSON_CreateObject();
@@ -949,14 +940,14 @@ static int cmd_promote(int argc, char **argv)
 		cJSON_AddBoolToObject(extra, "dry_run", po.dry_run);
 		cJSON_AddBoolToObject(extra, "forced",
 				      po.force && res.failed && res.moved);
-		report(&g, a.format, ref.name, version, a.alias, res.from,
+		report(&g, a.format, ref.name, po.version, a.alias, res.from,
 		       res.failed, extra);
 	}
 	if (res.same) {
 		if (!gopt.quiet)
 			fprintf(stderr, "%s@%s is %s:%" PRId64 " already; "
 					"nothing changed\n", ref.name, a.alias,
-				ref.name, version);
+				ref.name, po.version);
 		status = 0;
 	} else if (res.failed && !po.force) {
 		fprintf(stderr, "%s: gate failed: %s@%s stays %s\n",
@@ -966,7 +957,7 @@ static int cmd_promote(int argc, char **argv)
 	} else if (po.dry_run) {
 		if (!gopt.quiet)
 			fprintf(stderr, "would promote %s:%" PRId64 " to @%s\n",
-				ref.name, version, a.alias);
+				ref.name, po.version, a.alias);
 		status = 0;
 	} else {
 		if (res.failed)
@@ -977,17 +968,16 @@ static int cmd_promote(int argc, char **argv)
 			if (res.from)
 				fprintf(stderr, "%s@%s: %" PRId64 " -> %" PRId64
 						"\n", ref.name, a.alias,
-					res.from, version);
+					res.from, po.version);
 			else
 				fprintf(stderr, "%s@%s: -> %" PRId64 "\n",
-					ref.name, a.alias, version);
+					ref.name, a.alias, po.version);
 		}
-		run_hook(ref.name, a.alias, res.from, version, "promote");
+		run_hook(ref.name, a.alias, res.from, po.version, "promote");
 		status = 0;
 	}
-done:
-	registry_ref_release(&ref);
 out:
+	registry_ref_release(&ref);
 	gate_release(&g);
 	opt_list_release(&a.require);
 	return status;
