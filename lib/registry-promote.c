@@ -283,10 +283,10 @@ int registry_run_hook(struct repo *r, const char *name, const char *alias,
 {
 	char *hook = repo_path(r, "hooks/post-promote");
 	char old[32] = "", new[32];
-	struct strbuf env = STRBUF_INIT;
+	struct strbuf env = STRBUF_INIT, dir = STRBUF_INIT;
 	struct proc_opts o = PROC_OPTS_INIT;
 	struct proc_result res;
-	const char *env_add[2];
+	const char *env_add[3];
 	char *argv[6];
 	int rc;
 
@@ -298,8 +298,12 @@ int registry_run_hook(struct repo *r, const char *name, const char *alias,
 		snprintf(old, sizeof(old), "%" PRId64, from);
 	snprintf(new, sizeof(new), "%" PRId64, to);
 	strbuf_addf(&env, "MLREPO_PROMOTE_ACTION=%s", action);
+	/* as git runs hooks: at the top of the work tree, told the repo */
+	strbuf_addf(&dir, "MLREPO_DIR=%s", r->dir);
 	env_add[0] = env.buf;
-	env_add[1] = NULL;
+	env_add[1] = dir.buf;
+	env_add[2] = NULL;
+	o.cwd = r->worktree;
 	argv[0] = hook;
 	argv[1] = (char *)name;
 	argv[2] = (char *)alias;
@@ -315,6 +319,7 @@ int registry_run_hook(struct repo *r, const char *name, const char *alias,
 		rc = proc_exit_code(&res);
 	free(hook);
 	strbuf_release(&env);
+	strbuf_release(&dir);
 	return rc;
 }
 

@@ -197,7 +197,8 @@ int registry_alias_delete(sqlite3 *db, const char *name, const char *alias,
 
 /*
  * Run .mlrepo/hooks/post-promote NAME ALIAS OLD NEW (OLD "" when none),
- * if it exists and is executable, with MLREPO_PROMOTE_ACTION set to
+ * if it exists and is executable, in the top of the work tree, with
+ * MLREPO_DIR set to the repository and MLREPO_PROMOTE_ACTION to
  * `action` ("promote", "rollback").  Returns its exit status (0 when
  * there is no hook), or -1 when it could not be run.
  */

@@ -326,6 +326,18 @@ test_expect_success 'post-promote hook: NAME ALIAS OLD NEW, after the commit, no
 	! test_grep "promote" out
 '
 
+test_expect_success 'the hook runs at the top of the work tree, told the repository' '
+	cd "$TRASH/gate" &&
+	printf "#!/bin/sh\necho \"\$(pwd) \$MLREPO_DIR\" >where.log\n" \
+		>.mlrepo/hooks/post-promote &&
+	chmod +x .mlrepo/hooks/post-promote &&
+	test_when_finished "rm -f .mlrepo/hooks/post-promote where.log" &&
+	mkdir -p sub && (cd sub && model-promote -q churn:3 --to hooked) &&
+	test "$(cat where.log)" = "$(pwd) $(pwd)/.mlrepo" &&
+	! test -e sub/where.log &&
+	model-promote -q alias --delete churn@hooked
+'
+
 test_expect_success 'a failing hook warns; a hook that is not executable is not run' '
 	cd "$TRASH/gate" &&
 	printf "#!/bin/sh\nexit 3\n" >.mlrepo/hooks/post-promote &&
