@@ -82,7 +82,17 @@ static const struct domain_table tables[] = {
 	 * a version never changes; the same number with other files in the
 	 * bundle is a conflict, and ours stays
 	 */
-	{ "model_versions", "created", NULL, NULL, version_cols, NULL, NULL,
+	/*
+	 * a version goes with an alias move or a tag that is carried, so
+	 * that no bundle brings an alias pointing at nothing (when the
+	 * receiver lacks its files too, the unbundle is refused whole)
+	 */
+	{ "model_versions", "created", NULL, NULL, version_cols, NULL,
+	  "EXISTS (SELECT 1 FROM model_aliases a WHERE a.name = "
+	  "model_versions.name AND a.version = model_versions.version AND "
+	  "a.time >= ?1) OR EXISTS (SELECT 1 FROM model_tags t WHERE "
+	  "t.name = model_versions.name AND t.version = "
+	  "model_versions.version AND t.time >= ?1)",
 	  NULL,
 	  "SELECT 'model ' || :name || ':' || :version || ' differs in the "
 	  "bundle (files ' || substr(:tree, 1, 12) || ', here ' || "

@@ -407,6 +407,25 @@ test_expect_success 'mlrepo fsck is clean and status counts models' '
 	test_grep "models: *1 (3 versions)" st
 '
 
+test_expect_success 'a --since bundle carries the version an alias move points at' '
+	cd "$(new_repo since-a)" && echo w >m.bin &&
+	model-promote register c m.bin -m auc=1 >/dev/null &&
+	mlrepo bundle create ../full.tar.gz 2>/dev/null &&
+	sleep 2 &&
+	model-promote -q c:1 --to prod &&
+	mlrepo bundle create --since -1s ../inc.tar.gz 2>/dev/null &&
+	cd "$(new_repo since-b)" &&
+	snapshot >before &&
+	test_expect_code 2 mlrepo bundle unbundle ../inc.tar.gz 2>err &&
+	test_grep "neither in the bundle nor in the repository" err &&
+	snapshot >after &&
+	test_cmp before after &&
+	mlrepo bundle unbundle ../full.tar.gz 2>/dev/null &&
+	mlrepo bundle unbundle ../inc.tar.gz 2>/dev/null &&
+	test "$(model-promote alias c@prod)" = 1 &&
+	mlrepo fsck
+'
+
 test_expect_success 'concurrent promotions to one alias: one history order, alias consistent' '
 	cd "$(new_repo race)" && echo w >m.bin &&
 	model-promote register m m.bin -m auc=0.80 >/dev/null &&
