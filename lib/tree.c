@@ -242,11 +242,21 @@ static int safe_rel(const char *p)
 /* Read manifest `id` into *m (cJSON_Delete it): 0 or -1 (damage). */
 static int read_manifest(struct repo *r, const char *id, cJSON **m)
 {
-	char *tmp = repo_path(r, "tmp/manifest-XXXXXX");
+	char *tmp;
 	struct strbuf text = STRBUF_INIT;
 	int fd, rc = -1;
 
 	*m = NULL;
+	/* a read-only repository's manifests are read through $TMPDIR */
+	if (r->read_only) {
+		const char *t = getenv("TMPDIR");
+
+		strbuf_addf(&text, "%s/mlrepo-manifest-XXXXXX",
+			    t && *t ? t : "/tmp");
+		tmp = strbuf_detach(&text, NULL);
+	} else {
+		tmp = repo_path(r, "tmp/manifest-XXXXXX");
+	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		error("cannot create '%s': %s", tmp, strerror(errno));

@@ -13,7 +13,8 @@ test_description='read-only repositories: readers work, writers exit 3 and chang
 
 chmod 755 "$TRASH"
 mkdir -p "$TRASH/bin" "$TRASH/out" &&
-cp "$MLREPO_BUILD/bin/mlrepo" "$MLREPO_BUILD/bin/exp-log" "$MLREPO_BUILD/bin/fs-ingest" "$TRASH/bin/" &&
+cp "$MLREPO_BUILD/bin/mlrepo" "$MLREPO_BUILD/bin/exp-log" "$MLREPO_BUILD/bin/fs-ingest" \
+	"$MLREPO_BUILD/bin/model-promote" "$TRASH/bin/" &&
 chmod 1777 "$TRASH/out" || { echo "Bail out! cannot set up $TRASH/bin"; exit 1; }
 
 if ! test_have_prereq ROOT; then
@@ -206,6 +207,31 @@ test_expect_success "$PREREQ" "$MODE: fsck finds a read-only repository sound an
 	ro mlrepo fsck 2>err &&
 	test_grep "0 problems (read-only repository" err &&
 	ro mlrepo gc --dry-run &&
+	snapshot "$TRASH/after" && test_cmp "$TRASH/before" "$TRASH/after"
+'
+
+test_expect_success "$PREREQ" "$MODE: model-promote reads, checks and exports; it moves nothing" '
+	cd "$REPO" &&
+	model-promote register churn "$TRASH/model.bin" -m auc=0.9 >/dev/null &&
+	model-promote register churn "$TRASH/model.bin" -m auc=0.8 >/dev/null &&
+	model-promote -q churn:1 --to production &&
+	make_ro &&
+	test_when_finished make_rw &&
+	snapshot "$TRASH/before" &&
+	test "$(ro model-promote alias churn@production)" = 1 &&
+	ro model-promote ls churn >/dev/null &&
+	ro model-promote show churn@production >/dev/null &&
+	ro model-promote history churn >/dev/null &&
+	test_expect_code 1 ro model-promote check churn:2 --to production \
+		--require "auc >= current.auc" >/dev/null &&
+	ro model-promote export churn:1 -o "$TRASH/out/churn-$MODE.tar.gz" &&
+	tar xzOf "$TRASH/out/churn-$MODE.tar.gz" model/model.bin >"$TRASH/out/got-$MODE" &&
+	test_cmp "$TRASH/model.bin" "$TRASH/out/got-$MODE" &&
+	test_expect_code 3 ro model-promote churn:2 --to production 2>err &&
+	test_grep "$(refusal)" err &&
+	test_expect_code 3 ro model-promote alias --delete churn@production 2>err &&
+	test_grep "$(refusal)" err &&
+	test_expect_code 3 ro model-promote register churn "$TRASH/model.bin" 2>err &&
 	snapshot "$TRASH/after" && test_cmp "$TRASH/before" "$TRASH/after"
 '
 

@@ -1130,7 +1130,8 @@ static int cmd_alias(int argc, char **argv)
 		status = opt_usage_error(usage_alias, "give NAME@ALIAS");
 		goto out;
 	}
-	if ((status = setup_now()))
+	/* reading an alias works on a read-only repository, deleting not */
+	if ((status = del ? setup_repo(SETUP_CATALOG) : setup_now()))
 		goto out;
 	if (del) {
 		if (registry_alias_delete(the_catalog, ref.name, ref.alias,
@@ -1275,7 +1276,8 @@ static const struct subcommand subcommands[] = {
 	{ "rollback", cmd_rollback, "move an alias back one promotion",
 	  SETUP_CATALOG },
 	{ "rm", cmd_rm, "delete a version", SETUP_CATALOG },
-	{ "alias", cmd_alias, "show or delete an alias", SETUP_CATALOG },
+	{ "alias", cmd_alias, "show or delete an alias",
+	  SETUP_CATALOG | SETUP_READ_ONLY },
 	{ "export", cmd_export, "write a version as a .tar.gz or a directory",
 	  SETUP_CATALOG | SETUP_READ_ONLY },
 	{ "import", cmd_import, "register a version from an exported archive",
