@@ -770,15 +770,18 @@ int registry_register(struct repo *r, sqlite3 *db,
 	if (names_check("model", n->name) < 0)
 		goto out;
 	if (n->from_run) {
-		const char *colon = strchr(n->from_run, ':');
+		/* RUN:ARTIFACT, or MLflow's runs:/RUN/ARTIFACT */
+		int uri = !strncmp(n->from_run, "runs:/", 6);
+		const char *start = n->from_run + (uri ? 6 : 0);
+		const char *sep = strchr(start, uri ? '/' : ':');
 
-		if (!colon || colon == n->from_run || !colon[1]) {
-			error_input("--from-run '%s': give RUN:ARTIFACT",
-				    n->from_run);
+		if (!sep || sep == start || !sep[1]) {
+			error_input("--from-run '%s': give RUN:ARTIFACT or "
+				    "runs:/RUN/ARTIFACT", n->from_run);
 			goto out;
 		}
-		from = xstrndup(n->from_run, (size_t)(colon - n->from_run));
-		artifact = xstrdup(colon + 1);
+		from = xstrndup(start, (size_t)(sep - start));
+		artifact = xstrdup(sep + 1);
 		if (run_given && strncmp(run_given, from, strlen(run_given)) &&
 		    strncmp(from, run_given, strlen(from))) {
 			error_input("-r %s and --from-run %s name two runs",

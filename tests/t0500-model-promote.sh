@@ -105,11 +105,14 @@ test_expect_success '--from-run registers an artifact with no copy' '
 	test_grep "\"path\":\"a.bin\"" j &&
 	test "$(jfield auc <j)" = 0.7 &&
 	test "$(jfield source <j)" = "\"runs:/$run/model\"" &&
+	tree1=$(jfield tree <j) &&
 	v=$(model-promote register churn --from-run $run:weights.bin) &&
 	n2=$(find .mlrepo/objects -type f | wc -l) &&
 	test $n2 = $((n1 + 1)) &&
 	test_grep "\"path\":\"weights.bin\",\"sha256\":\"$(sha256sum big.bin | cut -c1-64)\"" \
 		"$(model-promote show churn:$v --json >k && echo k)" &&
+	v=$(model-promote register churn --from-run runs:/$run/model) &&
+	test "$(model-promote show churn:$v --json | jfield tree)" = "$tree1" &&
 	test_expect_code 2 model-promote register churn --from-run $run:nosuch 2>err &&
 	test_grep "no artifact .nosuch." err &&
 	test_expect_code 2 model-promote register churn --from-run $run
