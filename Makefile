@@ -43,8 +43,9 @@ STATIC ?= sqlite3 libcrypto
 PKG_LIBS = $(eval PKG_LIBS := $$(shell STATIC="$(STATIC)" scripts/link-flags $(PKGS)))$(PKG_LIBS)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(WERRFLAG) $(SANFLAGS) \
 	     $(CFLAGS) $(PKG_CFLAGS) -Ilib -MMD -MP
-# Only the libraries a program calls become its NEEDED entries, so that
-# exp-log does not load libarchive, which only mlrepo's bundles use.
+# Only the libraries a program calls become its NEEDED entries.  (No tool
+# needs libarchive at start: lib/arc.c and lib/table.c dlopen it when
+# they first meet an archive or a compressed input.)
 # Debian's gcc passes --as-needed by default; other compilers and
 # distributions do not, so it is asked for here.  macOS's linker has no
 # such flag.

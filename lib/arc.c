@@ -1,5 +1,6 @@
 /* arc.c - see arc.h */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,100 @@
 #include "strbuf.h"
 
 #define ARC_BUFSZ 65536
+
+/*
+ * libarchive, loaded when the first archive is read or written.  Linking
+ * it would make every program that can handle archives (mlrepo for
+ * bundles, model-promote for exports) load it, and with it libxml2, ICU
+ * and libstdc++, at every start: some 8 ms of a command that never meets
+ * an archive.  Every function called is in this list; calls read
+ * la.archive_x(...).
+ */
+#define LA_FUNCS(X) \
+	X(archive_entry_clear) \
+	X(archive_entry_copy_hardlink) \
+	X(archive_entry_copy_pathname) \
+	X(archive_entry_filetype) \
+	X(archive_entry_free) \
+	X(archive_entry_hardlink) \
+	X(archive_entry_new) \
+	X(archive_entry_pathname) \
+	X(archive_entry_pathname_utf8) \
+	X(archive_entry_perm) \
+	X(archive_entry_set_filetype) \
+	X(archive_entry_set_gid) \
+	X(archive_entry_set_mtime) \
+	X(archive_entry_set_perm) \
+	X(archive_entry_set_size) \
+	X(archive_entry_set_uid) \
+	X(archive_entry_size) \
+	X(archive_entry_size_is_set) \
+	X(archive_entry_symlink) \
+	X(archive_errno) \
+	X(archive_error_string) \
+	X(archive_read_data) \
+	X(archive_read_data_block) \
+	X(archive_read_free) \
+	X(archive_read_new) \
+	X(archive_read_next_header) \
+	X(archive_read_open_fd) \
+	X(archive_read_support_filter_all) \
+	X(archive_read_support_filter_bzip2) \
+	X(archive_read_support_filter_gzip) \
+	X(archive_read_support_filter_lzma) \
+	X(archive_read_support_filter_xz) \
+	X(archive_read_support_filter_zstd) \
+	X(archive_read_support_format_tar) \
+	X(archive_read_support_format_zip) \
+	X(archive_write_add_filter_gzip) \
+	X(archive_write_close) \
+	X(archive_write_data) \
+	X(archive_write_data_block) \
+	X(archive_write_disk_new) \
+	X(archive_write_disk_set_options) \
+	X(archive_write_finish_entry) \
+	X(archive_write_free) \
+	X(archive_write_header) \
+	X(archive_write_new) \
+	X(archive_write_open_fd) \
+	X(archive_write_set_bytes_in_last_block) \
+	X(archive_write_set_bytes_per_block) \
+	X(archive_write_set_filter_option) \
+	X(archive_write_set_format_option) \
+	X(archive_write_set_format_pax_restricted)
+
+static struct {
+#define LA_FIELD(f) __typeof__(f) *f;
+	LA_FUNCS(LA_FIELD)
+#undef LA_FIELD
+} la;
+
+/* Load libarchive once: 0, or -1 with error() saying why not. */
+static int la_load(void)
+{
+	static const char *const names[] = {
+		"libarchive.so.13", "libarchive.so", "libarchive.13.dylib",
+		"libarchive.dylib", NULL
+	};
+	static int state; /* 0 not tried, 1 loaded, -1 missing */
+	void *h = NULL;
+	int i;
+
+	if (state)
+		return state > 0 ? 0 : error("libarchive cannot be loaded");
+	for (i = 0; names[i] && !h; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	state = -1;
+	if (!h)
+		return error("libarchive cannot be loaded: %s", dlerror());
+#define LA_SYM(f)                                                             \
+	if (!(*(void **)&la.f = dlsym(h, #f)))                                 \
+		return error("libarchive has no %s", #f);
+	LA_FUNCS(LA_SYM)
+#undef LA_SYM
+	state = 1;
+	return 0;
+}
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -85,8 +180,8 @@ static int cmp_entry_value(const void *a, const void *b)
 
 static int write_fail(struct archive *a)
 {
-	const char *m = archive_error_string(a);
-	int e = archive_errno(a);
+	const char *m = la.archive_error_string(a);
+	int e = la.archive_errno(a);
 
 	if (!m)
 		return error("cannot write archive: %s",
@@ -102,7 +197,7 @@ static int write_all(struct archive *a, const void *buf, size_t len)
 	const char *p = buf;
 
 	while (len) {
-		la_ssize_t w = archive_write_data(a, p, len);
+		la_ssize_t w = la.archive_write_data(a, p, len);
 
 		if (w <= 0)
 			return write_fail(a);
@@ -137,15 +232,15 @@ static int pack_one(struct archive *a, struct archive_entry *ae,
 		exec |= (st.st_mode & S_IXUSR) != 0;
 	}
 
-	archive_entry_clear(ae);
-	archive_entry_copy_pathname(ae, e->name);
-	archive_entry_set_filetype(ae, AE_IFREG);
-	archive_entry_set_perm(ae, exec ? 0755 : 0644);
-	archive_entry_set_size(ae, size);
-	archive_entry_set_mtime(ae, 0, 0);
-	archive_entry_set_uid(ae, 0);
-	archive_entry_set_gid(ae, 0);
-	if (archive_write_header(a, ae) != ARCHIVE_OK) {
+	la.archive_entry_clear(ae);
+	la.archive_entry_copy_pathname(ae, e->name);
+	la.archive_entry_set_filetype(ae, AE_IFREG);
+	la.archive_entry_set_perm(ae, exec ? 0755 : 0644);
+	la.archive_entry_set_size(ae, size);
+	la.archive_entry_set_mtime(ae, 0, 0);
+	la.archive_entry_set_uid(ae, 0);
+	la.archive_entry_set_gid(ae, 0);
+	if (la.archive_write_header(a, ae) != ARCHIVE_OK) {
 		write_fail(a);
 		goto out;
 	}
@@ -198,6 +293,8 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 	size_t i;
 	int ret = -1, binary = 0;
 
+	if (la_load() < 0)
+		return -1;
 	order = xcalloc(n ? n : 1, sizeof(*order));
 	for (i = 0; i < n; i++) {
 		const char *why;
@@ -232,24 +329,24 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 			goto out;
 		}
 
-	a = archive_write_new();
-	ae = archive_entry_new();
+	a = la.archive_write_new();
+	ae = la.archive_entry_new();
 	if (!a || !ae)
 		die_oom();
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
-	    (binary && archive_write_set_format_option(a, "pax", "hdrcharset",
+	if (la.archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    la.archive_write_add_filter_gzip(a) != ARCHIVE_OK ||
+	    (binary && la.archive_write_set_format_option(a, "pax", "hdrcharset",
 						       "BINARY") != ARCHIVE_OK) ||
-	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
+	    la.archive_write_set_filter_option(a, "gzip", "timestamp", NULL) !=
 		    ARCHIVE_OK ||
-	    archive_write_set_filter_option(a, "gzip", "compression-level",
+	    la.archive_write_set_filter_option(a, "gzip", "compression-level",
 					    "6") != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(a, 10240) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK) {
+	    la.archive_write_set_bytes_per_block(a, 10240) != ARCHIVE_OK ||
+	    la.archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK) {
 		write_fail(a);
 		goto out;
 	}
-	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	if (la.archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		write_fail(a);
 		goto out;
 	}
@@ -257,15 +354,15 @@ int arc_pack_fd(int fd, const struct arc_entry *entries, size_t n)
 	for (i = 0; i < n; i++)
 		if (pack_one(a, ae, order[i], buf) < 0)
 			goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
+	if (la.archive_write_close(a) != ARCHIVE_OK) {
 		write_fail(a);
 		goto out;
 	}
 	ret = 0;
 out:
 	if (a)
-		archive_write_free(a); /* after a failure: no close needed */
-	archive_entry_free(ae);
+		la.archive_write_free(a); /* after a failure: no close needed */
+	la.archive_entry_free(ae);
 	strbuf_release(&clean);
 	free(order);
 	free(buf);
@@ -482,8 +579,8 @@ struct arc_reader {
 /* A libarchive failure while reading: damaged input, or an I/O error. */
 static int read_fail(struct arc_reader *r)
 {
-	const char *m = archive_error_string(r->a);
-	int e = archive_errno(r->a);
+	const char *m = la.archive_error_string(r->a);
+	int e = la.archive_errno(r->a);
 	char nb[256];
 
 	r->failed = 1;
@@ -519,22 +616,22 @@ static struct arc_reader *reader_open(const char *path)
 	r->own_fd = own;
 	r->path = xstrdup(path);
 	strbuf_init(&r->name, 0);
-	r->a = archive_read_new();
+	r->a = la.archive_read_new();
 	if (!r->a)
 		die_oom();
 	/*
-	 * Named filters, not archive_read_support_filter_all(): that one
+	 * Named filters, not la.archive_read_support_filter_all(): that one
 	 * also runs external programs (lrzip, lzop, grzip) on input that
 	 * looks like theirs.
 	 */
-	archive_read_support_filter_gzip(r->a);
-	archive_read_support_filter_bzip2(r->a);
-	archive_read_support_filter_xz(r->a);
-	archive_read_support_filter_lzma(r->a);
-	archive_read_support_filter_zstd(r->a);
-	archive_read_support_format_tar(r->a);
-	archive_read_support_format_zip(r->a);
-	if (archive_read_open_fd(r->a, fd, ARC_BUFSZ) != ARCHIVE_OK) {
+	la.archive_read_support_filter_gzip(r->a);
+	la.archive_read_support_filter_bzip2(r->a);
+	la.archive_read_support_filter_xz(r->a);
+	la.archive_read_support_filter_lzma(r->a);
+	la.archive_read_support_filter_zstd(r->a);
+	la.archive_read_support_format_tar(r->a);
+	la.archive_read_support_format_zip(r->a);
+	if (la.archive_read_open_fd(r->a, fd, ARC_BUFSZ) != ARCHIVE_OK) {
 		read_fail(r);
 		arc_close(r);
 		return NULL;
@@ -544,6 +641,8 @@ static struct arc_reader *reader_open(const char *path)
 
 struct arc_reader *arc_open(const char *path)
 {
+	if (la_load() < 0)
+		return NULL;
 	return reader_open(path);
 }
 
@@ -584,16 +683,16 @@ static int next_header(struct arc_reader *r, struct archive_entry **ae)
 		return -1; /* the first error's message stays */
 	if (r->eof)
 		return 0;
-	rc = archive_read_next_header(r->a, ae);
+	rc = la.archive_read_next_header(r->a, ae);
 	if (rc == ARCHIVE_EOF) {
 		r->eof = 1;
 		return 0;
 	}
 	if (rc < ARCHIVE_WARN)
 		return read_fail(r);
-	raw = archive_entry_pathname(*ae);
+	raw = la.archive_entry_pathname(*ae);
 	if (!raw)
-		raw = archive_entry_pathname_utf8(*ae);
+		raw = la.archive_entry_pathname_utf8(*ae);
 	r->raw = raw ? raw : "";
 	if (!raw || !*raw)
 		return unsafe(r, "", "entry without a name");
@@ -609,10 +708,10 @@ int arc_next(struct arc_reader *r, const char **name, int64_t *size)
 	int rc;
 
 	while ((rc = next_header(r, &ae)) == 1) {
-		mode_t type = archive_entry_filetype(ae);
+		mode_t type = la.archive_entry_filetype(ae);
 		const char *raw = r->raw;
 
-		if (archive_entry_hardlink(ae))
+		if (la.archive_entry_hardlink(ae))
 			return unsafe(r, raw, "hard link (links are not "
 					      "read here)");
 		if (type == AE_IFDIR)
@@ -626,7 +725,7 @@ int arc_next(struct arc_reader *r, const char **name, int64_t *size)
 			return unsafe(r, raw, "entry without a name");
 		r->in_entry = 1;
 		*name = r->name.buf;
-		*size = archive_entry_size_is_set(ae) ? archive_entry_size(ae)
+		*size = la.archive_entry_size_is_set(ae) ? la.archive_entry_size(ae)
 						      : -1;
 		return 1;
 	}
@@ -639,7 +738,7 @@ ssize_t arc_read(struct arc_reader *r, void *buf, size_t n)
 
 	if (!r->in_entry || r->failed)
 		return 0;
-	got = archive_read_data(r->a, buf, n);
+	got = la.archive_read_data(r->a, buf, n);
 	if (got < 0)
 		return read_fail(r);
 	return got;
@@ -650,7 +749,7 @@ void arc_close(struct arc_reader *r)
 	if (!r)
 		return;
 	if (r->a)
-		archive_read_free(r->a);
+		la.archive_read_free(r->a);
 	if (r->own_fd)
 		close(r->fd);
 	strbuf_release(&r->name);
@@ -736,6 +835,8 @@ int arc_extract(const char *path, const char *destdir)
 	struct stat st;
 	int rc, ret = -1;
 
+	if (la_load() < 0)
+		return -1;
 	if (stat(destdir, &st) < 0)
 		return error("cannot extract into '%s': %s", destdir,
 			     strerror(errno));
@@ -750,7 +851,7 @@ int arc_extract(const char *path, const char *destdir)
 	r = reader_open(path);
 	if (!r)
 		goto out;
-	disk = archive_write_disk_new();
+	disk = la.archive_write_disk_new();
 	if (!disk)
 		die_oom();
 	/*
@@ -758,14 +859,14 @@ int arc_extract(const char *path, const char *destdir)
 	 * `root` + "/" + a checked relative name, absolute on purpose.
 	 * Absolute names in the archive were refused above that.
 	 */
-	archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+	la.archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 						     ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 						     ARCHIVE_EXTRACT_NO_OVERWRITE);
 
 	while ((rc = next_header(r, &ae)) == 1) {
 		const char *raw = r->raw;
-		const char *hard = archive_entry_hardlink(ae), *why;
-		mode_t type = archive_entry_filetype(ae);
+		const char *hard = la.archive_entry_hardlink(ae), *why;
+		mode_t type = la.archive_entry_filetype(ae);
 		const void *buf;
 		size_t size;
 		la_int64_t off;
@@ -802,9 +903,9 @@ int arc_extract(const char *path, const char *destdir)
 				unsafe(r, raw, why);
 				goto out;
 			}
-			archive_entry_copy_hardlink(ae, tmp.buf);
+			la.archive_entry_copy_hardlink(ae, tmp.buf);
 		} else if (type == AE_IFLNK) {
-			const char *to = archive_entry_symlink(ae);
+			const char *to = la.archive_entry_symlink(ae);
 
 			why = symlink_unsafe(r->name.buf, to ? to : "");
 			if (why) {
@@ -823,49 +924,49 @@ int arc_extract(const char *path, const char *destdir)
 			unsafe(r, raw, "would replace an existing file");
 			goto out;
 		}
-		archive_entry_copy_pathname(ae, full.buf);
+		la.archive_entry_copy_pathname(ae, full.buf);
 		if (type == AE_IFDIR) /* so that the tree can be removed */
-			archive_entry_set_perm(ae, archive_entry_perm(ae) | 0700);
-		if (archive_write_header(disk, ae) < ARCHIVE_WARN) {
+			la.archive_entry_set_perm(ae, la.archive_entry_perm(ae) | 0700);
+		if (la.archive_write_header(disk, ae) < ARCHIVE_WARN) {
 			error("'%s': cannot extract '%s': %s",
 			      shown(r->path, ab), shown(r->name.buf, nb),
-			      archive_error_string(disk));
+			      la.archive_error_string(disk));
 			goto out;
 		}
 		for (;;) {
-			rc = archive_read_data_block(r->a, &buf, &size, &off);
+			rc = la.archive_read_data_block(r->a, &buf, &size, &off);
 			if (rc == ARCHIVE_EOF)
 				break;
 			if (rc < ARCHIVE_WARN) {
 				read_fail(r);
 				goto out;
 			}
-			if (archive_write_data_block(disk, buf, size, off) <
+			if (la.archive_write_data_block(disk, buf, size, off) <
 			    ARCHIVE_WARN) {
 				error("'%s': cannot write '%s': %s",
 				      shown(r->path, ab), shown(r->name.buf, nb),
-				      archive_error_string(disk));
+				      la.archive_error_string(disk));
 				goto out;
 			}
 		}
-		if (archive_write_finish_entry(disk) < ARCHIVE_WARN) {
+		if (la.archive_write_finish_entry(disk) < ARCHIVE_WARN) {
 			error("'%s': cannot write '%s': %s", shown(r->path, ab),
 			      shown(r->name.buf, nb),
-			      archive_error_string(disk));
+			      la.archive_error_string(disk));
 			goto out;
 		}
 	}
 	if (rc < 0)
 		goto out;
-	if (archive_write_close(disk) != ARCHIVE_OK) {
+	if (la.archive_write_close(disk) != ARCHIVE_OK) {
 		error("'%s': cannot finish extracting into '%s': %s",
-		      shown(r->path, ab), destdir, archive_error_string(disk));
+		      shown(r->path, ab), destdir, la.archive_error_string(disk));
 		goto out;
 	}
 	ret = 0;
 out:
 	if (disk)
-		archive_write_free(disk);
+		la.archive_write_free(disk);
 	arc_close(r);
 	free(root);
 	strbuf_release(&full);

@@ -1,6 +1,9 @@
 /*
  * arc.h - archives: deterministic .tar.gz out, safe reading and
- * extraction in, through libarchive.
+ * extraction in, through libarchive (loaded with dlopen(3) by the first
+ * call that needs it, so that a program that never meets an archive
+ * does not pay for loading it; when it cannot be loaded, that call fails
+ * with error(), exit 3).
  *
  * Writing.  Bundles and model archives must be reproducible: the same
  * content gives the same bytes, run after run and on another machine,
