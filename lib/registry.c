@@ -764,7 +764,7 @@ int registry_register(struct repo *r, sqlite3 *db,
 	char run[RUN_ID_HEX + 1], tree[ODB_HEXSZ + 1];
 	char *from = NULL, *artifact = NULL, *source = NULL;
 	const char *run_given = n->run;
-	int have_run = 0, rc = -1;
+	int rc = -1;
 
 	memset(&ri, 0, sizeof(ri));
 	if (names_check("model", n->name) < 0)
@@ -793,12 +793,11 @@ int registry_register(struct repo *r, sqlite3 *db,
 	if (kv_into(metrics, "metric", n->metrics, 1) < 0 ||
 	    kv_into(tags, "tag", n->tags, 0) < 0)
 		goto out;
-	/* metrics of -m win: they are set again below */
+	/* the run's metrics, with those of -m set again on top: they win */
 	if (run_given || getenv("MLREPO_RUN")) {
 		if (runs_resolve(db, run_given, run) < 0 ||
 		    runs_get(db, run, &ri) < 0)
 			goto out;
-		have_run = 1;
 		cJSON_Delete(metrics);
 		metrics = cJSON_CreateObject();
 		from_run(&ri, metrics, params, lineage);
@@ -821,17 +820,22 @@ int registry_register(struct repo *r, sqlite3 *db,
 			error_input("give the model's files, or --from-run");
 			goto out;
 		}
+		/* bad files are refused before any of them is stored */
 		if (n->npaths == 1 && stat(n->paths[0], &st) == 0 &&
 		    S_ISDIR(st.st_mode))
-			stored = tree_store(r, n->paths[0], &ts);
+			stored = tree_check_dir(n->paths[0]) < 0
+					 ? -1
+					 : tree_store(r, n->paths[0], &ts);
 		else
-			stored = tree_store_paths(r, n->paths, n->npaths, &ts);
+			stored = tree_check_paths(n->paths, n->npaths) < 0
+					 ? -1
+					 : tree_store_paths(r, n->paths,
+							    n->npaths, &ts);
 		if (stored < 0)
 			goto out;
 		memcpy(tree, ts.id, sizeof(tree));
 		tree_stored_release(&ts);
 	}
-	(void)have_run;
 	rc = registry_add_version(r, db, n->name, tree, metrics, params, tags,
 				  lineage, n->description,
 				  source ? source : n->source, version);

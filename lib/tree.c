@@ -409,15 +409,29 @@ static char *base_name(const char *path)
 	return xstrndup(s, len - (size_t)(s - path));
 }
 
-int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
-		     struct tree_stored *out)
+/* A file's id left unknown: only the shape of a tree is checked. */
+static int no_hash(void *data, const char *path, const struct stat *st,
+		   char id[ODB_HEXSZ + 1])
 {
-	struct tree_walk w = { r, NULL, NULL, NULL, NULL, 0, 0 };
-	char *text = NULL;
+	(void)data;
+	(void)path;
+	(void)st;
+	memset(id, '0', ODB_HEXSZ);
+	id[ODB_HEXSZ] = '\0';
+	return 0;
+}
+
+/*
+ * Walk `paths` as tree_store_paths() does, storing files when w->r is
+ * set, and build the manifest's text into *text (and `out`).
+ */
+static int walk_paths(struct tree_walk *w, const char *const *paths,
+		      size_t n, char **text, struct tree_stored *out)
+{
 	size_t i;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
+	*text = NULL;
 	for (i = 0; !rc && i < n; i++) {
 		char *base = base_name(paths[i]);
 		struct stat st;
@@ -430,11 +444,11 @@ int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
 			rc = error_input("cannot read '%s': %s", paths[i],
 					 strerror(errno));
 		else if (S_ISDIR(st.st_mode)) {
-			w.prefix = base;
-			rc = walk_tree(&w, paths[i], "");
-			w.prefix = NULL;
+			w->prefix = base;
+			rc = walk_tree(w, paths[i], "");
+			w->prefix = NULL;
 		} else if (S_ISREG(st.st_mode)) {
-			rc = walk_file(&w, paths[i], base, &st);
+			rc = walk_file(w, paths[i], base, &st);
 		} else {
 			rc = error_input("'%s': only regular files and "
 					 "directories can be stored",
@@ -443,13 +457,40 @@ int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
 		free(base);
 	}
 	if (rc) {
-		tree_entries_free(w.files, w.n);
+		tree_entries_free(w->files, w->n);
 		return -1;
 	}
-	if (build_manifest(&w, NULL, &text, out) == 0)
+	return build_manifest(w, NULL, text, out);
+}
+
+int tree_check_dir(const char *dir)
+{
+	char id[ODB_HEXSZ + 1];
+
+	return tree_hash(dir, no_hash, NULL, id, NULL, NULL);
+}
+
+int tree_check_paths(const char *const *paths, size_t n)
+{
+	struct tree_walk w = { NULL, no_hash, NULL, NULL, NULL, 0, 0 };
+	char *text;
+	int rc = walk_paths(&w, paths, n, &text, NULL);
+
+	free(text);
+	return rc;
+}
+
+int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
+		     struct tree_stored *out)
+{
+	struct tree_walk w = { r, NULL, NULL, NULL, NULL, 0, 0 };
+	char *text = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = walk_paths(&w, paths, n, &text, out);
+	if (rc == 0)
 		rc = odb_put_buf(r, text, strlen(text), out->id, NULL);
-	else
-		rc = -1;
 	free(text);
 	if (rc < 0)
 		tree_stored_release(out);

@@ -67,6 +67,16 @@ void tree_stored_release(struct tree_stored *s);
 int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
 		     struct tree_stored *out);
 /*
+ * Check what tree_store_paths() would refuse (a missing path, a link or
+ * a device inside a directory, two entries of one name), reading no
+ * file's content and storing nothing: a caller that must write nothing
+ * on bad input checks first.  0, or -1 with the error tree_store_paths()
+ * would give.
+ */
+int tree_check_paths(const char *const *paths, size_t n);
+/* The same for tree_store() of directory `dir`. */
+int tree_check_dir(const char *dir);
+/*
  * Store the manifest of `n` entries whose objects are in the store
  * already (a run's file artifact registered as a model, an imported
  * archive's files): no file is read or copied.  Paths must be safe and

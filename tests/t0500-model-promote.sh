@@ -57,6 +57,12 @@ test_expect_success 'bad input is exit 2 and writes nothing' '
 	test_expect_code 2 model-promote register "bad name" m &&
 	test_expect_code 2 model-promote register churn m/weights.bin m/weights.bin 2>err &&
 	test_grep "two files named" err &&
+	mkdir -p bad/sub && echo new >bad/a.bin && echo new2 >bad/sub/b.bin &&
+	mkfifo bad/sub/z.fifo &&
+	test_expect_code 2 model-promote register churn bad 2>err &&
+	test_grep "z.fifo" err &&
+	test_expect_code 2 model-promote register churn bad/a.bin bad 2>err &&
+	test_expect_code 2 model-promote register churn bad/a.bin a/../bad/a.bin 2>err &&
 	test_expect_code 2 model-promote churn:1 --to latest 2>err &&
 	test_grep "reserved" err &&
 	test_expect_code 2 model-promote churn:1 --to prod --require "auc >>= 1" &&
