@@ -15,9 +15,17 @@
 
 #include "arc.h"
 #include "err.h"
+#include "progress.h"
 #include "strbuf.h"
 
 #define ARC_BUFSZ 65536
+
+static struct progress *progress;
+
+void arc_set_progress(struct progress *p)
+{
+	progress = p;
+}
 
 /*
  * libarchive, loaded when the first archive is read or written.  Linking
@@ -270,6 +278,7 @@ static int pack_one(struct archive *a, struct archive_entry *ae,
 		if (write_all(a, buf, (size_t)got) < 0)
 			goto out;
 		done += got;
+		progress_add(progress, (uint64_t)got);
 	}
 	if (done != size) {
 		error("'%s' changed while being packed (it shrank)", e->path);

@@ -96,6 +96,13 @@ struct arc_entry {
 	int executable;
 };
 
+struct progress;
+/*
+ * Report the bytes of files read by arc_pack_fd() to `p` (NULL: none)
+ * until called again; the caller starts and stops the progress.
+ */
+void arc_set_progress(struct progress *p);
+
 /*
  * Write `n` entries to `fd` as a deterministic .tar.gz (see the top of
  * this file).  The array is not modified (the sort is internal).  The fd

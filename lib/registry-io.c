@@ -25,6 +25,7 @@
 #include "mltime.h"
 #include "names.h"
 #include "odb.h"
+#include "progress.h"
 #include "registry.h"
 #include "repo.h"
 #include "strbuf.h"
@@ -125,6 +126,7 @@ static int export_file(struct repo *r, const struct model_version *v,
 		       const char *text, const char *file)
 {
 	struct fs_atomic out = FS_ATOMIC_INIT;
+	struct progress *pg = NULL;
 	struct arc_entry *ents = NULL;
 	struct tree_entry *e = NULL;
 	struct strbuf tmp = STRBUF_INIT;
@@ -163,6 +165,8 @@ static int export_file(struct repo *r, const struct model_version *v,
 		ents[i + 1].path = strbuf_detach(&tmp, NULL);
 		ents[i + 1].executable = e[i].executable;
 	}
+	pg = progress_start_bytes("exporting", (uint64_t)v->size);
+	arc_set_progress(pg);
 	if (!strcmp(file, "-")) {
 		rc = arc_pack_fd(STDOUT_FILENO, ents, n + 1);
 		goto out;
@@ -175,6 +179,8 @@ static int export_file(struct repo *r, const struct model_version *v,
 	}
 	rc = fs_atomic_commit(&out);
 out:
+	arc_set_progress(NULL);
+	progress_stop(pg);
 	if (ents)
 		arc_entries_free(ents, n + 1);
 	tree_entries_free(e, n);

@@ -18,6 +18,7 @@
 #include "events.h"
 #include "mltime.h"
 #include "names.h"
+#include "progress.h"
 #include "registry.h"
 #include "repo.h"
 #include "runs.h"
@@ -820,17 +821,21 @@ int registry_register(struct repo *r, sqlite3 *db,
 			error_input("give the model's files, or --from-run");
 			goto out;
 		}
+		int dir = n->npaths == 1 && stat(n->paths[0], &st) == 0 &&
+			  S_ISDIR(st.st_mode);
+		struct progress *pg;
+		int64_t size = 0;
+
 		/* bad files are refused before any of them is stored */
-		if (n->npaths == 1 && stat(n->paths[0], &st) == 0 &&
-		    S_ISDIR(st.st_mode))
-			stored = tree_check_dir(n->paths[0]) < 0
-					 ? -1
-					 : tree_store(r, n->paths[0], &ts);
-		else
-			stored = tree_check_paths(n->paths, n->npaths) < 0
-					 ? -1
-					 : tree_store_paths(r, n->paths,
-							    n->npaths, &ts);
+		if ((dir ? tree_check_dir(n->paths[0], &size)
+			 : tree_check_paths(n->paths, n->npaths, &size)) < 0)
+			goto out;
+		pg = progress_start_bytes("storing", (uint64_t)size);
+		odb_set_progress(pg);
+		stored = dir ? tree_store(r, n->paths[0], &ts)
+			     : tree_store_paths(r, n->paths, n->npaths, &ts);
+		odb_set_progress(NULL);
+		progress_stop(pg);
 		if (stored < 0)
 			goto out;
 		memcpy(tree, ts.id, sizeof(tree));

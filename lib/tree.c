@@ -463,20 +463,24 @@ static int walk_paths(struct tree_walk *w, const char *const *paths,
 	return build_manifest(w, NULL, text, out);
 }
 
-int tree_check_dir(const char *dir)
+int tree_check_dir(const char *dir, int64_t *size)
 {
 	char id[ODB_HEXSZ + 1];
 
-	return tree_hash(dir, no_hash, NULL, id, NULL, NULL);
+	return tree_hash(dir, no_hash, NULL, id, size, NULL);
 }
 
-int tree_check_paths(const char *const *paths, size_t n)
+int tree_check_paths(const char *const *paths, size_t n, int64_t *size)
 {
 	struct tree_walk w = { NULL, no_hash, NULL, NULL, NULL, 0, 0 };
+	struct tree_stored s = { 0 };
 	char *text;
-	int rc = walk_paths(&w, paths, n, &text, NULL);
+	int rc = walk_paths(&w, paths, n, &text, &s);
 
 	free(text);
+	if (size)
+		*size = s.size;
+	tree_stored_release(&s);
 	return rc;
 }
 

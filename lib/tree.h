@@ -73,9 +73,10 @@ int tree_store_paths(struct repo *r, const char *const *paths, size_t n,
  * on bad input checks first.  0, or -1 with the error tree_store_paths()
  * would give.
  */
-int tree_check_paths(const char *const *paths, size_t n);
-/* The same for tree_store() of directory `dir`. */
-int tree_check_dir(const char *dir);
+int tree_check_paths(const char *const *paths, size_t n, int64_t *size);
+/* The same for tree_store() of directory `dir`. *size (may be NULL) gets
+ * the bytes either would store. */
+int tree_check_dir(const char *dir, int64_t *size);
 /*
  * Store the manifest of `n` entries whose objects are in the store
  * already (a run's file artifact registered as a model, an imported
