@@ -405,7 +405,11 @@ test_expect_success 'ls lists models and versions (TSV in a pipe, --json)' '
 	test "$(cut -f1 out | tr "\n" " ")" = "1 3 5 " &&
 	test "$(head -n 1 out | cut -f3)" = production &&
 	model-promote ls --json >j &&
-	test_grep "^\[{\"name\":\"churn\",\"latest\":5,\"versions\":3" j &&
+	test_grep "^{\"name\":\"churn\",\"latest\":5,\"versions\":3" j &&
+	test_line_count = 1 j &&
+	model-promote ls churn --json >j &&
+	test_line_count = 3 j &&
+	test "$(head -n 1 j | jfield version)" = 1 &&
 	test_expect_code 2 model-promote ls nosuch
 '
 

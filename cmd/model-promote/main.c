@@ -155,16 +155,24 @@ static const char *const usage_ls[] = { "model-promote ls [NAME] [--json]",
 					NULL };
 
 struct ls_ctx {
-	struct tabout *t;
-	cJSON *json;
+	struct tabout *t;	/* or, with --json, JSON Lines */
 };
+
+/* One record of JSON Lines; frees `o`. */
+static int print_record(cJSON *o)
+{
+	int rc = json_print_line(stdout, o);
+
+	cJSON_Delete(o);
+	return rc;
+}
 
 static int ls_model(const struct model_info *m, void *data)
 {
 	struct ls_ctx *c = data;
 	char latest[32], versions[32], created[MLTIME_BUFSZ];
 
-	if (c->json) {
+	if (!c->t) {
 		cJSON *o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "name", m->name);
@@ -174,8 +182,7 @@ static int ls_model(const struct model_info *m, void *data)
 		cJSON_AddStringToObject(o, "created",
 					mltime_format(m->created, created));
 		cJSON_AddStringToObject(o, "updated", when(m->updated));
-		cJSON_AddItemToArray(c->json, o);
-		return 0;
+		return print_record(o);
 	}
 	snprintf(latest, sizeof(latest), "%" PRId64, m->latest);
 	snprintf(versions, sizeof(versions), "%" PRId64, m->versions);
@@ -197,10 +204,8 @@ static int ls_version(const struct model_version *v, void *data)
 								"run");
 	char ver[32], files[32], size[32], created[MLTIME_BUFSZ];
 
-	if (c->json) {
-		cJSON_AddItemToArray(c->json, registry_version_json(v));
-		return 0;
-	}
+	if (!c->t)
+		return print_record(registry_version_json(v));
 	cJSON_ArrayForEach(a, v->aliases)
 	{
 		if (aliases.len)
@@ -226,7 +231,7 @@ static int ls_version(const struct model_version *v, void *data)
 
 static int cmd_ls(int argc, char **argv)
 {
-	struct ls_ctx c = { NULL, NULL };
+	struct ls_ctx c = { NULL };
 	int status = 0, rc;
 	struct option opts[] = { OPT_GLOBALS(), OPT_END() };
 
@@ -241,7 +246,7 @@ static int cmd_ls(int argc, char **argv)
 	if ((status = setup_now()))
 		return status;
 	if (gopt.json) {
-		c.json = cJSON_CreateArray();
+		/* JSON Lines, as every listing's --json */
 	} else if (argc == 2) {
 		static const char *const hdr[] = { "VERSION", "CREATED",
 						   "ALIASES", "FILES", "SIZE",
@@ -267,11 +272,8 @@ static int cmd_ls(int argc, char **argv)
 	}
 	if (rc < 0)
 		status = err_report();
-	else if (c.json)
-		status = print_json(c.json), c.json = NULL;
-	else if (tabout_print(c.t, stdout) < 0)
+	else if (c.t ? tabout_print(c.t, stdout) < 0 : out_flush(stdout) < 0)
 		status = err_report();
-	cJSON_Delete(c.json);
 	tabout_free(c.t);
 	return status;
 }
