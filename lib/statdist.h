@@ -2,7 +2,8 @@
  * statdist.h - distances between two samples, as drift-check scores them:
  * the histogram methods (psi, kl_div, jensenshannon, hellinger) over
  * Evidently's binning, and the distances over the samples themselves
- * (wasserstein, energy).  Each score agrees with Evidently's legacy
+ * (wasserstein, energy), and the p-values of two tests over the samples
+ * (anderson, cramer_von_mises).  Each score agrees with Evidently's legacy
  * stattests (which call NumPy and SciPy) to 1e-6 relative on the same data;
  * the comment on each function names what it reproduces.
  *
@@ -165,5 +166,26 @@ double statdist_wasserstein(const double *ref, size_t nr, const double *cur,
  */
 double statdist_energy(const double *ref, size_t nr, const double *cur,
 		       size_t nc);
+
+/*
+ * The p-value of the two-sample Anderson-Darling test,
+ * scipy.stats.anderson_ksamp([ref, cur]).pvalue (midranks for ties),
+ * which SciPy interpolates from Scholz and Stephens' table and so clips to
+ * [0.001, 0.25].  NaN with fewer than 4 values in all or a single
+ * distinct value (where SciPy raises an error).
+ */
+double statdist_anderson(const double *ref, size_t nr, const double *cur,
+			 size_t nc);
+
+/*
+ * The p-value of the two-sample Cramer-von Mises test,
+ * scipy.stats.cramervonmises_2samp(ref, cur) (method "auto"), which
+ * Evidently copies: exact when neither sample has more than 20 values (its
+ * cost grows fast with the sizes; 20 and 20 take milliseconds), else the
+ * limiting distribution of the normalised statistic, its series cut where
+ * SciPy cuts it.  NaN when a sample has fewer than 2 values.
+ */
+double statdist_cramer_von_mises(const double *ref, size_t nr,
+				 const double *cur, size_t nc);
 
 #endif

@@ -152,6 +152,9 @@ static double elnino_cur[96] = {
 	24.750, 23.260, 21.110, 19.490, 19.280, 19.730, 20.440, 22.070,
 };
 
+/* The same, kept unsorted (the tests above sort the arrays in place). */
+static double elnino_orig_ref[96], elnino_orig_cur[96];
+
 /* What the script prints for one pair of samples. */
 struct want {
 	size_t nbins;
@@ -361,8 +364,155 @@ static void test_empty(void)
 	is_int(statdist_distinct(x, 0), 0, "no values: none distinct");
 }
 
+/*
+ * The p-value tests.  Reference values from this script, run as above:
+ *
+ *	# Reference p-values for statdist_anderson() and statdist_cramer_von_mises()
+ *	# (numpy 1.24.2, scipy 1.10.1; Evidently calls anderson_ksamp() and a copy
+ *	# of SciPy's cramervonmises_2samp()).
+ *	import csv, warnings, numpy as np
+ *	from scipy import stats
+ *	warnings.simplefilter("ignore")
+ *	rows = list(csv.reader(open("/work/shared/data/elnino.csv")))[1:]
+ *	flat = [float(v) for row in rows for v in row[1:]]
+ *	cases = {
+ *	    "elnino": (flat[:96], flat[-96:]),
+ *	    "elnino 40 vs 40": (flat[:40], flat[-40:]),
+ *	    "elnino 20 vs 15": (flat[:20], flat[-15:]),
+ *	    "small ints": ([1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5],
+ *	                   [1, 2, 3, 3, 4, 4, 5, 5, 6, 6]),
+ *	    "gap": ([i / 29 for i in range(30)], [2 + i / 19 for i in range(20)]),
+ *	    "shift 0.3": ([i / 49 for i in range(50)], [0.3 + i / 49 for i in range(50)]),
+ *	    "shift 0.1": ([i / 49 for i in range(50)], [0.1 + i / 49 for i in range(50)]),
+ *	    "shift 0.12": ([i / 49 for i in range(50)], [0.12 + i / 49 for i in range(50)]),
+ *	    "shift 0.15": ([i / 49 for i in range(50)], [0.15 + i / 49 for i in range(50)]),
+ *	    "shift 0.2": ([i / 49 for i in range(50)], [0.2 + i / 49 for i in range(50)]),
+ *	    "12 vs 10 shift 0.3": ([i / 11 for i in range(12)], [0.3 + i / 9 for i in range(10)]),
+ *	    "12 vs 10 shift 0.4": ([i / 11 for i in range(12)], [0.4 + i / 9 for i in range(10)]),
+ *	    "same": ([i / 29 for i in range(30)], [i / 29 + 1e-3 for i in range(30)]),
+ *	}
+ *	for name, (r, c) in cases.items():
+ *	    a = stats.anderson_ksamp([np.array(r), np.array(c)])
+ *	    v = stats.cramervonmises_2samp(r, c)
+ *	    print(f"{name}: anderson {a.pvalue:.17g} (A2 {a.statistic:.6g})"
+ *	          f" cvm {v.pvalue:.17g}")
+ */
+struct ptest {
+	const char *name;
+	double anderson, cvm;
+};
+
+/* x[i] = off + i / div, i < n: the made-up samples of the script */
+static void ramp(double *x, size_t n, double off, double div)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = off + (double)i / div;
+}
+
+static void check_p(const struct ptest *t, double *ref, size_t nr,
+		    double *cur, size_t nc)
+{
+	char name[160];
+
+	statdist_sort(ref, nr);
+	statdist_sort(cur, nc);
+	snprintf(name, sizeof(name), "%s: anderson_ksamp p-value", t->name);
+	is_rel(statdist_anderson(ref, nr, cur, nc), t->anderson, name);
+	snprintf(name, sizeof(name), "%s: cramervonmises_2samp p-value",
+		 t->name);
+	/*
+	 * Below 1e-8 the asymptotic p-value is 1 minus a cdf within 1e-8 of
+	 * 1, and SciPy's own value carries the rounding of that difference
+	 * (a few 1e-16): there it is held to 1e-14 absolute.
+	 */
+	if (t->cvm < 1e-8)
+		is_double(statdist_cramer_von_mises(ref, nr, cur, nc), t->cvm,
+			  1e-14, name);
+	else
+		is_rel(statdist_cramer_von_mises(ref, nr, cur, nc), t->cvm,
+		       name);
+}
+
+static void test_pvalues(void)
+{
+	static const struct ptest el96 = { "elnino 96 vs 96",
+		0.17335977829146812, 0.19905948350268932 };
+	static const struct ptest el40 = { "elnino 40 vs 40 (A2 < 0.325)",
+		0.25, 0.97816603198071661 };
+	static const struct ptest el20 = { "elnino 20 vs 15 (exact cvm)",
+		0.25, 0.71082891549124272 };
+	static const struct ptest ints = { "small ints (ties, exact cvm)",
+		0.25, 0.52418170065228886 };
+	static const struct ptest gap = { "gap (A2 > 6.546)",
+		0.001, 3.7637493122133492e-10 };
+	static const struct ptest sh[] = {
+		{ "shift 0.3", 0.001, 5.9051300666856932e-05 },
+		{ "shift 0.1", 0.17594880268971477, 0.28464282818660236 },
+		{ "shift 0.12", 0.081268774676593866, 0.15212829152205731 },
+		{ "shift 0.15", 0.014538365923918897, 0.037776098833935734 },
+		{ "shift 0.2", 0.0023033582694118992, 0.0076229316172953254 },
+	};
+	static const double shift[] = { 0.3, 0.1, 0.12, 0.15, 0.2 };
+	static const struct ptest s12[] = {
+		{ "12 vs 10 shift 0.3 (exact cvm)", 0.078500767609257296,
+		  0.11301082818110682 },
+		{ "12 vs 10 shift 0.4 (exact cvm)", 0.017706351849370836,
+		  0.026920447973079551 },
+	};
+	static const struct ptest same = { "same", 0.25,
+		0.99999999999986844 };
+	double r[96], c[96];
+	size_t i;
+
+	/* elnino_ref and elnino_cur are sorted by now: copy the originals */
+	memcpy(r, elnino_orig_ref, 96 * sizeof(double));
+	memcpy(c, elnino_orig_cur, 96 * sizeof(double));
+	check_p(&el96, r, 96, c, 96);
+	memcpy(r, elnino_orig_ref, 40 * sizeof(double));
+	memcpy(c, elnino_orig_cur + 56, 40 * sizeof(double));
+	check_p(&el40, r, 40, c, 40);
+	memcpy(r, elnino_orig_ref, 20 * sizeof(double));
+	memcpy(c, elnino_orig_cur + 81, 15 * sizeof(double));
+	check_p(&el20, r, 20, c, 15);
+	{
+		double ir[] = { 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5 };
+		double ic[] = { 1, 2, 3, 3, 4, 4, 5, 5, 6, 6 };
+
+		check_p(&ints, ir, 12, ic, 10);
+	}
+	ramp(r, 30, 0, 29);
+	ramp(c, 20, 2, 19);
+	check_p(&gap, r, 30, c, 20);
+	for (i = 0; i < 5; i++) {
+		ramp(r, 50, 0, 49);
+		ramp(c, 50, shift[i], 49);
+		check_p(&sh[i], r, 50, c, 50);
+	}
+	for (i = 0; i < 2; i++) {
+		ramp(r, 12, 0, 11);
+		ramp(c, 10, i ? 0.4 : 0.3, 9);
+		check_p(&s12[i], r, 12, c, 10);
+	}
+	ramp(r, 30, 0, 29);
+	ramp(c, 30, 1e-3, 29);
+	check_p(&same, r, 30, c, 30);
+
+	ok(isnan(statdist_anderson(r, 1, r, 1)) &&
+	   isnan(statdist_anderson(r, 3, r, 0)),
+	   "anderson: too few values give NaN");
+	r[0] = r[1] = c[0] = c[1] = 7;
+	ok(isnan(statdist_anderson(r, 2, c, 2)),
+	   "anderson: one distinct value gives NaN");
+	ok(isnan(statdist_cramer_von_mises(r, 1, c, 5)),
+	   "cramer_von_mises: a sample of one gives NaN");
+}
+
 int main(void)
 {
+	memcpy(elnino_orig_ref, elnino_ref, sizeof(elnino_ref));
+	memcpy(elnino_orig_cur, elnino_cur, sizeof(elnino_cur));
 	test_sturges();
 	test_histogram();
 	test_elnino();
@@ -372,5 +522,6 @@ int main(void)
 	test_rounding_case();
 	test_counts();
 	test_empty();
+	test_pvalues();
 	return tap_done();
 }
