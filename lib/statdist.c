@@ -112,11 +112,38 @@ static void bins_alloc(struct statdist_bins *b, size_t n, int sturges)
 	b->sturges = sturges;
 }
 
+/*
+ * The distinct values of the union of two sorted samples, by merging
+ * them: returns how many there are and, given `pr` and `pc`, the share of
+ * each side that holds each value, in order.
+ */
+static size_t union_values(const double *ref, size_t nr, const double *cur,
+			   size_t nc, double *pr, double *pc)
+{
+	size_t i = 0, j = 0, k;
+
+	for (k = 0; i < nr || j < nc; k++) {
+		double v = j == nc || (i < nr && ref[i] < cur[j]) ? ref[i]
+								    : cur[j];
+		size_t i0 = i, j0 = j;
+
+		while (i < nr && ref[i] == v)
+			i++;
+		while (j < nc && cur[j] == v)
+			j++;
+		if (pr) {
+			pr[k] = (double)(i - i0) / (double)nr;
+			pc[k] = (double)(j - j0) / (double)nc;
+		}
+	}
+	return k;
+}
+
 void statdist_bins_numeric(const double *ref, size_t nr, const double *cur,
 			   size_t nc, struct statdist_bins *out)
 {
 	double edges[STATDIST_MAX_EDGES] = { 0 }, min, max;
-	size_t counts[STATDIST_MAX_EDGES], nb, i, j, k;
+	size_t counts[STATDIST_MAX_EDGES], nb, k;
 
 	if (statdist_distinct(ref, nr) > 20) {
 		/* nr > 20 here: ref is not empty */
@@ -137,29 +164,10 @@ void statdist_bins_numeric(const double *ref, size_t nr, const double *cur,
 		return;
 	}
 
-	/* one bin per distinct value of the union: merge the two runs */
-	nb = 0;
-	for (i = 0, j = 0; i < nr || j < nc; nb++) {
-		double v = j == nc || (i < nr && ref[i] < cur[j]) ? ref[i]
-								    : cur[j];
-		while (i < nr && ref[i] == v)
-			i++;
-		while (j < nc && cur[j] == v)
-			j++;
-	}
+	/* one bin per distinct value of the union */
+	nb = union_values(ref, nr, cur, nc, NULL, NULL);
 	bins_alloc(out, nb, 0);
-	for (k = 0, i = 0, j = 0; i < nr || j < nc; k++) {
-		double v = j == nc || (i < nr && ref[i] < cur[j]) ? ref[i]
-								    : cur[j];
-		size_t i0 = i, j0 = j;
-
-		while (i < nr && ref[i] == v)
-			i++;
-		while (j < nc && cur[j] == v)
-			j++;
-		out->ref[k] = (double)(i - i0) / (double)nr;
-		out->cur[k] = (double)(j - j0) / (double)nc;
-	}
+	union_values(ref, nr, cur, nc, out->ref, out->cur);
 }
 
 void statdist_bins_counts(const size_t *ref, const size_t *cur, size_t k,
@@ -305,20 +313,11 @@ double statdist_hellinger(const double *ref, size_t nr, const double *cur,
 	double edges[STATDIST_MAX_EDGES] = { 0 }, min, max, width, db, p, q;
 	double sum = 0;
 	size_t cr[STATDIST_MAX_EDGES], cc[STATDIST_MAX_EDGES];
-	size_t nb, i, j, u;
+	size_t nb, i, u;
 
 	if (!nr || !nc)
 		return NAN;
-	/* the distinct values of the union, counted by merging */
-	u = 0;
-	for (i = 0, j = 0; i < nr || j < nc; u++) {
-		double v = j == nc || (i < nr && ref[i] < cur[j]) ? ref[i]
-								    : cur[j];
-		while (i < nr && ref[i] == v)
-			i++;
-		while (j < nc && cur[j] == v)
-			j++;
-	}
+	u = union_values(ref, nr, cur, nc, NULL, NULL);
 	min = ref[0] < cur[0] ? ref[0] : cur[0];
 	max = ref[nr - 1] > cur[nc - 1] ? ref[nr - 1] : cur[nc - 1];
 	nb = statdist_sturges(min, max, u, edges);
