@@ -94,24 +94,39 @@ static struct {
 #undef LA_FIELD
 } la;
 
-/* Load libarchive once: 0, or -1 with error() saying why not. */
-static int la_load(void)
+void *arc_libarchive(void)
 {
 	static const char *const names[] = {
 		"libarchive.so.13", "libarchive.so", "libarchive.13.dylib",
 		"libarchive.dylib", NULL
 	};
-	static int state; /* 0 not tried, 1 loaded, -1 missing */
-	void *h = NULL;
+	static void *h;
+	static int tried;
 	int i;
+
+	if (!tried) {
+		tried = 1;
+		for (i = 0; names[i] && !h; i++)
+			h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+		if (!h)
+			error("libarchive cannot be loaded: %s", dlerror());
+	} else if (!h) {
+		error("libarchive cannot be loaded");
+	}
+	return h;
+}
+
+/* Fill `la` once: 0, or -1 with error() saying why not. */
+static int la_load(void)
+{
+	static int state; /* 0 not tried, 1 loaded, -1 failed */
+	void *h;
 
 	if (state)
 		return state > 0 ? 0 : error("libarchive cannot be loaded");
-	for (i = 0; names[i] && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
 	state = -1;
-	if (!h)
-		return error("libarchive cannot be loaded: %s", dlerror());
+	if (!(h = arc_libarchive()))
+		return -1;
 #define LA_SYM(f)                                                             \
 	if (!(*(void **)&la.f = dlsym(h, #f)))                                 \
 		return error("libarchive has no %s", #f);

@@ -96,6 +96,13 @@ struct arc_entry {
 	int executable;
 };
 
+/*
+ * The libarchive library, dlopen(3)'ed by the first call (arc.c's
+ * functions, and table.c for compressed input, share it); NULL with
+ * error() when it cannot be loaded, then and on every later call.
+ */
+void *arc_libarchive(void);
+
 struct progress;
 /*
  * Report the bytes of files read by arc_pack_fd() to `p` (NULL: none)

@@ -33,6 +33,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "arc.h"
 #include "err.h"
 #include "mltime.h"
 #include "num.h"
@@ -208,23 +209,17 @@ static struct {
 
 static int ar_load(void)
 {
-	static const char *const names[] = {
-		"libarchive.so.13", "libarchive.so", "libarchive.13.dylib",
-		"libarchive.dylib", NULL
-	};
 	static int state; /* 0 not tried, 1 loaded, -1 missing */
-	void *h = NULL;
-	int i;
+	void *h;
 
 	if (state)
 		return state > 0 ? 0 : error("cannot read compressed input: "
 					     "libarchive cannot be loaded");
-	for (i = 0; names[i] && !h; i++)
-		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
 	state = -1;
-	if (!h)
-		return error("cannot read compressed input: libarchive cannot "
-			     "be loaded: %s", dlerror());
+	if (!(h = arc_libarchive())) {
+		err_prefix("cannot read compressed input: ");
+		return -1;
+	}
 #define AR_SYM(field, name) \
 	if (!(*(void **)&ar.field = dlsym(h, name))) \
 		return error("cannot read compressed input: libarchive has no " \
