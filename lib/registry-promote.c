@@ -41,6 +41,28 @@ int registry_alias_get(sqlite3 *db, const char *name, const char *alias,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+int registry_aliases(sqlite3 *db, const char *name,
+		     int (*fn)(const char *alias, int64_t version, void *data),
+		     void *data)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT alias, version FROM "
+					  "model_aliases WHERE name = ? AND "
+					  "version IS NOT NULL ORDER BY alias");
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, name);
+	while ((rc = db_step(st)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		       sqlite3_column_int64(st, 1), data)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The alias's stack (a JSON array of versions, oldest first). */
 static cJSON *alias_stack(sqlite3 *db, const char *name, const char *alias)
 {

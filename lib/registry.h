@@ -157,6 +157,10 @@ int registry_versions(sqlite3 *db, const char *name,
 
 /* ---- aliases and promotion ------------------------------------------- */
 
+/* Every alias of `name` (deleted ones left out), by name; fn as above. */
+int registry_aliases(sqlite3 *db, const char *name,
+		     int (*fn)(const char *alias, int64_t version, void *data),
+		     void *data);
 /* The version alias `alias` of `name` points at: 1 (in *version), 0 none. */
 int registry_alias_get(sqlite3 *db, const char *name, const char *alias,
 		       int64_t *version);

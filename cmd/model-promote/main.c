@@ -1083,24 +1083,11 @@ out:
 }
 
 /* `alias NAME`: each alias of the model and its version, a line each. */
-static int print_aliases(const struct model_info *m, void *data)
+static int print_alias(const char *alias, int64_t version, void *data)
 {
-	const char *p = m->aliases;
-
-	if (strcmp(m->name, data))
-		return 0;
-	while (*p) {
-		size_t n = strcspn(p, " ");
-		const char *eq = memchr(p, '=', n);
-
-		if (eq)
-			printf("%.*s\t%.*s\n", (int)(eq - p), p,
-			       (int)(n - (size_t)(eq - p) - 1), eq + 1);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return 1;
+	(void)data;
+	printf("%s\t%" PRId64 "\n", alias, version);
+	return 0;
 }
 
 static const char *const usage_alias[] = {
@@ -1154,8 +1141,8 @@ static int cmd_alias(int argc, char **argv)
 
 		if (rc == 0)
 			rc = error_input("no model '%s'", ref.name);
-		if (rc < 0 || registry_models(the_catalog, print_aliases,
-					      ref.name) < 0)
+		if (rc < 0 || registry_aliases(the_catalog, ref.name,
+					       print_alias, NULL) < 0)
 			status = err_report();
 	}
 out:
