@@ -55,7 +55,7 @@ endif
 ALL_LDFLAGS = $(SANFLAGS) $(AS_NEEDED) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm -lpthread
 
-CMDS = mlrepo exp-log fs-ingest pipe-run model-promote
+CMDS = mlrepo exp-log fs-ingest pipe-run model-promote drift-check
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
 LIB = $(O)/lib/libmlrepo.a

@@ -158,9 +158,13 @@ struct drift_side {
  */
 int drift_side_read(struct drift_side *s, const char *path,
 		    const struct drift_opts *o, int into_profile);
-/* The same from an open table reader (fs: inputs); it stays open. */
+/*
+ * The same from an open table reader (fs: inputs), which stays open; the
+ * columns named in `skip` (NULL-terminated, or NULL) are left out.
+ */
 int drift_side_read_table(struct drift_side *s, struct table_reader *t,
-			  const struct drift_opts *o, int into_profile);
+			  const struct drift_opts *o, int into_profile,
+			  const char *const *skip);
 /* Take a profile (profile.h) as a side; the side owns it from then on. */
 int drift_side_from_profile(struct drift_side *s, const char *name,
 			    struct profile *p);
