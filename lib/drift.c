@@ -4,6 +4,7 @@
  * across columns and the verdict (drift.h).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,35 @@ static void col_add_prof(struct profile_col *pc, const char *s, size_t len)
 	profile_add_text(pc, s, len);
 }
 
+/*
+ * Size the columns' arrays for the whole input once a few thousand rows
+ * tell how long a row is, rather than doubling them (each doubling copies
+ * the column, and a 1,000,000-row table has 25 of them).
+ */
+static void reserve(struct drift_side *s, uint64_t row_bytes)
+{
+	struct stat st;
+	double rows;
+	int i;
+
+	if (!row_bytes || !s->name || stat(s->name, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	/* compressed input gives too few; doubling then makes up */
+	rows = (double)st.st_size / row_bytes * s->rows * 1.01 + 1024;
+	if (rows > 1e10)
+		return;
+	for (i = 0; i < s->ncols; i++) {
+		struct drift_col *c = &s->cols[i];
+
+		if (c->all_numbers && c->anum < (size_t)rows &&
+		    c->nnum > s->rows / 2) {
+			c->anum = (size_t)rows;
+			c->num = xrealloc(c->num, c->anum * sizeof(*c->num));
+		}
+	}
+}
+
 int drift_side_read_table(struct drift_side *s, struct table_reader *t,
 			  const struct drift_opts *o, int into_profile,
 			  const char *const *skip)
@@ -268,6 +298,7 @@ int drift_side_read_table(struct drift_side *s, struct table_reader *t,
 	int n = table_ncols(t), i, rc, *map;
 	struct profile_col **pcols = NULL;
 	struct progress *pr = NULL;
+	uint64_t row_bytes = 0;
 	struct stat st;
 
 	if (!s->name)
@@ -300,7 +331,14 @@ int drift_side_read_table(struct drift_side *s, struct table_reader *t,
 	    stat(s->name, &st) == 0 && S_ISREG(st.st_mode) && isatty(2))
 		pr = progress_start_bytes(s->name, st.st_size);
 	while ((rc = table_next(t)) == TABLE_ROW) {
-		s->rows++;
+		if (++s->rows <= 4096 && !into_profile) {
+			size_t len = 0;
+
+			table_row_text(t, &len);
+			row_bytes += len + 1;
+			if (s->rows == 4096)
+				reserve(s, row_bytes);
+		}
 		if (into_profile)
 			profile_add_row(s->profile);
 		for (i = 0; i < n; i++) {
@@ -337,6 +375,55 @@ int drift_side_read(struct drift_side *s, const char *path,
 	rc = drift_side_read_table(s, t, o, into_profile, NULL);
 	table_close(t);
 	return rc;
+}
+
+struct side_job {
+	struct drift_side *s;
+	const char *path;
+	struct drift_opts o;
+	int into_profile, rc;
+	struct err_saved err;
+};
+
+static void *side_worker(void *arg)
+{
+	struct side_job *j = arg;
+
+	j->rc = drift_side_read(j->s, j->path, &j->o, j->into_profile);
+	if (j->rc < 0)
+		err_save(&j->err);
+	return NULL;
+}
+
+int drift_sides_read(struct drift_side *ref, const char *rpath,
+		     struct drift_side *cur, const char *cpath,
+		     const struct drift_opts *o, int into_profile)
+{
+	struct side_job j;
+	pthread_t th;
+	int rc;
+
+	memset(&j, 0, sizeof(j));
+	j.s = cur;
+	j.path = cpath;
+	j.o = *o;
+	j.o.progress = 0; /* one progress line: the reference's */
+	j.into_profile = into_profile;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    pthread_create(&th, NULL, side_worker, &j)) {
+		if (drift_side_read(ref, rpath, o, into_profile) < 0)
+			return -1;
+		return drift_side_read(cur, cpath, o, into_profile);
+	}
+	rc = drift_side_read(ref, rpath, o, into_profile);
+	pthread_join(th, NULL);
+	if (rc < 0)
+		return -1; /* the reference's error, set in this thread */
+	if (j.rc < 0) {
+		err_restore(&j.err);
+		return -1;
+	}
+	return 0;
 }
 
 int drift_side_from_profile(struct drift_side *s, const char *name,
@@ -398,17 +485,25 @@ static int64_t col_values(const struct drift_col *c)
 	return c->rows - c->missing;
 }
 
-/* Distinct values of one sorted raw column, or a profile's (-1: many). */
-static int64_t col_distinct(const struct drift_col *c)
+/*
+ * Distinct values of one sorted raw column, or a profile's (-1: many), the
+ * count of numbers stopping past `cap` (the callers ask "more than 5?",
+ * "more than 20?").
+ */
+static int64_t col_distinct(const struct drift_col *c, size_t cap)
 {
 	struct profile_summary sum;
+	size_t i, d;
 
 	if (c->prof) {
 		profile_col_summary(c->prof, &sum);
 		return sum.distinct;
 	}
-	if (c->all_numbers)
-		return (int64_t)statdist_distinct(c->num, c->nnum);
+	if (c->all_numbers) {
+		for (i = 1, d = c->nnum ? 1 : 0; i < c->nnum && d <= cap; i++)
+			d += c->num[i] != c->num[i - 1];
+		return (int64_t)d;
+	}
 	return c->cats ? (int64_t)c->cats->n : 0;
 }
 
@@ -438,8 +533,13 @@ static int cmp_cat(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
-/* A column's text categories, sorted (numbers formatted when numeric). */
-static struct drift_cat *col_cats(const struct drift_col *c, size_t *n)
+/*
+ * A column's text categories, sorted (numbers formatted when numeric).
+ * *owned says whether the texts are the caller's to free (else the
+ * column's map keeps them).
+ */
+static struct drift_cat *col_cats(const struct drift_col *c, size_t *n,
+				  int *owned)
 {
 	struct drift_catmap tmp = { NULL, 0, 0 };
 	const struct drift_catmap *m = c->cats;
@@ -461,6 +561,7 @@ static struct drift_cat *col_cats(const struct drift_col *c, size_t *n)
 			out[k++] = m->slots[i];
 	qsort(out, k, sizeof(*out), cmp_cat);
 	*n = k;
+	*owned = m == &tmp;
 	if (m == &tmp)
 		free(tmp.slots); /* texts moved to out */
 	return out;
@@ -471,9 +572,10 @@ static struct drift_cat *col_cats(const struct drift_col *c, size_t *n)
  * numbers themselves when both sides hold only numbers, else the text.
  */
 static void raw_counts(const struct drift_col *r, const struct drift_col *c,
-		       size_t **rc, size_t **cc, size_t *k)
+		       size_t **rc, size_t **cc, size_t *k, char ***labels)
 {
 	size_t i = 0, j = 0, n = 0, alloc;
+	char buf[NUM_BUFSZ];
 
 	if (r->all_numbers && c->all_numbers) {
 		const double *a = r->num, *b = c->num;
@@ -482,10 +584,14 @@ static void raw_counts(const struct drift_col *r, const struct drift_col *c,
 		alloc = union_distinct(a, na, b, nb);
 		*rc = xcalloc(alloc ? alloc : 1, sizeof(**rc));
 		*cc = xcalloc(alloc ? alloc : 1, sizeof(**cc));
+		if (labels)
+			*labels = xcalloc(alloc ? alloc : 1, sizeof(**labels));
 		while (i < na || j < nb) {
 			double v = j >= nb || (i < na && a[i] <= b[j]) ? a[i]
 								       : b[j];
 
+			if (labels)
+				(*labels)[n] = xstrdup(num_format_exact(v, buf));
 			while (i < na && a[i] == v)
 				(*rc)[n]++, i++;
 			while (j < nb && b[j] == v)
@@ -496,15 +602,22 @@ static void raw_counts(const struct drift_col *r, const struct drift_col *c,
 		return;
 	} else {
 		size_t na, nb;
-		struct drift_cat *a = col_cats(r, &na), *b = col_cats(c, &nb);
+		int owna, ownb;
+		struct drift_cat *a = col_cats(r, &na, &owna);
+		struct drift_cat *b = col_cats(c, &nb, &ownb);
 
 		alloc = na + nb;
 		*rc = xcalloc(alloc ? alloc : 1, sizeof(**rc));
 		*cc = xcalloc(alloc ? alloc : 1, sizeof(**cc));
+		if (labels)
+			*labels = xcalloc(alloc ? alloc : 1, sizeof(**labels));
 		while (i < na || j < nb) {
 			int cmp = i >= na ? 1 : j >= nb ? -1
 					: strcmp(a[i].text, b[j].text);
 
+			if (labels)
+				(*labels)[n] = xstrdup(cmp <= 0 ? a[i].text
+								: b[j].text);
 			if (cmp <= 0)
 				(*rc)[n] = a[i++].count;
 			if (cmp >= 0)
@@ -512,9 +625,9 @@ static void raw_counts(const struct drift_col *r, const struct drift_col *c,
 			n++;
 		}
 		*k = n;
-		for (i = 0; i < na; i++)
+		for (i = 0; owna && i < na; i++)
 			free(a[i].text);
-		for (j = 0; j < nb; j++)
+		for (j = 0; ownb && j < nb; j++)
 			free(b[j].text);
 		free(a);
 		free(b);
@@ -526,7 +639,7 @@ static int counts(const struct drift_col *r, const struct drift_col *c,
 {
 	if (r->prof && c->prof)
 		return profile_counts(r->prof, c->prof, rc, cc, k);
-	raw_counts(r, c, rc, cc, k);
+	raw_counts(r, c, rc, cc, k, NULL);
 	return 0;
 }
 
@@ -770,17 +883,25 @@ static int check_column(struct drift_col *r, struct drift_col *c,
 	} else if (forced_cat) {
 		res->numeric = 0;
 	} else {
-		int64_t d = col_distinct(r);
+		int64_t d = col_distinct(r, 5);
 
 		res->numeric = r->all_numbers && c->all_numbers &&
 			       (d < 0 || d > 5);
 	}
 	if (res->numeric) {
-		if (profiles)
-			u = profile_distinct_union(r->prof, c->prof);
-		else
-			u = (int64_t)union_distinct(r->num, r->nnum, c->num,
-						    c->nnum);
+		/*
+		 * The auto rule asks only whether u > 5: with more than 5
+		 * distinct reference values it is, unless --numeric forced a
+		 * column with fewer.
+		 */
+		u = col_distinct(r, 5);
+		if (u >= 0 && u <= 5) {
+			if (profiles)
+				u = profile_distinct_union(r->prof, c->prof);
+			else
+				u = (int64_t)union_distinct(r->num, r->nnum,
+							    c->num, c->nnum);
+		}
 	} else {
 		if (counts(r, c, &crc, &ccc, &k) < 0)
 			return -1;
@@ -790,18 +911,18 @@ static int check_column(struct drift_col *r, struct drift_col *c,
 		mi = drift_method_from_name(mname);
 		if (mi < 0) {
 			error_input("column '%s': unknown method '%s'",
-						   r->name, mname);
+				    r->name, mname);
 			goto out;
 		}
 		m = mi;
 		if (m != DRIFT_AUTO &&
 		    !(drift_methods[m].kinds &
 		      (res->numeric ? DRIFT_FOR_NUM : DRIFT_FOR_CAT))) {
-			error_input(
-					"column '%s' is %s; method '%s' takes %s "
-					"columns", r->name,
-					res->numeric ? "numeric" : "categorical", mname,
-					res->numeric ? "categorical" : "numeric");
+			error_input("column '%s' is %s; method '%s' takes "
+				    "%s columns", r->name,
+				    res->numeric ? "numeric" : "categorical",
+				    mname, res->numeric ? "categorical"
+							: "numeric");
 			goto out;
 		}
 	} else if (m != DRIFT_AUTO &&
@@ -817,7 +938,7 @@ static int check_column(struct drift_col *r, struct drift_col *c,
 		res->threshold = o->threshold;
 	if (tstr && num_parse_float(tstr, strlen(tstr), &res->threshold) < 0) {
 		error_input("--column-threshold %s=%s: not a number",
-					   r->name, tstr);
+			    r->name, tstr);
 		goto out;
 	}
 	res->score = NAN;
@@ -825,8 +946,8 @@ static int check_column(struct drift_col *r, struct drift_col *c,
 		goto done; /* nothing to test: no score, no drift */
 	if (profiles && !drift_methods[m].on_profile) {
 		error_input("column '%s': method '%s' needs the "
-					   "reference's values, not a profile",
-					   r->name, drift_methods[m].name);
+			    "reference's values, not a profile", r->name,
+			    drift_methods[m].name);
 		goto out;
 	}
 	if (!res->numeric) {
@@ -906,6 +1027,72 @@ static void correct(struct drift_result *res)
 	free(idx);
 }
 
+/*
+ * Columns are checked by up to two threads (the machines we run on have
+ * two cores, and sorting a column of a million values is most of a
+ * check): each takes the next column until none is left.  Every column's
+ * data is its own, and the methods keep no state, so nothing is shared but
+ * the counter.  The error of the first failing column (in column order)
+ * is the one reported, whichever thread met it.
+ */
+struct check_pool {
+	struct drift_result *res;
+	const struct drift_opts *o;
+	pthread_mutex_t lock;
+	int next;
+	int failed;		/* the first failing column, or ncols */
+	struct err_saved err;
+};
+
+static void *check_worker(void *arg)
+{
+	struct check_pool *p = arg;
+
+	for (;;) {
+		struct drift_colres *c;
+		int i;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->failed ? p->next++ : -1;
+		pthread_mutex_unlock(&p->lock);
+		if (i < 0)
+			return NULL;
+		c = &p->res->cols[i];
+		if (check_column(c->ref, c->cur, p->o, c) < 0) {
+			pthread_mutex_lock(&p->lock);
+			if (i < p->failed) {
+				p->failed = i;
+				err_save(&p->err);
+			}
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+}
+
+static int check_all(struct drift_result *res, const struct drift_opts *o)
+{
+	struct check_pool p;
+	pthread_t helper;
+	int two = res->ncols > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+
+	memset(&p, 0, sizeof(p));
+	p.res = res;
+	p.o = o;
+	p.failed = res->ncols;
+	pthread_mutex_init(&p.lock, NULL);
+	if (two && pthread_create(&helper, NULL, check_worker, &p))
+		two = 0; /* no thread: one is enough */
+	check_worker(&p);
+	if (two)
+		pthread_join(helper, NULL);
+	pthread_mutex_destroy(&p.lock);
+	if (p.failed < res->ncols) {
+		err_restore(&p.err);
+		return -1;
+	}
+	return 0;
+}
+
 static struct drift_col *find_col(struct drift_side *s, const char *name)
 {
 	int i;
@@ -940,14 +1127,15 @@ int drift_check(struct drift_side *ref, struct drift_side *cur,
 	for (i = 0; i < ref->ncols; i++) {
 		struct drift_col *c = find_col(cur, ref->cols[i].name);
 
-		if (!c)
-			continue;
-		if (check_column(&ref->cols[i], c, o, &res->cols[res->ncols]) <
-		    0) {
-			drift_result_release(res);
-			return -1;
+		if (c) {
+			/* paired now, checked by check_all() */
+			res->cols[res->ncols].ref = &ref->cols[i];
+			res->cols[res->ncols++].cur = c;
 		}
-		res->ncols++;
+	}
+	if (check_all(res, o) < 0) {
+		drift_result_release(res);
+		return -1;
 	}
 	/* options naming a column that is compared nowhere are mistakes */
 	{
@@ -996,4 +1184,111 @@ void drift_result_release(struct drift_result *res)
 {
 	free(res->cols);
 	memset(res, 0, sizeof(*res));
+}
+
+/* ---- what a report draws ---------------------------------------------------- */
+
+void drift_plot_release(struct drift_plot *p)
+{
+	size_t i;
+
+	for (i = 0; p->labels && i < p->n; i++)
+		free(p->labels[i]);
+	free(p->labels);
+	free(p->ref);
+	free(p->cur);
+	memset(p, 0, sizeof(*p));
+}
+
+static void plot_from_counts(struct drift_plot *p, const size_t *rc,
+			     const size_t *cc, size_t k)
+{
+	size_t i, tr = 0, tc = 0;
+
+	p->n = k;
+	p->ref = xcalloc(k ? k : 1, sizeof(*p->ref));
+	p->cur = xcalloc(k ? k : 1, sizeof(*p->cur));
+	for (i = 0; i < k; i++) {
+		tr += rc[i];
+		tc += cc[i];
+	}
+	for (i = 0; i < k; i++) {
+		p->ref[i] = tr ? (double)rc[i] / tr : 0;
+		p->cur[i] = tc ? (double)cc[i] / tc : 0;
+	}
+}
+
+int drift_plot(const struct drift_colres *c, struct drift_plot *p)
+{
+	const struct drift_col *r = c->ref, *k = c->cur;
+	size_t *rc = NULL, *cc = NULL, n = 0, i;
+	double edges[STATDIST_MAX_EDGES], lo, hi;
+	int64_t d;
+	char b1[NUM_BUFSZ], b2[NUM_BUFSZ];
+	struct profile_summary a, b;
+
+	memset(p, 0, sizeof(*p));
+	if (!c->nref || !c->ncur)
+		return 0;
+	if (!c->numeric || ((d = col_distinct(r, 20)) >= 0 && d <= 20)) {
+		if (r->prof && k->prof) {
+			if (profile_counts(r->prof, k->prof, &rc, &cc, &n) < 0)
+				return -1;
+		} else {
+			raw_counts(r, k, &rc, &cc, &n, &p->labels);
+		}
+		plot_from_counts(p, rc, cc, n);
+		free(rc);
+		free(cc);
+		if (!p->labels) {
+			p->labels = xcalloc(n ? n : 1, sizeof(*p->labels));
+			for (i = 0; i < n; i++) {
+				snprintf(b1, sizeof(b1), "#%zu", i + 1);
+				p->labels[i] = xstrdup(b1);
+			}
+		}
+		return 0;
+	}
+	/* equal-width bins over both sides, Sturges' rule */
+	if (r->prof && k->prof) {
+		struct statdist_bins bins = { 0 };
+
+		profile_col_summary(r->prof, &a);
+		profile_col_summary(k->prof, &b);
+		lo = fmin(a.min, b.min);
+		hi = fmax(a.max, b.max);
+		n = statdist_sturges(lo, hi, (size_t)(a.n + b.n), edges);
+		profile_bins(r->prof, k->prof, &bins);
+		p->n = bins.n;
+		p->ref = bins.ref;
+		p->cur = bins.cur;
+		if (bins.n != n) /* no edges to name the bins by */
+			n = 0;
+	} else {
+		lo = fmin(r->num[0], k->num[0]);
+		hi = fmax(r->num[r->nnum - 1], k->num[k->nnum - 1]);
+		n = statdist_sturges(lo, hi, r->nnum + k->nnum, edges);
+		rc = xcalloc(n, sizeof(*rc));
+		cc = xcalloc(n, sizeof(*cc));
+		statdist_histogram(r->num, r->nnum, edges, n, rc);
+		statdist_histogram(k->num, k->nnum, edges, n, cc);
+		plot_from_counts(p, rc, cc, n);
+		free(rc);
+		free(cc);
+	}
+	p->labels = xcalloc(p->n ? p->n : 1, sizeof(*p->labels));
+	for (i = 0; i < p->n; i++) {
+		if (n) {
+			char lab[2 * NUM_BUFSZ + 8];
+
+			snprintf(lab, sizeof(lab), "%s..%s",
+				 num_format_value(edges[i], b1),
+				 num_format_value(edges[i + 1], b2));
+			p->labels[i] = xstrdup(lab);
+		} else {
+			snprintf(b1, sizeof(b1), "#%zu", i + 1);
+			p->labels[i] = xstrdup(b1);
+		}
+	}
+	return 0;
 }

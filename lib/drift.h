@@ -159,6 +159,13 @@ struct drift_side {
 int drift_side_read(struct drift_side *s, const char *path,
 		    const struct drift_opts *o, int into_profile);
 /*
+ * Both sides from table files at once, the current one in a second
+ * thread: as drift_side_read() on each, the reference's error first.
+ */
+int drift_sides_read(struct drift_side *ref, const char *rpath,
+		     struct drift_side *cur, const char *cpath,
+		     const struct drift_opts *o, int into_profile);
+/*
  * The same from an open table reader (fs: inputs), which stays open; the
  * columns named in `skip` (NULL-terminated, or NULL) are left out.
  */
@@ -182,7 +189,7 @@ struct drift_colres {
 	int64_t nref, ncur;		/* non-missing values */
 	double missing_reference, missing_current;	/* shares, 0..1 */
 	int missing_share_changed;	/* |difference| > 0.1 */
-	const struct drift_col *ref, *cur;	/* for reports */
+	struct drift_col *ref, *cur;	/* the sides' columns */
 };
 
 struct drift_result {
@@ -204,6 +211,20 @@ struct drift_result {
 int drift_check(struct drift_side *ref, struct drift_side *cur,
 		const struct drift_opts *o, struct drift_result *res);
 void drift_result_release(struct drift_result *res);
+
+/*
+ * What a report draws for a column: the share of each side's values in
+ * each of `n` bins (categories, values, or Sturges' equal-width bins over
+ * both sides), with a label for each ("lo..hi" for a range).  0, or -1
+ * with the error set; n is 0 when a side has no values.
+ */
+struct drift_plot {
+	size_t n;
+	double *ref, *cur;
+	char **labels;
+};
+int drift_plot(const struct drift_colres *c, struct drift_plot *p);
+void drift_plot_release(struct drift_plot *p);
 
 /* "none", "bonferroni", "fdr" and back (-1 for an unknown name). */
 int drift_correction_from_name(const char *s);

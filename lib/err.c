@@ -7,9 +7,10 @@
 #include "err.h"
 
 static const char *progname = "mlrepo";
-static char msg[4096];
-static char hint[1024];
-static int code;
+/* per thread, so that a worker's error does not garble another's */
+static _Thread_local char msg[4096];
+static _Thread_local char hint[1024];
+static _Thread_local int code;
 int err_verbosity;
 
 void err_set_progname(const char *name)

@@ -14,8 +14,10 @@
  * prints "TOOL: error: MESSAGE" (and "hint: ..." when set) to stderr and
  * returns the exit status to use.
  *
- * The message lives in a static buffer owned by this module; the next error
- * replaces it.  die() is the one place outside cmd/ that calls exit(3).
+ * The message lives in a buffer owned by this module, one per thread; the
+ * next error replaces it.  A worker thread that fails hands its error to
+ * the thread that reports it with err_save() and err_restore().  die() is
+ * the one place outside cmd/ that calls exit(3).
  */
 #ifndef MLREPO_ERR_H
 #define MLREPO_ERR_H

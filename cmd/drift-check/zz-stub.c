@@ -8,7 +8,6 @@ const char *drift_severity_unrecorded(int drift) { return drift ? "warning" : "n
 #include <stdlib.h>
 #include "profile.h"
 #include "drift.h"
-int dc_html(const char *path, const struct drift_result *res, const char *severity, const char *ref, const char *cur) { (void)path;(void)res;(void)severity;(void)ref;(void)cur; return error("stub"); }
 struct profile *profile_new(void) { abort(); }
 void profile_free(struct profile *p) { if (p) abort(); }
 int64_t profile_rows(const struct profile *p) { (void)p; abort(); }

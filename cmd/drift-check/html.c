@@ -1,0 +1,219 @@
+/*
+ * html.c - drift-check --html FILE: one self-contained page (no script,
+ * no font, no style sheet from elsewhere) with the verdict, the table, and
+ * per column the reference and current distributions overlaid as inline
+ * SVG bars, written atomically.
+ */
+#include <math.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dc.h"
+#include "drift.h"
+#include "err.h"
+#include "fsutil.h"
+#include "mltime.h"
+#include "num.h"
+#include "strbuf.h"
+
+/* Bins drawn at most; the rest of a long category list is summed up. */
+#define MAX_BARS 40
+
+static void esc(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			strbuf_addstr(sb, "&lt;");
+			break;
+		case '>':
+			strbuf_addstr(sb, "&gt;");
+			break;
+		case '&':
+			strbuf_addstr(sb, "&amp;");
+			break;
+		case '"':
+			strbuf_addstr(sb, "&quot;");
+			break;
+		default:
+			strbuf_addch(sb, *s);
+		}
+	}
+}
+
+static const char *score_text(double v, char buf[NUM_BUFSZ])
+{
+	return isnan(v) ? "-" : num_format_value(v, buf);
+}
+
+/* The bars of one column: reference and current side by side per bin. */
+static void svg(struct strbuf *sb, const struct drift_plot *p)
+{
+	const int w = 720, h = 220, left = 44, bottom = 60, top = 10;
+	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i;
+	double max = 0, slot, bw;
+
+	for (i = 0; i < n; i++)
+		max = fmax(max, fmax(p->ref[i], p->cur[i]));
+	if (max <= 0)
+		max = 1;
+	slot = (double)(w - left - 10) / (n ? n : 1);
+	bw = slot * 0.4;
+	strbuf_addf(sb, "<svg class=\"plot\" width=\"%d\" height=\"%d\" "
+			"viewBox=\"0 0 %d %d\" role=\"img\" "
+			"xmlns=\"http://www.w3.org/2000/svg\">\n",
+		    w, h, w, h);
+	/* axis and two gridlines, labelled in percent of each side */
+	strbuf_addf(sb, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+			"class=\"axis\"/>\n", left, h - bottom, w - 5,
+		    h - bottom);
+	for (i = 1; i <= 2; i++) {
+		double y = h - bottom - (h - bottom - top) * i / 2.0;
+
+		strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
+				"y2=\"%.1f\" class=\"grid\"/>"
+				"<text x=\"%d\" y=\"%.1f\" class=\"tick\" "
+				"text-anchor=\"end\">%.0f%%</text>\n",
+			    left, y, w - 5, y, left - 4, y + 4,
+			    100 * max * i / 2.0);
+	}
+	for (i = 0; i < n; i++) {
+		double x = left + slot * i + slot * 0.1;
+		double hr = (h - bottom - top) * p->ref[i] / max;
+		double hc = (h - bottom - top) * p->cur[i] / max;
+
+		strbuf_addf(sb, "<rect class=\"ref\" x=\"%.1f\" y=\"%.1f\" "
+				"width=\"%.1f\" height=\"%.1f\"><title>",
+			    x, h - bottom - hr, bw, hr);
+		esc(sb, p->labels[i]);
+		strbuf_addf(sb, ": reference %.2f%%</title></rect>\n",
+			    100 * p->ref[i]);
+		strbuf_addf(sb, "<rect class=\"cur\" x=\"%.1f\" y=\"%.1f\" "
+				"width=\"%.1f\" height=\"%.1f\"><title>",
+			    x + bw, h - bottom - hc, bw, hc);
+		esc(sb, p->labels[i]);
+		strbuf_addf(sb, ": current %.2f%%</title></rect>\n",
+			    100 * p->cur[i]);
+		if (n <= 24 || i % ((n + 11) / 12) == 0) {
+			char lab[24];
+
+			snprintf(lab, sizeof(lab), "%.20s", p->labels[i]);
+			strbuf_addf(sb, "<text class=\"lab\" transform=\""
+					"translate(%.1f,%d) rotate(-40)\" "
+					"text-anchor=\"end\">",
+				    x + bw, h - bottom + 12);
+			esc(sb, lab);
+			strbuf_addstr(sb, "</text>\n");
+		}
+	}
+	strbuf_addstr(sb, "</svg>\n");
+	if (p->n > n)
+		strbuf_addf(sb, "<p class=\"note\">%zu more bins not drawn.</p>\n",
+			    p->n - n);
+}
+
+static const char style[] =
+	"body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
+	"table{border-collapse:collapse;margin:1em 0}"
+	"td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	".yes{color:#b00;font-weight:bold}.no{color:#070}"
+	".card{border:1px solid #ddd;border-radius:6px;padding:1em;"
+	"margin:1em 0;max-width:760px}"
+	".ref{fill:#4c78a8}.cur{fill:#f58518}"
+	".axis{stroke:#444}.grid{stroke:#ddd}"
+	".tick,.lab{font-size:10px;fill:#444}"
+	".key span{display:inline-block;width:12px;height:12px;"
+	"margin:0 4px 0 12px;vertical-align:middle}"
+	".note{color:#666;font-size:90%}";
+
+int dc_html(const char *path, const struct drift_result *res,
+	    const char *severity, const char *ref, const char *cur)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char b1[NUM_BUFSZ], b2[NUM_BUFSZ], tbuf[MLTIME_BUFSZ];
+	mode_t um;
+	int i, rc = -1;
+
+	strbuf_addf(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+			 "<meta charset=\"utf-8\">\n<title>drift-check: ");
+	esc(&sb, ref);
+	strbuf_addstr(&sb, " vs ");
+	esc(&sb, cur);
+	strbuf_addf(&sb, "</title>\n<style>%s</style></head><body>\n", style);
+	strbuf_addf(&sb, "<h1>Drift report</h1>\n<p>Reference <code>");
+	esc(&sb, ref);
+	strbuf_addstr(&sb, "</code>, current <code>");
+	esc(&sb, cur);
+	strbuf_addf(&sb, "</code>, %s.</p>\n", mltime_format(mltime_now(),
+							      tbuf));
+	strbuf_addf(&sb, "<p id=\"verdict\" class=\"%s\">%s: %d of %d columns "
+			 "drifted (%.1f%%; the data set drifts at %g%%); "
+			 "severity %s.</p>\n",
+		    res->drift ? "yes" : "no",
+		    res->drift ? "Drift detected" : "No drift", res->ndrifted,
+		    res->ncols, 100 * res->share, 100 * res->drift_share,
+		    severity);
+	strbuf_addstr(&sb, "<table><tr><th>column</th><th>type</th>"
+			   "<th>method</th><th>score</th><th>threshold</th>"
+			   "<th>drifted</th><th>missing (ref / cur)</th>"
+			   "</tr>\n");
+	for (i = 0; i < res->ncols; i++) {
+		const struct drift_colres *c = &res->cols[i];
+
+		strbuf_addstr(&sb, "<tr><td><a href=\"#c");
+		strbuf_addf(&sb, "%d\">", i);
+		esc(&sb, c->column);
+		strbuf_addf(&sb, "</a></td><td>%s</td><td>%s</td>"
+				 "<td class=\"n\">%s</td><td class=\"n\">%s</td>"
+				 "<td class=\"%s\">%s</td>"
+				 "<td class=\"n\">%.1f%% / %.1f%%%s</td></tr>\n",
+			    c->numeric ? "num" : "cat",
+			    drift_methods[c->method].name,
+			    score_text(c->score, b1),
+			    score_text(c->threshold, b2),
+			    c->drift ? "yes" : "no", c->drift ? "yes" : "no",
+			    100 * c->missing_reference,
+			    100 * c->missing_current,
+			    c->missing_share_changed ? " (changed)" : "");
+	}
+	strbuf_addstr(&sb, "</table>\n<p class=\"key\"><span class=\"ref\" "
+			   "style=\"background:#4c78a8\"></span>reference"
+			   "<span style=\"background:#f58518\"></span>current"
+			   "</p>\n");
+	for (i = 0; i < res->ncols; i++) {
+		const struct drift_colres *c = &res->cols[i];
+		struct drift_plot p;
+
+		strbuf_addf(&sb, "<div class=\"card\" id=\"c%d\"><h2>", i);
+		esc(&sb, c->column);
+		strbuf_addf(&sb, "</h2>\n<p>%s, %s: score %s against %s: "
+				 "<span class=\"%s\">%s</span>. %lld reference "
+				 "and %lld current values.</p>\n",
+			    c->numeric ? "numeric" : "categorical",
+			    drift_methods[c->method].what,
+			    score_text(c->score, b1),
+			    score_text(c->threshold, b2),
+			    c->drift ? "yes" : "no",
+			    c->drift ? "drift" : "no drift",
+			    (long long)c->nref, (long long)c->ncur);
+		if (drift_plot(c, &p) < 0)
+			goto out;
+		if (p.n)
+			svg(&sb, &p);
+		else
+			strbuf_addstr(&sb, "<p class=\"note\">Nothing to "
+					   "draw: a side has no values.</p>\n");
+		drift_plot_release(&p);
+		strbuf_addstr(&sb, "</div>\n");
+	}
+	strbuf_addstr(&sb, "</body></html>\n");
+	um = umask(0);
+	umask(um);
+	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0666 & ~um);
+out:
+	strbuf_release(&sb);
+	return rc;
+}
