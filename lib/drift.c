@@ -950,7 +950,10 @@ static int check_column(struct drift_col *r, struct drift_col *c,
 			    drift_methods[m].name);
 		goto out;
 	}
-	if (!res->numeric) {
+	if (!res->numeric || m == DRIFT_CHISQUARE || m == DRIFT_Z) {
+		/* auto gives a numeric column of few values a category test */
+		if (!crc && counts(r, c, &crc, &ccc, &k) < 0)
+			goto out;
 		if (score_cat(m, crc, ccc, k, &res->score) < 0)
 			goto out;
 	} else if (profiles) {
