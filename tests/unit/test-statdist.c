@@ -111,6 +111,7 @@
  * number of Sturges bins.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -364,6 +365,64 @@ static void test_empty(void)
 	is_int(statdist_distinct(x, 0), 0, "no values: none distinct");
 }
 
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * statdist_sort() is a radix sort above 64 values: it must order exactly
+ * as a comparison sort does, negatives, zeros of both signs, huge and tiny
+ * magnitudes and repeats included.
+ */
+static void test_sort(void)
+{
+	size_t n = 100003, i, bad = 0;
+	double *x = malloc(n * sizeof(*x)), *y = malloc(n * sizeof(*y));
+	uint64_t s = 12345;
+
+	for (i = 0; i < n; i++) {
+		s ^= s << 13;
+		s ^= s >> 7;
+		s ^= s << 17;
+		switch (s % 6) {
+		case 0:
+			x[i] = (double)(int64_t)(s >> 20) * 1e-9;
+			break;
+		case 1:
+			x[i] = -(double)(s % 1000) / 7;
+			break;
+		case 2:
+			x[i] = (s & 1) ? 0.0 : -0.0;
+			break;
+		case 3:
+			x[i] = (s & 2 ? -1 : 1) * 1e300 / (double)(s % 97 + 1);
+			break;
+		case 4:
+			x[i] = (s & 2 ? -1 : 1) * 4.9e-324 * (double)(s % 5);
+			break;
+		default:
+			x[i] = (double)(s % 10); /* many repeats */
+		}
+		y[i] = x[i];
+	}
+	statdist_sort(x, n);
+	qsort(y, n, sizeof(*y), cmp_dbl);
+	for (i = 0; i < n; i++)
+		bad += !(x[i] == y[i]) || (i && x[i] < x[i - 1]);
+	is_int(bad, 0, "radix sort orders 100003 mixed values as qsort does");
+	is_int(statdist_distinct(x, n), statdist_distinct(y, n),
+	       "and leaves the same distinct values");
+	for (i = 0; i < 100; i++)
+		x[i] = 100 - i;
+	statdist_sort(x, 100);
+	ok(x[0] == 1 && x[99] == 100, "100 values in reverse come out sorted");
+	free(x);
+	free(y);
+}
+
 /*
  * The p-value tests.  Reference values from this script, run as above:
  *
@@ -522,6 +581,7 @@ int main(void)
 	test_rounding_case();
 	test_counts();
 	test_empty();
+	test_sort();
 	test_pvalues();
 	return tap_done();
 }
