@@ -726,6 +726,8 @@ def make_cases():
         case("const-ref.csv", "const-cur.csv", col, "auto", expect=["type"])
         for m in CAT_METHODS:
             case("const-ref.csv", "const-cur.csv", col, m)
+        case("const-ref.csv", "const-cur.csv", col, "auto",
+             opts=["--numeric", col], numeric=[col], expect=["type"])
         for m in ("ks", "wasserstein", "t_test", "welch", "energy",
                   "mannwhitney", "psi", "hellinger"):
             case("const-ref.csv", "const-cur.csv", col, m,
@@ -833,6 +835,11 @@ def make_cases():
         case("ev-table-json-ref.csv", "ev-table-json-cur.csv", col, "auto")
     for col in ("target", "prediction"):
         case("ev-tests-ref.csv", "ev-tests-cur.csv", col, "auto")
+    # Evidently types numerical_feature as numeric (its dtype); with no
+    # more than 5 values auto still picks chisquare (or z) for it
+    case("ev-tests-ref.csv", "ev-tests-cur.csv", "numerical_feature", "auto",
+         opts=["--numeric", "numerical_feature"],
+         numeric=["numerical_feature"], expect=["type"])
 
 
 HEADER = """\
