@@ -128,6 +128,8 @@ def read_side(path):
         rows = list(csv.reader(f))
     cols = [Column(n) for n in rows[0]]
     for r in rows[1:]:
+        if not r and len(cols) == 1:
+            r = [""]                # a blank line: one missing value
         for c, s in zip(cols, r):
             c.add(s)
     return {c.name: c for c in cols}
@@ -374,11 +376,17 @@ def fmt(v):
 
 
 def write_csv(name, header, rows):
+    """A CSV file; None is a missing value, an empty unquoted field (so
+    a row of one missing value is a blank line, not "")."""
     with open(os.path.join(HERE, name), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         for r in rows:
-            w.writerow(["" if v is None else v for v in r])
+            r = list(r)
+            if r == [None]:
+                f.write("\n")
+            else:
+                w.writerow(["" if v is None else v for v in r])
 
 
 def write_lines(name, lines):
@@ -645,6 +653,9 @@ def make_evidently():
     write_csv("ev-tests-cur.csv", feats,
               zip(["n", "d", "p", "n"], [0, 1, 2, 5], [0, 0, 0, 1],
                   [0, 0, 0, 1]))
+    write_csv("ev-tests-share.csv", feats,
+              zip(["n", "d", "p", "n"], [0, 1, 2, 5], [1, 0, 0, 1],
+                  [1, 0, 0, 1]))
     pair("fvd", [0, 1, 2, 0], [0, 0, 0, 1], "feature_1")
     pair("fvd-json", [1, 1, 2, 0], [0, 0, 0, 1], "feature_1")
     # tests/calculations/test_data_drift.py
@@ -653,6 +664,10 @@ def make_evidently():
     pair("empty-ref", [None, None, None], [1, 2, 3], "test")
     pair("text-cur", [1, 2, 3], ["a", 2, "c"], "test")
     pair("text-ref", ["a", "b", 3], [1, 2, 3], "test")
+    write_csv("ev-feature.csv", ["feature"], [[1], [2], [3]])
+    # test_column_drift_metric.py: no meaningful value on one side
+    pair("noval-cur", [1, 2, 3], [None, "inf", "-inf"], "col")
+    pair("noval-ref", [None, "inf", "-inf"], [1, 2, 3], "col")
 
 
 # ---- the cases ------------------------------------------------------------
