@@ -808,6 +808,20 @@ def make_cases():
                    "bonferroni", "--threshold", "0.2"],
              columns=five, correction="bonferroni", threshold=0.2)
 
+    # a column with no score takes no part either; a global ks leaves
+    # the categorical columns to auto (jensenshannon here: no p-value)
+    for col in ("cur_empty", "m10", "m20"):
+        case("miss-ref.csv", "miss-cur.csv", col, "ks",
+             opts=["--columns", "cur_empty,m10,m20", "--correction",
+                   "bonferroni"],
+             columns=["cur_empty", "m10", "m20"], correction="bonferroni")
+    for col in RANDHIE_COLS:
+        case("randhie-a.csv", "randhie-b.csv", col, "ks",
+             opts=["--columns", ",".join(RANDHIE_COLS), "--correction",
+                   "fdr"],
+             columns=RANDHIE_COLS, correction="fdr",
+             expect=["all.drifted_columns"])
+
     section("the dataset's verdict: two of four columns drift; "
             "share >= --drift-share")
     for ds in ("0.5", "0.51", "0.25"):
