@@ -29,55 +29,93 @@ dc_setup_data() {
 	)
 }
 
-# dc_column FILE COL: the inside of column COL's object in the JSON in FILE
-# (nothing when there is none).
-dc_column() {
-	sed -n "s/.*{ *\"column\": *\"$2\" *,\([^}]*\)}.*/\1/p" "$1"
+# The comparisons, in awk, for dc_same, dc_near and dc_check.
+#   same(GOT, WANT): numbers to 1e-6 relative (both below 1e-300 in
+#	magnitude count as equal), null and nan as one, anything else as
+#	text;
+#   near(GOT, WANT, TOL): the number GOT within TOL of WANT, as
+#	pytest.approx(WANT, abs=TOL) has it (TOL 0: equal).
+DC_AWK='
+function num(s) {
+	return s ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/
 }
-
-# dc_top FILE: the top-level fields of the JSON in FILE (the columns cut).
-dc_top() {
-	sed 's/"columns": *\[.*//' "$1"
+function abs(x) { return x < 0 ? -x : x }
+function same(got, want,  g, w) {
+	g = tolower(got); w = tolower(want)
+	if (g == "nan") g = "null"
+	if (w == "nan") w = "null"
+	if (!num(g) || !num(w))
+		return g == w
+	g += 0; w += 0
+	if (abs(g) < 1e-300 && abs(w) < 1e-300)
+		return 1
+	return abs(g - w) <= 1e-6 * abs(w)
 }
-
-# dc_get FIELD: the value of FIELD in the object text on stdin, quotes
-# stripped: a number, true, false, null or a string.
-dc_get() {
-	sed -n "s/.*\"$1\": *\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
+function near(got, want, tol) {
+	return num(got) && abs(got - want) <= tol + 0
 }
+'
 
-# dc_same GOT WANT: true when a result equals its reference: numbers to
-# 1e-6 relative (both below 1e-300 in magnitude count as equal), null and
-# nan as one, anything else as text.
+# dc_same GOT WANT, dc_near GOT WANT TOL: the comparisons above.
 dc_same() {
-	awk -v got="$1" -v want="$2" '
-	function num(s) {
-		return s ~ /^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/
-	}
-	function abs(x) { return x < 0 ? -x : x }
-	BEGIN {
-		g = tolower(got); w = tolower(want)
-		if (g == "nan") g = "null"
-		if (w == "nan") w = "null"
-		if (!num(g) || !num(w))
-			exit !(g == w)
-		g += 0; w += 0
-		if (abs(g) < 1e-300 && abs(w) < 1e-300)
-			exit 0
-		exit !(abs(g - w) <= 1e-6 * abs(w))
-	}'
+	awk -v got="$1" -v want="$2" "$DC_AWK"' BEGIN { exit !same(got, want) }'
+}
+dc_near() {
+	awk -v got="$1" -v want="$2" -v tol="$3" "$DC_AWK"'
+	BEGIN { exit !near(got, want, tol) }'
 }
 
-# dc_near GOT WANT TOL: true when the number GOT is within TOL of WANT,
-# as pytest.approx(WANT, abs=TOL) has it (TOL 0: equal).
-dc_near() {
-	awk -v got="$1" -v want="$2" -v tol="$3" '
-	function abs(x) { return x < 0 ? -x : x }
-	BEGIN {
-		if (got !~ /^[-+]?[0-9.]+([eE][-+]?[0-9]+)?$/)
+# dc_check FILE COLUMN SPEC...: check the JSON of drift-check --json in
+# FILE, one process for all: each SPEC is FIELD=VALUE (same()) or
+# FIELD=VALUE~TOL (near()), FIELD a field of column COLUMN's object, or
+# all.FIELD of the top level.  Prints what differs on one line and fails,
+# or prints nothing.  The JSON is one line; a column's object holds no
+# nested object, so it runs from its {"column":"COLUMN", to the next }.
+dc_check() {
+	dc_file=$1 dc_col=$2
+	shift 2
+	awk -v col="$dc_col" -v specs="$*" "$DC_AWK"'
+	function get(o, k,  v) {
+		if (!match(o, "\"" k "\": *(\"[^\"]*\"|[^,}]*)"))
+			return "(none)"
+		v = substr(o, RSTART, RLENGTH)
+		sub(/^"[^"]*": */, "", v)
+		gsub(/"/, "", v)
+		return v
+	}
+	{ json = json $0 }
+	END {
+		if (!match(json, /"columns": *\[/)) {
+			print "no columns in the output"
 			exit 1
-		exit !(abs(got - want) <= tol + 0)
-	}'
+		}
+		top = substr(json, 1, RSTART - 1)
+		rest = substr(json, RSTART)
+		if (!match(rest, "[{] *\"column\": *\"" col "\" *,[^}]*[}]")) {
+			print "no column " col " in the output"
+			exit 1
+		}
+		obj = substr(rest, RSTART, RLENGTH)
+		n = split(specs, spec, " ")
+		for (i = 1; i <= n; i++) {
+			eq = index(spec[i], "=")
+			f = substr(spec[i], 1, eq - 1)
+			w = substr(spec[i], eq + 1)
+			tol = ""
+			if ((t = index(w, "~")) > 0) {
+				tol = substr(w, t + 1)
+				w = substr(w, 1, t - 1)
+			}
+			g = f ~ /^all[.]/ ? get(top, substr(f, 5)) : get(obj, f)
+			if (tol != "" ? !near(g, w, tol) : !same(g, w)) {
+				printf " %s=%s (want %s)", f, g, substr(spec[i], eq + 1)
+				bad = 1
+			}
+		}
+		if (bad)
+			print ""
+		exit bad
+	}' "$dc_file"
 }
 
 # dc_expect_known DESCRIPTION WHY BODY: a test of a known disagreement,

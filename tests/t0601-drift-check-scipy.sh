@@ -97,32 +97,13 @@ run_case() {
 		cat out.json err
 		return 1
 	}
-	dc_column out.json "$rc_col" >col || return 1
-	test_line_count = 1 col || return 1
-	rc_bad=
-	rc_got=$(dc_get method <col)
-	[ -z "$rc_want_method" ] || [ "$rc_got" = "$rc_want_method" ] ||
-		rc_bad="$rc_bad method=$rc_got (want $rc_want_method)"
-	rc_got=$(dc_get score <col)
-	dc_same "$rc_got" "$rc_score" ||
-		rc_bad="$rc_bad score=$rc_got (want $rc_score)"
-	rc_got=$(dc_get drift <col)
-	[ "$rc_got" = "$rc_drift" ] ||
-		rc_bad="$rc_bad drift=$rc_got (want $rc_drift)"
-	for rc_e in $rc_expect; do
-		rc_field=${rc_e%%=*} rc_want=${rc_e#*=}
-		case $rc_field in
-		all.*) rc_got=$(dc_top out.json | dc_get "${rc_field#all.}") ;;
-		*) rc_got=$(dc_get "$rc_field" <col) ;;
-		esac
-		dc_same "$rc_got" "$rc_want" ||
-			rc_bad="$rc_bad $rc_field=$rc_got (want $rc_want)"
-	done
-	if [ -n "$rc_bad" ]; then
-		echo "wrong:$rc_bad"
+	[ -z "$rc_want_method" ] || rc_expect="$rc_expect method=$rc_want_method"
+	dc_check out.json "$rc_col" score="$rc_score" drift="$rc_drift" \
+		$rc_expect >bad || {
+		echo "wrong:$(cat bad)"
 		cat out.json
 		return 1
-	fi
+	}
 }
 
 # Known disagreements with SciPy beyond 1e-6, reported to the lead and
