@@ -37,7 +37,7 @@ test_expect_success 'the case file is well formed and holds 50 cases' '
 	}" "$CASES"
 '
 
-test_expect_success 'Evidently'"'"'s tolerances can fail: approx(0.084, abs=1e-3)' '
+test_expect_success 'the tolerances can fail: approx(0.084, abs=1e-3)' '
 	dc_near 0.0841 0.084 1e-3 &&
 	! dc_near 0.0851 0.084 1e-3 &&
 	dc_near 1.0 1.0 0 &&
