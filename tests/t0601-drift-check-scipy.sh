@@ -98,7 +98,18 @@ run_case() {
 		return 1
 	}
 	[ -z "$rc_want_method" ] || rc_expect="$rc_expect method=$rc_want_method"
-	dc_check out.json "$rc_col" score="$rc_score" drift="$rc_drift" \
+	# cramer_von_mises' asymptotic p is SciPy's 1 - cdf: where the cdf is
+	# within 1e-6 of 1 the p-value carries only the cdf's last bits (SciPy
+	# itself gets it only to about 1e-15), so it is held to 1e-14 absolute
+	# there (the lpi column of the covariate split: 1.5006141e-10 against
+	# SciPy's 1.5006330e-10, 8.5 ulp of 1 apart in the cdf).
+	rc_tol=
+	case $rc_method in
+	cramer_von_mises)
+		awk -v p="$rc_score" "BEGIN { exit !(p < 1e-6) }" &&
+		rc_tol="~1e-14" ;;
+	esac
+	dc_check out.json "$rc_col" score="$rc_score$rc_tol" drift="$rc_drift" \
 		$rc_expect >bad || {
 		echo "wrong:$(cat bad)"
 		cat out.json
@@ -106,26 +117,12 @@ run_case() {
 	}
 }
 
-# Known disagreements with SciPy beyond 1e-6, reported to the lead and
-# left to lib/, each "PATTERN|why": a shell pattern matching the case's
-# line.  Their tests still run, as TAP TODO tests (dc_expect_known): a
-# failure does not fail this file, and a pass shows in prove's summary as
-# a TODO that passed, the sign to take the case off this list.
-#
-# - cramer_von_mises, lpi, covariate split: p = 1 - cdf with the cdf
-#   1.5e-10 below 1, so 1e-6 relative needs the cdf to a tenth of an ulp
-#   of 1.  We differ from SciPy by 8.5 ulp (1.5006141e-10 against
-#   1.5006330e-10); other float evaluations of SciPy's own series (kve,
-#   fsum) spread by 3e-6 relative.
-# - --numeric on a column of at most 5 values, auto, n <= 1000: auto picks
-#   z or chisquare (as Evidently does for a numeric column), but the score
-#   comes out null: check_column() scores a numeric column with
-#   score_num(), which has no z or chisquare.  A drift (p = 9.5e-15) goes
-#   unreported.
+# Known disagreements with SciPy beyond 1e-6, each "PATTERN|why": a
+# shell pattern matching the case's line.  Their tests still run, as TAP
+# TODO tests (dc_expect_known): a failure does not fail this file, and a
+# pass shows in prove's summary as a TODO that passed, the sign to take
+# the case off this list.  None today.
 KNOWN='
-randhie-hlthg1.csv randhie-hlthg0.csv lpi cramer_von_mises *|cvm 1e-10 tail
-const-ref.csv const-cur.csv * auto:z * --numeric *|numeric auto z: null
-ev-tests-ref.csv * auto:chisquare * --numeric *|numeric auto chisquare: null
 '
 
 # One test a case; the body reads the case from $line.
