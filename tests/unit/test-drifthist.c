@@ -13,6 +13,7 @@
 
 #include "bundle.h"
 #include "db.h"
+#include "domain.h"
 #include "drifthist.h"
 #include "err.h"
 #include "events.h"
@@ -140,6 +141,15 @@ int main(void)
 	cJSON *json;
 	int created, i;
 
+	{
+		size_t pos;
+		const struct domain *owner;
+
+		ok(domain_find_table("drift_checks", &pos, &owner) &&
+		   owner == &drift_domain && pos == 16,
+		   "bundles carry drift_checks as catalog/16-drift_checks "
+		   "(mlrepo-layout(5))");
+	}
 	if (!mkdtemp(dir))
 		return 1;
 	strbuf_addf(&sb, "%s/a", dir);
