@@ -14,9 +14,11 @@
  *	check that has the column), DRIFTED (in how many of the listed checks
  *	it drifted, "k/n"), LAST (its latest score) and TREND, its score in
  *	each listed check, oldest first.  On a terminal TREND is a sparkline
- *	of the blocks U+2581 to U+2588, one a check, scaled between the
- *	column's lowest and highest listed score (all the lowest block when
- *	they are equal; a blank where a check did not compare the column).
+ *	of the blocks U+2581 to U+2588, one a check, its height the score
+ *	on a scale from 0 (or the lowest score, if one is below 0) to the
+ *	column's highest listed score, so that a p-value of 0.94 against 1
+ *	looks nearly the same (all the lowest block when every score is 0; a
+ *	blank where a check did not compare the column).
  *	For a p-value method a fall is drift; for a distance, a rise.  In a
  *	pipe both listings are tab-separated, and TREND is the scores
  *	themselves, comma-separated (an empty field where a check did not
@@ -210,13 +212,13 @@ static int one_check(const struct drift_hist_row *row, void *data)
 	return rc;
 }
 
-/* A sparkline of `n` scores: U+2581..U+2588 scaled to their range. */
+/* A sparkline of `n` scores: U+2581..U+2588, 0 (or less) to the highest. */
 static void sparkline(struct strbuf *sb, const double *v, size_t n)
 {
 	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
 					      "\u2584", "\u2585", "\u2586",
 					      "\u2587", "\u2588" };
-	double lo = INFINITY, hi = -INFINITY;
+	double lo = 0, hi = -INFINITY;
 	size_t i;
 
 	for (i = 0; i < n; i++)
