@@ -4,6 +4,7 @@
 
 #include "catalog.h"
 #include "domain.h"
+#include "drifthist.h"
 #include "err.h"
 #include "fstore.h"
 #include "piperun.h"
@@ -17,6 +18,7 @@ static const struct domain *const builtin[] = {
 	&fs_domain,
 	&pipe_domain,
 	&registry_domain,
+	&drift_domain,
 	NULL
 };
 

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -15,8 +14,8 @@
 #include "err.h"
 #include "events.h"
 #include "gate.h"
+#include "hook.h"
 #include "mltime.h"
-#include "proc.h"
 #include "registry.h"
 #include "repo.h"
 #include "strbuf.h"
@@ -303,45 +302,24 @@ out:
 int registry_run_hook(struct repo *r, const char *name, const char *alias,
 		      int64_t from, int64_t to, const char *action)
 {
-	char *hook = repo_path(r, "hooks/post-promote");
 	char old[32] = "", new[32];
-	struct strbuf env = STRBUF_INIT, dir = STRBUF_INIT;
-	struct proc_opts o = PROC_OPTS_INIT;
-	struct proc_result res;
-	const char *env_add[3];
-	char *argv[6];
+	struct strbuf env = STRBUF_INIT;
+	const char *args[5], *env_add[2];
 	int rc;
 
-	if (access(hook, X_OK) < 0) {
-		free(hook);
-		return 0;
-	}
 	if (from)
 		snprintf(old, sizeof(old), "%" PRId64, from);
 	snprintf(new, sizeof(new), "%" PRId64, to);
 	strbuf_addf(&env, "MLREPO_PROMOTE_ACTION=%s", action);
-	/* as git runs hooks: at the top of the work tree, told the repo */
-	strbuf_addf(&dir, "MLREPO_DIR=%s", r->dir);
 	env_add[0] = env.buf;
-	env_add[1] = dir.buf;
-	env_add[2] = NULL;
-	o.cwd = r->worktree;
-	argv[0] = hook;
-	argv[1] = (char *)name;
-	argv[2] = (char *)alias;
-	argv[3] = old;
-	argv[4] = new;
-	argv[5] = NULL;
-	o.argv = argv;
-	o.env_add = env_add;
-	o.in_fd = -1;
-	o.out_pass_fd = 2; /* stdout stays the tool's, as git does */
-	rc = proc_run(&o, &res);
-	if (rc == 0)
-		rc = proc_exit_code(&res);
-	free(hook);
+	env_add[1] = NULL;
+	args[0] = name;
+	args[1] = alias;
+	args[2] = old;
+	args[3] = new;
+	args[4] = NULL;
+	rc = hook_run(r, "post-promote", args, env_add);
 	strbuf_release(&env);
-	strbuf_release(&dir);
 	return rc;
 }
 

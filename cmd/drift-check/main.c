@@ -606,6 +606,9 @@ static int cmd_check(int argc, char **argv)
 		}
 	}
 	if (res.drift) {
+		/* hooks/on-drift runs inside a repository, recorded or not */
+		if (!the_repo && !(the_repo = repo_open()))
+			err_clear();
 		dc_alert(the_repo, a.on_drift, a.record ? a.record : "", sev,
 			 drifted);
 		status = EXIT_NEGATIVE;

@@ -1,10 +1,4 @@
-#include "dc.h"
-#include "drifthist.h"
 #include "err.h"
-int cmd_history(int argc, char **argv) { (void)argc; (void)argv; return 3; }
-int dc_alert(struct repo *r, const char *on_drift, const char *name, const char *severity, const char *c) { (void)r;(void)on_drift;(void)name;(void)severity;(void)c; return 0; }
-int drift_record(struct repo *r, sqlite3 *db, const struct drift_rec_in *in, struct drift_rec_out *out) { (void)r;(void)db;(void)in;(void)out; return error("stub"); }
-const char *drift_severity_unrecorded(int drift) { return drift ? "warning" : "none"; }
 #include <stdlib.h>
 #include "profile.h"
 #include "drift.h"

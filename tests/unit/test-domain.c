@@ -14,6 +14,7 @@
 #include "bundle.h"
 #include "catalog.h"
 #include "domain.h"
+#include "drifthist.h"
 #include "err.h"
 #include "fstore.h"
 #include "piperun.h"
@@ -92,7 +93,7 @@ static const struct domain notes_domain = {
 
 static const struct domain *const with_notes[] = {
 	&catalog_domain, &runs_domain, &fs_domain, &pipe_domain,
-	&registry_domain, &notes_domain, NULL
+	&registry_domain, &drift_domain, &notes_domain, NULL
 };
 
 /* ---- migrations that do not fit together ------------------------------ */
@@ -157,8 +158,9 @@ int main(void)
 	for (n = 0; m[n]; n++)
 		;
 	/* 1 the journal, 2-7 exp-log's runs, 8 pipeline runs, 9 the model
-	 * registry (catalog.c, runs.c, pipe-domain.c, registry.c) */
-	is_int(n, 9, "the built-in domains give migrations 1 to 9");
+	 * registry, 10 drift history (catalog.c, runs.c, pipe-domain.c,
+	 * registry.c, drifthist.c) */
+	is_int(n, 10, "the built-in domains give migrations 1 to 10");
 	ok(strstr(m[0], "CREATE TABLE events") &&
 	   strstr(m[1], "CREATE TABLE runs"), "in version order");
 	ok(dies_on(twice_list), "a version given twice is refused");
