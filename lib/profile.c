@@ -70,6 +70,7 @@ struct kll {
 	int nlev;	/* levels in use (1 at first) */
 	size_t size;	/* items held, over all levels */
 	size_t cap;	/* the levels' total capacity */
+	size_t levcap[KLL_MAXLEV];	/* each level's */
 	struct kll_level lev[KLL_MAXLEV];
 };
 
@@ -266,21 +267,15 @@ static int is_clean(const char *s)
 
 /*
  * The capacity of a level `d` below the top: k (2/3)^d, at least
- * KLL_MINW, rounded down at each step.
+ * KLL_MINW, rounded down at each step (1000, 666, 444, ..., 10, 8).
  */
 static size_t kll_cap_depth(int d)
 {
-	static size_t cap[KLL_MAXLEV];
-	size_t c;
-	int i;
+	size_t c = PROFILE_SKETCH_K;
 
-	if (!cap[0]) {
-		for (i = 0, c = PROFILE_SKETCH_K; i < KLL_MAXLEV; i++) {
-			cap[i] = c < KLL_MINW ? KLL_MINW : c;
-			c = c * 2 / 3;
-		}
-	}
-	return cap[d];
+	while (d-- > 0 && c > KLL_MINW)
+		c = c * 2 / 3;
+	return c < KLL_MINW ? KLL_MINW : c;
 }
 
 static size_t kll_total_cap(int nlev)
@@ -293,11 +288,23 @@ static size_t kll_total_cap(int nlev)
 	return t;
 }
 
+/* Use `nlev` levels: their capacities change (the top one is k). */
+static void kll_set_levels(struct kll *k, int nlev)
+{
+	int h;
+
+	k->nlev = nlev;
+	k->cap = 0;
+	for (h = 0; h < nlev; h++) {
+		k->levcap[h] = kll_cap_depth(nlev - 1 - h);
+		k->cap += k->levcap[h];
+	}
+}
+
 static void kll_init(struct kll *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->nlev = 1;
-	k->cap = kll_total_cap(1);
+	kll_set_levels(k, 1);
 }
 
 static void kll_release(struct kll *k)
@@ -352,8 +359,7 @@ static void kll_compact(struct kll *k, int h, int64_t n)
 	if (h + 1 == k->nlev) {
 		if (k->nlev == KLL_MAXLEV)
 			die(EXIT_ENV, "profile: the sketch ran out of levels");
-		k->nlev++;
-		k->cap = kll_total_cap(k->nlev);
+		kll_set_levels(k, k->nlev + 1);
 	}
 	if (h == 0)
 		sort_doubles(l->v, l->n);
@@ -380,7 +386,7 @@ static void kll_compress(struct kll *k, int64_t n)
 	int h;
 
 	for (h = 0; h < k->nlev - 1; h++)
-		if (k->lev[h].n >= kll_cap_depth(k->nlev - 1 - h))
+		if (k->lev[h].n >= k->levcap[h])
 			break;
 	kll_compact(k, h, n);
 }
@@ -417,9 +423,8 @@ static void kll_merge(struct kll *d, const struct kll *s, int64_t n)
 		dl->n += sl->n;
 	}
 	if (s->nlev > d->nlev)
-		d->nlev = s->nlev;
+		kll_set_levels(d, s->nlev);
 	d->size += s->size;
-	d->cap = kll_total_cap(d->nlev);
 	while (d->size > d->cap)
 		kll_compress(d, n);
 }
@@ -937,6 +942,9 @@ static void col_merge(struct profile_col *d, const struct profile_col *s,
 			d->max = s->max;
 			d->mean = s->mean;
 			d->m2 = s->var_read ? s->var * (double)s->count : s->m2;
+			/* merged into nothing, a profile read stays as read */
+			d->var_read = s->var_read;
+			d->var = s->var;
 			hist_regrid(&d->hist, s->min, s->max, s->hist.e);
 		} else {
 			double na = (double)d->count, nb = (double)s->count;
@@ -1009,7 +1017,7 @@ static void put_num(struct strbuf *sb, double v)
 {
 	char buf[NUM_BUFSZ];
 
-	if (isnan(v)) {
+	if (!isfinite(v)) {
 		strbuf_addstr(sb, "null");
 		return;
 	}
@@ -1023,13 +1031,13 @@ static void put_int(struct strbuf *sb, int64_t v)
 	strbuf_addstr(sb, num_format_int(v, buf));
 }
 
-static void put_col(struct strbuf *sb, const struct profile_col *c)
+static void put_col(struct strbuf *sb, const struct profile_col *c,
+		    int64_t rows)
 {
-	int64_t rows, missing, i;
+	int64_t missing = c->missing + (rows - c->rows), i;
 	size_t j;
 	int h;
 
-	col_rows(c, &rows, &missing);
 	strbuf_addstr(sb, "{\"name\":");
 	strbuf_add_json_str(sb, c->name);
 	strbuf_addstr(sb, ",\"rows\":");
@@ -1108,17 +1116,26 @@ static void put_col(struct strbuf *sb, const struct profile_col *c)
 /* The profile's JSON text, appended to `sb`. */
 static void profile_json(const struct profile *p, struct strbuf *sb)
 {
+	int64_t rows = profile_rows(p);
 	int i;
 
 	strbuf_addstr(sb, "{\"format\":\"mlrepo-profile\",\"version\":1,"
 			  "\"rows\":");
-	put_int(sb, profile_rows(p));
+	put_int(sb, rows);
 	strbuf_addstr(sb, ",\"columns\":[");
 	for (i = 0; i < p->ncols; i++) {
 		strbuf_addstr(sb, i ? ",\n" : "\n");
-		put_col(sb, p->cols[i]);
+		put_col(sb, p->cols[i], rows);
 	}
 	strbuf_addstr(sb, "\n]}\n");
+}
+
+char *profile_to_json(const struct profile *p, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	profile_json(p, &sb);
+	return strbuf_detach(&sb, len);
 }
 
 int profile_write(const struct profile *p, const char *path)
@@ -1218,10 +1235,11 @@ static int read_moments(const struct rd *r, const cJSON *o,
 {
 	double mn, mx, mean, var;
 
+	/* mean and var are null when they overflowed (a range past 1e308) */
 	if (get_double(r, o, "min", !c->count, &mn) < 0 ||
 	    get_double(r, o, "max", !c->count, &mx) < 0 ||
-	    get_double(r, o, "mean", !c->count, &mean) < 0 ||
-	    get_double(r, o, "var", !c->count, &var) < 0)
+	    get_double(r, o, "mean", 1, &mean) < 0 ||
+	    get_double(r, o, "var", 1, &var) < 0)
 		return -1;
 	if (!c->count) {
 		if (!isnan(mn) || !isnan(mx) || !isnan(mean) || !isnan(var))
@@ -1283,6 +1301,9 @@ static int read_sketch(const struct rd *r, const cJSON *o,
 				return bad(r, "sketch level %d holds a "
 					      "number outside [min, max]", h);
 			prev = v;
+			if (c->kll.size + l->n >= kll_total_cap(KLL_MAXLEV))
+				return bad(r, "the sketch holds more items "
+					      "than its levels can");
 			kll_push(l, v);
 			weight += (int64_t)1 << h;
 			if (weight > c->count)
@@ -1292,8 +1313,7 @@ static int read_sketch(const struct rd *r, const cJSON *o,
 		c->kll.size += l->n;
 		h++;
 	}
-	c->kll.nlev = h;
-	c->kll.cap = kll_total_cap(h);
+	kll_set_levels(&c->kll, h);
 	if (weight != c->count)
 		return bad(r, "the sketch holds %lld values, \"count\" "
 			      "says %lld", (long long)weight,
@@ -1882,6 +1902,11 @@ void profile_bins(const struct profile_col *a, const struct profile_col *b,
 								 : b->min;
 	max = !a->count ? b->max : !b->count || a->max > b->max ? a->max
 								 : b->max;
+	if (!isfinite(max - min)) {
+		/* numpy cannot bin a range past the largest double either */
+		bins_alloc(out, 0, 1);
+		return;
+	}
 	nb = statdist_sturges(min, max, (size_t)(a->count + b->count), edges);
 	bins_alloc(out, nb, 1);
 	if (a->count)

@@ -77,7 +77,9 @@
  *	 "histogram":{"log2_width":e,"first":i,"counts":[bins i, i+1, ...]},
  *	 "values":[[value,count],...]   or   "values_over_cap":true}, ...]}
  *
- * min, max, mean and var are null and the histogram null when count is 0.
+ * min, max, mean and var are null and the histogram null when count is 0
+ * (mean and var also when they overflowed: numbers spanning more than
+ * the largest double).
  * profile_read() checks everything that the code relies on (counts that
  * add up, sorted levels, items within [min, max], the histogram's grid,
  * distinct values): a hand-edited or truncated file is error_input()
@@ -168,6 +170,8 @@ int profile_merge(struct profile *dst, const struct profile *src);
  * -1 with error() (the file left as it was).
  */
 int profile_write(const struct profile *p, const char *path);
+/* The JSON text profile_write() writes (free it), its length in *len. */
+char *profile_to_json(const struct profile *p, size_t *len);
 /*
  * Read a profile ("-": standard input).  NULL with error_input() when the
  * file does not exist or is no valid profile (naming it and what is
@@ -270,7 +274,8 @@ double profile_energy(const struct profile_col *a,
  *     cap lands here too, where Evidently would make a bin for each of
  *     the current's values.
  * With both sketches exact it is statdist_bins_numeric() on the raw
- * numbers.  A column with no numbers has NaN proportions.
+ * numbers.  A column with no numbers has NaN proportions; a range wider
+ * than the largest double gives no bins.
  */
 void profile_bins(const struct profile_col *a, const struct profile_col *b,
 		  struct statdist_bins *out);

@@ -736,6 +736,57 @@ static void test_histogram(void)
 	profile_free(p);
 }
 
+/* Numbers at the ends of the doubles: the grid and the file hold. */
+static void test_extremes(void)
+{
+	static const double v[] = { -1.7e308, 5e-324, -5e-324, -5e-324, 0,
+				    1e-300, -2.5, 1.7e308 };
+	struct profile *whole = profile_new(), *m = profile_new(), *r;
+	struct profile_summary s;
+	int64_t *ha, *hb;
+	double fa, wa, fb, wb;
+	size_t i, na, nb, len;
+	char *t1, *t2;
+	int same;
+
+	for (i = 0; i < 8; i++)
+		profile_add_number(profile_col(whole, "e", 1), v[i]);
+	for (i = 8; i-- > 0;) {
+		struct profile *sh = profile_new();
+
+		profile_add_number(profile_col(sh, "e", 1), v[i]);
+		profile_merge(m, sh);
+		profile_free(sh);
+	}
+	na = profile_histogram(profile_col(whole, "e", 0), NULL, &fa, &wa,
+			       &ha, NULL);
+	nb = profile_histogram(profile_col(m, "e", 0), NULL, &fb, &wb, &hb,
+			       NULL);
+	same = na == nb && fa == fb && wa == wb && na > 0;
+	for (i = 0; same && i < na; i++)
+		same = ha[i] == hb[i];
+	ok(same && ha[0] == 1 && ha[na - 1] == 1,
+	   "+-1.7e308: one value at each end, the same merged one by one");
+	free(ha);
+	free(hb);
+	profile_col_summary(profile_col(whole, "e", 0), &s);
+	ok(s.min == -1.7e308 && s.max == 1.7e308 && s.distinct == 7 &&
+		   !isfinite(s.var),
+	   "+-1.7e308: min, max, distinct exact; the variance overflows");
+	t1 = profile_to_json(whole, &len);
+	r = profile_read_buf("extremes.json", t1, len);
+	ok(r != NULL, "+-1.7e308: the file reads back (mean and var null)");
+	if (!r)
+		printf("# %s\n", err_msg());
+	t2 = r ? profile_to_json(r, NULL) : NULL;
+	ok(t2 && !strcmp(t1, t2), "+-1.7e308: and writes the same text");
+	free(t1);
+	free(t2);
+	profile_free(r);
+	profile_free(whole);
+	profile_free(m);
+}
+
 /* ---- the file ------------------------------------------------------ */
 
 static struct profile *sample_profile(size_t n)
@@ -751,9 +802,9 @@ static struct profile *sample_profile(size_t n)
 static void test_file(void)
 {
 	char f1[300], f2[300], f3[300];
-	struct profile *p = sample_profile(50000), *q, *r;
-	char *t1, *t2, *t3;
-	size_t l1, l2, l3;
+	struct profile *p = sample_profile(50000), *q, *r, *q2;
+	char *t1, *t2, *t3, *t4;
+	size_t l1, l2, l3, l4;
 	int k, same = 1;
 
 	snprintf(f1, sizeof(f1), "%s/a.json", tmp);
@@ -795,6 +846,14 @@ static void test_file(void)
 	ok(same, "read back: the same columns, summaries and sketches");
 	ok(!strcmp(profile_col_name(profile_col_at(r, 3)), "na\xef\xbf\xbdme"),
 	   "a name that is not UTF-8 is kept with U+FFFD");
+	/* one profile merged into nothing is itself */
+	q2 = profile_new();
+	profile_merge(q2, r);
+	t4 = profile_to_json(q2, &l4);
+	ok(l4 == l1 && !memcmp(t4, t1, l1),
+	   "a profile read and merged into an empty one: the same bytes");
+	free(t4);
+	profile_free(q2);
 	/* merging what was read goes on as merging what was made */
 	profile_merge(p, q);
 	profile_merge(r, q);
@@ -1000,6 +1059,7 @@ int main(void)
 	test_merge();
 	test_values();
 	test_histogram();
+	test_extremes();
 	test_file();
 	test_bad_files();
 	if (!getenv("MLREPO_TEST_KEEP"))
