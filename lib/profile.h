@@ -40,7 +40,7 @@
  *               variance exact to rounding.
  *   sketch      a KLL quantile sketch (Karnin, Lang and Liberty 2016) with
  *               k = PROFILE_SKETCH_K: levels of items of weight 1, 2, 4,
- *               ...; at most about 3k items (24 KB in memory, 20 to 60 KB
+ *               ...; at most about 3k items (24 KB in memory, 6 to 60 KB
  *               of JSON by how many digits the numbers have).  A column
  *               of at most k numbers is held exactly (profile_values()
  *               gives them back, and every distance below is then the
@@ -85,6 +85,11 @@
  * distinct values): a hand-edited or truncated file is error_input()
  * "'FILE': not a valid profile: column 'NAME': WHAT", never a crash.
  * Unknown keys are ignored.
+ *
+ * Memory.  A column takes about 30 KB however many values it sees (the
+ * sketch's items in one array, the histogram), and up to 45 KB more for
+ * the values table while under the cap (plus the texts themselves), freed
+ * past it.  A 10 GB file is profiled in memory bounded by its columns.
  *
  * Errors.  Functions return 0, or -1 (NULL) with the error set: a file
  * that does not exist or is no profile is error_input() (exit 2), an I/O
