@@ -1038,8 +1038,9 @@ int profile_merge(struct profile *dst, const struct profile *src)
 	int i, nd = dst->ncols;
 
 	if (dst == src)
-		return error("profile_merge: a profile cannot be merged into itself");
-	/* every column of dst sees all its rows (a missing value where none came) */
+		return error("profile_merge: a profile cannot be merged into "
+			     "itself");
+	/* every column of dst sees all its rows (missing where none came) */
 	for (i = 0; i < nd; i++) {
 		struct profile_col *c = dst->cols[i];
 
@@ -1726,7 +1727,8 @@ struct cat {
 
 static int cmp_cat_num(const void *a, const void *b)
 {
-	double x = ((const struct cat *)a)->num, y = ((const struct cat *)b)->num;
+	double x = ((const struct cat *)a)->num;
+	double y = ((const struct cat *)b)->num;
 
 	return (x > y) - (x < y);
 }

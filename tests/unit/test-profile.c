@@ -575,7 +575,8 @@ static void test_merge(void)
 		profile_col_summary(b, &sb);
 		ok(sa.rows == sb.rows && sa.missing == sb.missing &&
 			   sa.n == sb.n && sa.min == sb.min &&
-			   sa.max == sb.max && sa.all_numbers == sb.all_numbers &&
+			   sa.max == sb.max &&
+			   sa.all_numbers == sb.all_numbers &&
 			   sa.distinct == sb.distinct,
 		   NAME("counts, min, max and distinct exact"));
 		is_double(sb.mean, sa.mean, 1e-12 * fabs(sa.mean),
@@ -927,7 +928,8 @@ static void test_bad_files(void)
 		{ "\"values\":[[0,", "\"values\":[[0,1],[0,",
 		  "column 'cat': \"values\" holds a value twice" },
 		{ "\"values\":[[0,", "\"values\":[[\"0\",",
-		  "column 'cat': \"values\" of a column of numbers holds text" },
+		  "column 'cat': \"values\" of a column of numbers holds "
+		  "text" },
 		{ "\"values\":[[", "\"values\":[[1e9,1],[",
 		  "\"values\" holds a number outside [min, max]" },
 		{ "\"values\":[[", "\"values_over_cap\":true,\"values\":[[",
