@@ -64,7 +64,10 @@ char *repo_path(const struct repo *r, const char *fmt, ...)
  * it is removed if we die; a->fd is open for writing, a->tmp_path names
  * it.  It is locked (flock(2)) while the descriptor is open, so that
  * `mlrepo gc` never removes it, however long the command runs.  The
- * caller removes it with fs_atomic_abort().  0 or -1 (error()).
+ * caller removes it with fs_atomic_abort().  In a read-only repository
+ * the file is $TMPDIR/mlrepo-WHAT-XXXXXX (/tmp without TMPDIR) instead,
+ * so that readers such as `bundle create` create nothing there.  0 or -1
+ * (error()).
  */
 struct fs_atomic;
 int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a);

@@ -235,6 +235,26 @@ test_expect_success "$PREREQ" "$MODE: model-promote reads, checks and exports; i
 	snapshot "$TRASH/after" && test_cmp "$TRASH/before" "$TRASH/after"
 '
 
+test_expect_success "$PREREQ" "$MODE: drift-check checks, reads history and fs: windows; --record is refused" '
+	cd "$REPO" &&
+	{ echo x; seq 1 40; } >"$TRASH/dref.csv" &&
+	{ echo x; seq 31 70; } >"$TRASH/dcur.csv" &&
+	test_expect_code 1 drift-check -q --record nightly "$TRASH/dref.csv" "$TRASH/dcur.csv" &&
+	fs-ingest define dg --entity id:int --timestamp ts --feature v:float 2>/dev/null &&
+	{ echo id,ts,v; for i in $(seq 1 30); do echo "$i,2026-01-0$((i % 9 + 1))T00:00:00Z,$i"; done; } >"$TRASH/dg.csv" &&
+	fs-ingest -q dg "$TRASH/dg.csv" &&
+	make_ro &&
+	test_when_finished make_rw &&
+	snapshot "$TRASH/before" &&
+	ro drift-check history nightly >/dev/null &&
+	test "$(ro drift-check history nightly --json | grep -c "\"severity\":\"warning\"")" = 1 &&
+	test_expect_code 1 ro drift-check -q "$TRASH/dref.csv" "$TRASH/dcur.csv" &&
+	ro drift-check -q fs:dg@2026-01-01..2026-01-04 fs:dg@2026-01-01..2026-01-04 &&
+	test_expect_code 3 ro drift-check -q --record nightly "$TRASH/dref.csv" "$TRASH/dcur.csv" 2>err &&
+	test_grep "$(refusal)" err &&
+	snapshot "$TRASH/after" && test_cmp "$TRASH/before" "$TRASH/after"
+'
+
 test_expect_success "$PREREQ" "$MODE: bundle create writes elsewhere; the bundle holds every run" '
 	cd "$REPO" && make_ro &&
 	test_when_finished make_rw &&
