@@ -320,6 +320,10 @@ static void kll_set_levels(struct kll *k, int nlev)
 static void kll_init(struct kll *k)
 {
 	memset(k, 0, sizeof(*k));
+	/* never NULL, so that every level is a pointer, if empty */
+	k->alloc = 64;
+	k->v = xmalloc(k->alloc * sizeof(*k->v));
+	k->start[0] = k->alloc;
 	kll_set_levels(k, 1);
 }
 
@@ -472,8 +476,11 @@ static void kll_merge(struct kll *d, const struct kll *s, int64_t n)
 
 		at -= nd + ns;
 		if (h == 0) {
-			memcpy(v + at, KLL_AT(d, 0), nd * sizeof(*v));
-			memcpy(v + at + nd, KLL_AT(s, 0), ns * sizeof(*v));
+			if (nd)
+				memcpy(v + at, KLL_AT(d, 0), nd * sizeof(*v));
+			if (ns)
+				memcpy(v + at + nd, KLL_AT(s, 0),
+				       ns * sizeof(*v));
 		} else {
 			merge_sorted(KLL_AT(d, h), nd, ns ? KLL_AT(s, h) : NULL,
 				     ns, v + at);
@@ -761,7 +768,8 @@ static struct ventry *vmap_sorted(const struct vmap *m)
 {
 	struct ventry *e = xmalloc((m->n ? m->n : 1) * sizeof(*e));
 
-	memcpy(e, m->e, m->n * sizeof(*e));
+	if (m->n)
+		memcpy(e, m->e, m->n * sizeof(*e));
 	qsort(e, m->n, sizeof(*e), m->text ? cmp_ventry_text : cmp_ventry_num);
 	return e;
 }
@@ -973,7 +981,8 @@ static void vmap_merge(struct vmap *d, const struct vmap *s)
 		/* a text copy of the source's numbers */
 		tmp.alloc = tmp.n = s->n;
 		tmp.e = xmalloc((s->n ? s->n : 1) * sizeof(*tmp.e));
-		memcpy(tmp.e, s->e, s->n * sizeof(*tmp.e));
+		if (s->n)
+			memcpy(tmp.e, s->e, s->n * sizeof(*tmp.e));
 		vmap_to_text(&tmp);
 		src = &tmp;
 	}
@@ -1124,7 +1133,8 @@ static void put_col(struct strbuf *sb, const struct profile_col *c,
 		size_t n = KLL_N(&c->kll, h);
 		double *v = xmalloc((n ? n : 1) * sizeof(*v));
 
-		memcpy(v, KLL_AT(&c->kll, h), n * sizeof(*v));
+		if (n)
+			memcpy(v, KLL_AT(&c->kll, h), n * sizeof(*v));
 		if (h == 0)
 			sort_doubles(v, n);
 		strbuf_addstr(sb, h ? ",[" : "[");
@@ -1396,9 +1406,11 @@ static int read_sketch(const struct rd *r, const cJSON *o,
 		goto out;
 	}
 	/* the levels in order at the end of an array of the capacity */
+	free(kl->v);
 	kl->alloc = kl->cap;
 	kl->v = xmalloc(kl->alloc * sizeof(*kl->v));
-	memcpy(kl->v + kl->alloc - n, items, n * sizeof(*items));
+	if (n)
+		memcpy(kl->v + kl->alloc - n, items, n * sizeof(*items));
 	kl->start[0] = kl->alloc - n;
 	while (h-- > 0)
 		kl->start[h + 1] = kl->alloc - n + ends[h];
