@@ -129,7 +129,13 @@ size_t statdist_sturges(double min, double max, size_t n,
 	 * simplified: for n = 64 over a range of 19.87, the quotient
 	 * 19.87 / (19.87 / 7) is a hair above 7 and NumPy makes 8 bins.
 	 */
-	nbins = width > 0 ? (size_t)ceil((last - first) / width) : 1;
+	/*
+	 * A range past the largest double (-1e308 .. 1e308) has an infinite
+	 * width, where NumPy fails: one bin then, not ceil(NaN) as a size.
+	 */
+	nbins = width > 0 && isfinite(width)
+			? (size_t)ceil((last - first) / width)
+			: 1;
 	if (nbins < 1)
 		nbins = 1;
 	if (nbins > STATDIST_MAX_EDGES - 1)
