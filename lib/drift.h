@@ -134,6 +134,7 @@ struct drift_col {
 	/* raw: the finite numbers while all_numbers (sorted by drift_check) */
 	double *num;
 	size_t nnum, anum;
+	size_t map_bytes;	/* num is a mapping of this size (0: malloc) */
 	/* raw: text categories (a hash map inside); see drift.c */
 	struct drift_catmap *cats;
 	/* a profile column instead of the above (owned by the side's profile) */

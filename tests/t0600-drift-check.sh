@@ -207,6 +207,25 @@ test_expect_success '--html writes one self-contained page with an SVG per colum
 	test "$(grep -o "https\?://[^\"]*" report.html | sort -u)" = "http://www.w3.org/2000/svg"
 '
 
+test_expect_success 'long columns (past 2 MiB each), from a file and from stdin; numbers then text' '
+	cd "$TRASH/plain" &&
+	awk "BEGIN { print \"x,m\"; for (i = 1; i <= 300000; i++)
+		print i \",\" (i < 300000 ? i % 1000 : \"txt\") }" >long.csv &&
+	drift-check --json long.csv long.csv >j &&
+	test "$(colfield x method <j)" = wasserstein &&
+	test "$(colfield x score <j)" = 0 &&
+	test "$(colfield x n_reference <j)" = 300000 &&
+	test "$(colfield m type <j)" = cat &&
+	test "$(colfield m score <j)" = 0 &&
+	drift-check --json - long.csv <long.csv >j2 &&
+	sed "s/.*\"columns\"//" j >c1 && sed "s/.*\"columns\"//" j2 >c2 &&
+	test_cmp c1 c2 &&
+	awk -F, "NR == 1 || NR % 2" long.csv >half.csv &&
+	drift-check --json --columns x long.csv half.csv >j &&
+	test "$(colfield x n_current <j)" = 150000 &&
+	test "$(colfield x drift <j)" = false
+'
+
 test_expect_success 'bad input is exit 2 with one line naming it' '
 	cd "$TRASH/plain" &&
 	test_expect_code 2 drift-check ref.csv nosuch.csv 2>err &&

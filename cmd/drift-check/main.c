@@ -777,5 +777,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 1 << 30);
 	mallopt(M_TRIM_THRESHOLD, 1 << 30);
+	/* one arena: a thread's own would give its pages back and refault */
+	mallopt(M_ARENA_MAX, 1);
 	return setup_main(&tool, argc, argv);
 }
