@@ -364,6 +364,13 @@ struct check_args {
 	long long escalate_after;
 };
 
+/* How table inputs are read: in the check and in profile. */
+#define OPT_INPUT(a)                                                         \
+	OPT_STRING(0, "input-format", &(a)->input_format, "FORMAT",           \
+		   "csv, tsv or jsonl (default: by name)"),                   \
+	OPT_STRING(0, "delimiter", &(a)->delim, "C",                          \
+		   "the field delimiter of the inputs")
+
 static int parse_double(const char *opt, const char *s, double *out)
 {
 	if (num_parse_float(s, strlen(s), out) < 0 || !isfinite(*out))
@@ -484,10 +491,7 @@ static int cmd_check(int argc, char **argv)
 			"critical after K drifted checks in a row (3)"),
 		OPT_STRING(0, "on-drift", &a.on_drift, "CMD",
 			   "run CMD on warning or critical"),
-		OPT_STRING(0, "input-format", &a.input_format, "FORMAT",
-			   "csv, tsv or jsonl (default: by name)"),
-		OPT_STRING(0, "delimiter", &a.delim, "C",
-			   "the field delimiter of the inputs"),
+		OPT_INPUT(&a),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
@@ -654,10 +658,7 @@ static int cmd_profile(int argc, char **argv)
 			 "profile only these columns"),
 		OPT_LIST(0, "exclude", &a.exclude, "COL,...",
 			 "leave these columns out"),
-		OPT_STRING(0, "input-format", &a.input_format, "FORMAT",
-			   "csv, tsv or jsonl (default: by name)"),
-		OPT_STRING(0, "delimiter", &a.delim, "C",
-			   "the field delimiter of the inputs"),
+		OPT_INPUT(&a),
 		OPT_GLOBALS(),
 		OPT_END()
 	};
