@@ -1,6 +1,6 @@
 /*
  * pipe-int.h - what the pipe-run modules (pipestate.c, piperun.c,
- * pipe-domain.c) share; not for other modules: use piperun.h.
+ * pipeslurm.c, pipe-domain.c) share; not for other modules: use piperun.h.
  */
 #ifndef MLREPO_PIPE_INT_H
 #define MLREPO_PIPE_INT_H
@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 
 #include "odb.h"
+#include "pipeline.h"
 
 struct cJSON;
+struct config;
 struct pipeline;
 struct stage;
 struct strbuf;
@@ -155,5 +157,64 @@ int pipe_file_is_dir(const struct cJSON *f);
 /* The run-cache key of a stage whose entry (deps hashed) is `entry`. */
 void pipe_cache_key(const struct stage *s, const struct cJSON *entry,
 		    char key[ODB_HEXSZ + 1]);
+
+/* ---- the Slurm executor (pipeslurm.c) ----------------------------------- */
+
+/*
+ * A stage whose executor is slurm runs as a Slurm batch job, and the
+ * runner keeps its DAG, budgets and records as for a local stage.  What
+ * proc_run_parallel() runs for it on the submit host is a small /bin/sh
+ * watcher (argv from pipe_slurm_prepare()) that:
+ *  1. submits the job script with `sbatch --parsable`, its options on the
+ *     command line (job name "pipe-run.RUN8.STAGE", --chdir the stage's
+ *     wdir, -o/-e into the job directory, cpus -> --cpus-per-task, mem ->
+ *     --mem, gpus -> --gres=gpu:N, timeout -> --time in whole minutes,
+ *     --partition, --account, --qos and the extra options of the config
+ *     and the stage, --export=ALL so the job gets the stage's environment);
+ *  2. writes "JOBID PGID" to STAGE.job in the job directory;
+ *  3. waits for the job's STAGE.status ("EXIT START END", written by the
+ *     job itself, renamed into place), asking squeue every second whether
+ *     the job still exists (a cancelled, timed-out or lost job writes no
+ *     status: then scontrol's JobState is reported);
+ *  4. copies the job's stdout and stderr to its own, so that the stage's
+ *     log, its "[stage] " lines and its ::metric lines are what a local
+ *     run gives;
+ *  5. exits with the job's exit status (1 when the job wrote none).
+ * On SIGTERM, SIGINT or SIGHUP (Ctrl-C, a failure stopping the run, a
+ * stage's timeout: 124 then) it scancels the job, waits up to 10 s for it
+ * to leave the queue, and exits 128 + the signal.  Only the controlling
+ * pipe-run writes the catalog: the job and the watcher write files in the
+ * job directory, `slurm.sharedDir` (default .pipe-run/jobs/ under the
+ * pipeline's directory), one subdirectory per pipeline run, which compute
+ * nodes must see at the same path.  No sacct: accounting may be off.
+ */
+struct pipe_slurm {
+	char *partition, *account, *qos; /* [slurm] of the config; NULL */
+	struct pipeline_list extra;	 /* slurm.extra, split into words */
+	char *dir;			 /* the job directory, absolute */
+};
+/* Read [slurm] of `cfg`; the job directory relative to `root`.  0/-1. */
+int pipe_slurm_init(struct pipe_slurm *sl, const struct config *cfg,
+		    const char *root);
+void pipe_slurm_release(struct pipe_slurm *sl);
+/*
+ * Write the job script of stage `s` (running `script` with /bin/sh -c in
+ * `wdir`) for pipeline run `run` under the job directory, and return the
+ * watcher's argv (NULL-ended; free with pipe_slurm_argv_free()), or NULL
+ * with error() when the files cannot be written.
+ */
+char **pipe_slurm_prepare(const struct pipe_slurm *sl, const char *run,
+			  const struct stage *s, const char *script,
+			  const char *wdir);
+void pipe_slurm_argv_free(char **argv);
+/*
+ * The job id of the last submission of `stage` in `run` (into `id`, of
+ * `n` bytes) and its watcher's process group (*pgid, 0 when unknown):
+ * 1, or 0 when it has none (not submitted yet, or sbatch failed).
+ */
+int pipe_slurm_job(const struct pipe_slurm *sl, const char *run,
+		   const char *stage, char *id, size_t n, long *pgid);
+/* Remove the job directory of `run` (its jobs have ended).  0/-1. */
+int pipe_slurm_clean(const struct pipe_slurm *sl, const char *run);
 
 #endif

@@ -21,7 +21,7 @@
 static const char *const key_names[PIPELINE_KEY_NR] = {
 	"cmd", "deps", "outs", "params", "metrics", "after", "wdir", "env",
 	"retries", "retry_delay", "timeout", "cpus", "mem", "gpus", "always",
-	"cache", "foreach"
+	"cache", "foreach", "executor", "slurm_partition", "slurm_extra"
 };
 
 const char *pipeline_key_name(enum pipeline_key k)
@@ -412,6 +412,16 @@ out:
 	return rc;
 }
 
+int pipeline_split_words(const char *s, struct pipeline_list *l)
+{
+	return split_words(s, l, 0);
+}
+
+void pipeline_list_release(struct pipeline_list *l)
+{
+	list_release(l);
+}
+
 /*
  * `path` joined to `dir` (unless absolute) and normalised: no empty, "."
  * or ".." parts (".." kept only at the start of a relative path); "." for
@@ -540,6 +550,9 @@ static void stage_release(struct stage *st)
 	list_release(&st->metrics);
 	list_release(&st->after);
 	list_release(&st->env);
+	list_release(&st->slurm_extra);
+	free(st->executor);
+	free(st->slurm_partition);
 	free(st->wdir);
 	free(st->up);
 	memset(st, 0, sizeof(*st));
@@ -643,7 +656,8 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 			err_hint("stage keys are cmd, deps, outs, params, "
 				 "metrics, after, wdir, env, retries, "
 				 "retry_delay, timeout, cpus, mem, gpus, "
-				 "always, cache, foreach");
+				 "always, cache, foreach, executor, "
+				 "slurm_partition, slurm_extra");
 			goto out;
 		}
 		st.lines[k] = line;
@@ -730,6 +744,26 @@ static int build_stage(struct pipeline *p, const char *base, const char *item,
 			break;
 		}
 		case PIPELINE_KEY_WDIR:
+			break;
+		case PIPELINE_KEY_EXECUTOR:
+			if (strcmp(v.buf, "local") && strcmp(v.buf, "slurm")) {
+				stage_err(p, st.name, line, "executor: not local "
+					  "or slurm: '%s'", v.buf);
+				goto out;
+			}
+			free(st.executor);
+			st.executor = xstrdup(v.buf);
+			break;
+		case PIPELINE_KEY_SLURM_PARTITION:
+			free(st.slurm_partition);
+			st.slurm_partition = xstrdup(v.buf);
+			break;
+		case PIPELINE_KEY_SLURM_EXTRA:
+			if (split_words(v.buf, &st.slurm_extra, line) < 0) {
+				stage_err(p, st.name, line,
+					  "%s: unclosed quote", kn);
+				goto out;
+			}
 			break;
 		case PIPELINE_KEY_RETRIES:
 		case PIPELINE_KEY_CPUS:

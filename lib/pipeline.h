@@ -49,6 +49,11 @@
  *       cpus (1), gpus (0): counts; mem: bytes with an optional K, M, G
  *                    or T suffix, powers of 1024 (0: not stated)
  *       always (false), cache (true): booleans
+ *       executor     where it runs: local (the default: pipe-run --executor
+ *                    decides) or slurm (a Slurm job, lib/pipe-int.h)
+ *       slurm_partition  the job's partition (default: [slurm] partition)
+ *       slurm_extra  more sbatch options, shell-split words, after the
+ *                    config's slurm.extra
  *       foreach      words; one stage per item, named STAGE@ITEM, with
  *                    ${item} replaced by the item in every key; ${name}
  *                    of a param is replaced here too, unquoted, so
@@ -102,6 +107,9 @@ enum pipeline_key {
 	PIPELINE_KEY_ALWAYS,
 	PIPELINE_KEY_CACHE,
 	PIPELINE_KEY_FOREACH,
+	PIPELINE_KEY_EXECUTOR,
+	PIPELINE_KEY_SLURM_PARTITION,
+	PIPELINE_KEY_SLURM_EXTRA,
 	PIPELINE_KEY_NR
 };
 
@@ -148,6 +156,9 @@ struct stage {
 	int64_t retry_delay, timeout; /* microseconds; 0: none */
 	uint64_t mem;		      /* bytes; 0: not stated */
 	bool always, cache;
+	char *executor;	       /* "local", "slurm", or NULL: not stated */
+	char *slurm_partition; /* NULL: not stated */
+	struct pipeline_list slurm_extra;
 
 	/* the graph: stages this one needs, by index, ascending */
 	size_t *up;
@@ -230,6 +241,15 @@ void pipeline_mermaid(const struct pipeline *p, struct strbuf *out);
  * as '\'').
  */
 void pipeline_shell_quote(struct strbuf *out, const char *s);
+
+/*
+ * Split `s` into words as the shell would (quotes and backslashes
+ * honoured, no expansion), appending them to `l` (line 0).  0, or -1
+ * for an unclosed quote (no error set).
+ */
+int pipeline_split_words(const char *s, struct pipeline_list *l);
+/* Free the words of `l` and empty it. */
+void pipeline_list_release(struct pipeline_list *l);
 
 /*
  * Bytes with an optional K, M, G or T suffix (powers of 1024), as `mem`

@@ -102,6 +102,9 @@ struct st {
 	char *tail[TAIL_LINES];
 	size_t ntail;
 	char *argv[4];
+	char **sargv;	/* a Slurm stage's watcher (pipe-int.h) */
+	int slurm;	/* runs on Slurm */
+	char job_id[64]; /* its last Slurm job, or "" */
 	char *script;
 	char **env;
 	char *prefix;
@@ -124,6 +127,7 @@ struct ctx {
 	char **gpu_ids;
 	int *gpu_busy;
 	int ngpus;
+	struct pipe_slurm slurm; /* when a stage runs there */
 	int have_run;
 	char run[33];
 	char exp_run[RUN_ID_HEX + 1];
@@ -216,7 +220,8 @@ static int budgets(struct ctx *c, struct repo *r)
 				       (uint64_t)pages * (uint64_t)psz : 0;
 	}
 	for (i = 0; i < c->nsel; i++)
-		want_gpus |= c->v[c->sel[i]].s->gpus > 0;
+		want_gpus |= c->v[c->sel[i]].s->gpus > 0 &&
+			     !c->v[c->sel[i]].slurm;
 	v = config_get(&r->cfg, "compute.gpus");
 	if (v) {
 		split_gpus(c, v);
@@ -246,6 +251,8 @@ static int budgets(struct ctx *c, struct repo *r)
 	for (i = 0; i < c->nsel; i++) {
 		const struct stage *s = c->v[c->sel[i]].s;
 
+		if (c->v[c->sel[i]].slurm)
+			continue; /* Slurm's scheduler owns its limits */
 		if (s->cpus > c->cpus_total)
 			return error_input("stage '%s' asks for %d cpus; this "
 					   "machine has %d (compute.cpus)",
@@ -264,10 +271,13 @@ static int budgets(struct ctx *c, struct repo *r)
 	return 0;
 }
 
-static int fits(const struct ctx *c, const struct stage *s)
+static int fits(const struct ctx *c, const struct st *t)
 {
+	const struct stage *s = t->s;
 	int i, free_gpus = 0;
 
+	if (t->slurm)
+		return 1;
 	for (i = 0; i < c->ngpus; i++)
 		free_gpus += !c->gpu_busy[i];
 	/* no memory figure (compute.mem = 0, or unknown): no mem budget */
@@ -282,6 +292,8 @@ static char *take(struct ctx *c, struct st *t)
 	struct strbuf sb = STRBUF_INIT;
 	int i, n = 0;
 
+	if (t->slurm)
+		return NULL; /* Slurm sets CUDA_VISIBLE_DEVICES itself */
 	c->cpus_free -= t->s->cpus;
 	c->mem_free -= t->s->mem;
 	if (!t->s->gpus)
@@ -302,6 +314,8 @@ static void give_back(struct ctx *c, struct st *t)
 {
 	int i;
 
+	if (t->slurm)
+		return;
 	c->cpus_free += t->s->cpus;
 	c->mem_free += t->s->mem;
 	for (i = 0; t->gpus && i < t->s->gpus; i++)
@@ -688,6 +702,8 @@ static int record_stage(struct ctx *c, struct st *t, const char *status,
 	if (runs_begin(db, t->child) < 0)
 		goto out;
 	if (log && runs_artifact_record(db, t->child, "pipe-run.log", log) < 0)
+		goto fail;
+	if (*t->job_id && runs_tag(db, t->child, "slurm.job_id", t->job_id) < 0)
 		goto fail;
 	if (runs_end(db, t->child, rs, t->res.started ? &x : NULL) < 0)
 		goto fail;
@@ -1181,6 +1197,17 @@ static int launch(struct ctx *c, struct st *t, struct proc_opts *o)
 		return -1;
 	free(t->script);
 	t->script = stage_script(t->s);
+	o->cwd = pipe_wdir(&c->env, t->s);
+	if (t->slurm) {
+		pipe_slurm_argv_free(t->sargv);
+		t->sargv = pipe_slurm_prepare(&c->slurm, c->run, t->s,
+					      t->script, o->cwd);
+		if (!t->sargv) {
+			free((char *)o->cwd);
+			o->cwd = NULL;
+			return -1;
+		}
+	}
 	t->argv[0] = "/bin/sh";
 	t->argv[1] = "-c";
 	t->argv[2] = t->script;
@@ -1202,9 +1229,8 @@ static int launch(struct ctx *c, struct st *t, struct proc_opts *o)
 	free(t->prefix);
 	t->prefix = xstrfmt("[%s] ", t->s->name);
 	tail_clear(t);
-	o->argv = t->argv;
+	o->argv = t->slurm ? t->sargv : t->argv;
 	o->env_add = (const char *const *)t->env;
-	o->cwd = pipe_wdir(&c->env, t->s);
 	o->out_pass_fd = c->o->quiet ? -1 : 2;
 	o->err_pass_fd = c->o->quiet ? -1 : 2;
 	o->out_copy_fd = t->log_fd;
@@ -1213,7 +1239,8 @@ static int launch(struct ctx *c, struct st *t, struct proc_opts *o)
 	o->on_stderr_line = stage_stderr_line;
 	o->data = t;
 	o->prefix = t->prefix;
-	if (t->s->timeout)
+	/* a Slurm stage's watcher times its job from when it starts */
+	if (t->s->timeout && !t->slurm)
 		o->timeout_ms = t->s->timeout / 1000 > INT_MAX ?
 					INT_MAX : (int)(t->s->timeout / 1000);
 	t->state = ST_RUNNING;
@@ -1326,7 +1353,7 @@ static int next_task(struct proc_opts *o, void *data)
 		int up, stale, rc;
 
 		if (t->state == ST_RETRY && t->retry_at <= mltime_now()) {
-			if (!fits(c, t->s))
+			if (!fits(c, t))
 				continue;
 			if (launch(c, t, o) < 0)
 				return -1;
@@ -1351,7 +1378,7 @@ static int next_task(struct proc_opts *o, void *data)
 				continue;
 			}
 		}
-		if (!fits(c, t->s))
+		if (!fits(c, t))
 			continue;
 		if (t->lock_fd < 0) {
 			char key[ODB_HEXSZ + 1];
@@ -1503,6 +1530,27 @@ static int stage_failed(struct ctx *c, struct st *t)
 	return rc;
 }
 
+/*
+ * A failure stops the run: local stages that run are waited for, but
+ * Slurm jobs are cancelled, by their watchers (SIGTERM to each one's
+ * process group), which may still have jobs waiting in the queue.
+ */
+static void cancel_slurm(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsel; i++) {
+		struct st *t = &c->v[c->sel[i]];
+		char id[64];
+		long pgid;
+
+		if (t->slurm && t->state == ST_RUNNING &&
+		    pipe_slurm_job(&c->slurm, c->run, t->s->name, id,
+				   sizeof(id), &pgid) && pgid > 1)
+			kill(-(pid_t)pgid, SIGTERM);
+	}
+}
+
 static int task_done(int rc, const struct proc_opts *o,
 		     const struct proc_result *res, void *data)
 {
@@ -1514,6 +1562,13 @@ static int task_done(int rc, const struct proc_opts *o,
 	free((char *)o->cwd);
 	give_back(c, t);
 	t->res = *res;
+	if (t->slurm) {
+		long pgid;
+
+		if (!pipe_slurm_job(&c->slurm, c->run, t->s->name, t->job_id,
+				    sizeof(t->job_id), &pgid))
+			*t->job_id = '\0';
+	}
 	/*
 	 * Stopped by a signal: what the stage started in the background
 	 * (a shell's `&` job ignores SIGINT) must not write on after we
@@ -1571,6 +1626,7 @@ static int task_done(int rc, const struct proc_opts *o,
 	}
 	if (t->state == ST_FAILED && !c->o->keep_going) {
 		c->stopping = 1;
+		cancel_slurm(c);
 		return PROC_STOP;
 	}
 	return 0;
@@ -1673,6 +1729,7 @@ static void ctx_release(struct ctx *c)
 			close(t->log_fd);
 		tail_clear(t);
 		free(t->script);
+		pipe_slurm_argv_free(t->sargv);
 		free_env(t->env);
 		free(t->prefix);
 		free(t->gpus);
@@ -1692,6 +1749,7 @@ static void ctx_release(struct ctx *c)
 	free(c->gpu_busy);
 	runfeed_free(c->parent_feed);
 	runs_provenance_release(&c->prov);
+	pipe_slurm_release(&c->slurm);
 	free(c->run_dir);
 	pipe_env_release(&c->env);
 }
@@ -1891,13 +1949,22 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 	struct proc_par_opts po = PROC_PAR_OPTS_INIT;
 	struct proc_par_result pr;
 	enum run_status rs = RUN_FINISHED;
-	int nstale, rc = -1, got_signal = 0;
+	int nstale, rc = -1, got_signal = 0, nslurm = 0;
 	size_t i;
 
 	*exit_status = 0;
 	if (ctx_init(&c, r, db, p, o->targets, o->nr_targets) < 0)
 		goto out;
 	c.o = o;
+	for (i = 0; i < c.nsel; i++) {
+		struct st *t = &c.v[c.sel[i]];
+		const char *ex = t->s->executor ? t->s->executor : o->executor;
+
+		t->slurm = ex && !strcmp(ex, "slurm");
+		nslurm += t->slurm;
+	}
+	if (nslurm && pipe_slurm_init(&c.slurm, &r->cfg, c.env.root) < 0)
+		goto out;
 	if (check_selected(&c.env, c.sel, c.nsel) < 0 || budgets(&c, r) < 0)
 		goto out;
 	c.o = o;
@@ -1928,7 +1995,8 @@ int pipe_run(struct repo *r, sqlite3 *db, struct pipeline *p,
 	}
 	runs_provenance(&c.prov);
 	catch_signals(old_sa);
-	po.jobs = o->jobs;
+	/* -j bounds the jobs queued at once: a cluster's, not our CPUs */
+	po.jobs = o->jobs < 1 && nslurm ? 100 : o->jobs;
 	po.next_task = next_task;
 	po.task_done = task_done;
 	po.data = &c;
@@ -2022,6 +2090,10 @@ out_run:
 	else if (c.failed || rc < 0)
 		rs = RUN_FAILED;
 	if (end_run(&c, rs) < 0 && rc == 0)
+		rc = -1;
+	/* a failed run's job files are kept for a look */
+	if (nslurm && c.have_run && rs == RUN_FINISHED &&
+	    pipe_slurm_clean(&c.slurm, c.run) < 0 && rc == 0)
 		rc = -1;
 	if (pipe_hashes_save(db, &c.env.hashes) < 0 && rc == 0)
 		rc = -1;

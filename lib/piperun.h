@@ -75,7 +75,8 @@ struct cJSON;
 struct pipe_opts {
 	const char *const *targets; /* stage names; none: all */
 	size_t nr_targets;
-	int jobs;	  /* at once; < 1: the number of CPUs */
+	int jobs;	  /* at once; < 1: the number of CPUs, or 100 when a
+			     stage runs on Slurm */
 	int force;	  /* run the targets even when up to date */
 	int dry_run;	  /* only say what would run */
 	int keep_going;	  /* start new stages after a failure */
@@ -84,6 +85,8 @@ struct pipe_opts {
 	const char *experiment; /* NULL: the pipeline directory's name */
 	const char *name;	/* of the exp-log run; NULL: none */
 	const char *command;	/* our command line, a JSON array */
+	const char *executor;	/* of stages that name none: "local"
+				   (NULL) or "slurm" (pipe-int.h) */
 };
 
 /*

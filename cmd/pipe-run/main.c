@@ -118,7 +118,10 @@ static int cmd_run(int argc, char **argv)
 	struct option opts[] = {
 		OPT_FILE(&file),
 		OPT_INT('j', "jobs", &jobs, "N",
-			"stages at once (default: the number of CPUs)"),
+			"stages at once (default: the number of CPUs, or "
+			"100 with Slurm)"),
+		OPT_STRING(0, "executor", &po.executor, "local|slurm",
+			   "where stages that name no executor run"),
 		OPT_BOOL(0, "force", &po.force,
 			 "run the targets even when up to date"),
 		OPT_BOOL('n', "dry-run", &po.dry_run,
@@ -145,6 +148,12 @@ static int cmd_run(int argc, char **argv)
 	if (jobs < 0 || jobs > 4096) {
 		status = opt_usage_error(usage, "-j %lld: give 1 to 4096 (0: "
 					 "the number of CPUs)", jobs);
+		goto out;
+	}
+	if (po.executor && strcmp(po.executor, "local") &&
+	    strcmp(po.executor, "slurm")) {
+		status = opt_usage_error(usage, "--executor '%s': give local "
+					 "or slurm", po.executor);
 		goto out;
 	}
 	if (misplaced_command((const char *const *)argv + 1, argc - 1) < 0 ||
