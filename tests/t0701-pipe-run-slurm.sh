@@ -85,7 +85,7 @@ test_expect_success 'a job cancelled from outside is a failed stage' '
 	i=0 &&
 	until [ -s .pipe-run/jobs/*/slow.job ] && id=$(cut -d" " -f1 .pipe-run/jobs/*/slow.job) &&
 	      [ "$(slurm_job_state "$id")" = RUNNING ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.2
+		i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.2
 	done &&
 	scancel "$id" &&
 	wait &&
@@ -112,7 +112,7 @@ test_expect_success 'Ctrl-C cancels the running and the queued jobs' '
 	i=0 &&
 	until [ "$(ls .pipe-run/jobs/*/*.job 2>/dev/null | wc -l)" = 4 ] &&
 	      squeue -h -o %T >q && test_grep -q PENDING q; do
-		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.2
+		i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.2
 	done &&
 	kill -INT $pid &&
 	{ wait $pid; echo $? >rc; } &&
