@@ -135,14 +135,7 @@ static int export_file(struct repo *r, const struct model_version *v,
 	int rc = -1;
 
 	/* a read-only repository exports too: its copies go to $TMPDIR */
-	if (r->read_only) {
-		const char *t = getenv("TMPDIR");
-
-		strbuf_addf(&tmp, "%s/mlrepo-export-XXXXXX", t && *t ? t : "/tmp");
-		tmpl = strbuf_detach(&tmp, NULL);
-	} else {
-		tmpl = repo_path(r, "tmp/export-XXXXXX");
-	}
+	tmpl = repo_tmp_template(r, "export");
 
 	/* the files, linked or reflinked out of the store where they can be */
 	if (!mkdtemp(tmpl)) {

@@ -426,23 +426,22 @@ out:
 	return rc;
 }
 
-int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a)
+char *repo_tmp_template(const struct repo *r, const char *what)
 {
 	const char *t = getenv("TMPDIR");
-	char *tmpl;
-	int rc;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (r->read_only) {
-		struct strbuf sb = STRBUF_INIT;
+	if (!r->read_only)
+		return repo_path(r, "tmp/%s-XXXXXX", what);
+	/* nothing may be created in a read-only repository */
+	strbuf_addf(&sb, "%s/mlrepo-%s-XXXXXX", t && *t ? t : "/tmp", what);
+	return strbuf_detach(&sb, NULL);
+}
 
-		/* nothing may be created in a read-only repository */
-		strbuf_addf(&sb, "%s/mlrepo-%s-XXXXXX", t && *t ? t : "/tmp",
-			    what);
-		tmpl = strbuf_detach(&sb, NULL);
-	} else {
-		tmpl = repo_path(r, "tmp/%s-XXXXXX", what);
-	}
-	rc = fs_atomic_begin_tmp(a, tmpl, 0600, 0);
+int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a)
+{
+	char *tmpl = repo_tmp_template(r, what);
+	int rc = fs_atomic_begin_tmp(a, tmpl, 0600, 0);
 
 	free(tmpl);
 	/* held while we live: gc leaves a locked file alone, however old */

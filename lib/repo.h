@@ -65,12 +65,17 @@ char *repo_path(const struct repo *r, const char *fmt, ...)
  * it.  It is locked (flock(2)) while the descriptor is open, so that
  * `mlrepo gc` never removes it, however long the command runs.  The
  * caller removes it with fs_atomic_abort().  In a read-only repository
- * the file is $TMPDIR/mlrepo-WHAT-XXXXXX (/tmp without TMPDIR) instead,
- * so that readers such as `bundle create` create nothing there.  0 or -1
- * (error()).
+ * it is made in $TMPDIR instead (repo_tmp_template()), so that readers
+ * such as `bundle create` create nothing there.  0 or -1 (error()).
  */
 struct fs_atomic;
 int repo_tmpfile(struct repo *r, const char *what, struct fs_atomic *a);
+/*
+ * The template of a scratch name for mkstemp(3) or mkdtemp(3):
+ * .mlrepo/tmp/WHAT-XXXXXX, or in a read-only repository, where nothing may
+ * be created, $TMPDIR/mlrepo-WHAT-XXXXXX (/tmp without TMPDIR).  Free it.
+ */
+char *repo_tmp_template(const struct repo *r, const char *what);
 
 /*
  * 0 when this process can write the repository; -1 when it cannot, with

@@ -248,15 +248,7 @@ static int read_manifest(struct repo *r, const char *id, cJSON **m)
 
 	*m = NULL;
 	/* a read-only repository's manifests are read through $TMPDIR */
-	if (r->read_only) {
-		const char *t = getenv("TMPDIR");
-
-		strbuf_addf(&text, "%s/mlrepo-manifest-XXXXXX",
-			    t && *t ? t : "/tmp");
-		tmp = strbuf_detach(&text, NULL);
-	} else {
-		tmp = repo_path(r, "tmp/manifest-XXXXXX");
-	}
+	tmp = repo_tmp_template(r, "manifest");
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		error("cannot create '%s': %s", tmp, strerror(errno));
