@@ -1,17 +1,21 @@
 /*
  * fstore-read.c - reading a group whole or by time: fs_range() (range and
- * export) and fs_stats() (fstore.h).
+ * export), fs_range_reader() and fs_stats() (fstore.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "err.h"
 #include "fstore-int.h"
 #include "fstore.h"
 #include "mltime.h"
+#include "repo.h"
 #include "strbuf.h"
 #include "table.h"
 
@@ -232,6 +236,47 @@ out:
 }
 
 /* ---- stats ---------------------------------------------------------------- */
+
+struct table_reader *fs_range_reader(struct repo *r, const char *group,
+				     const struct fs_range_opts *o,
+				     const char *name, int *nkeys)
+{
+	struct fs_range_opts ro = *o;
+	struct fs_group g = { 0 };
+	sqlite3 *db = NULL;
+	char *tmpl;
+	int fd;
+
+	if (fs_group_open(r, group, 0, &g, &db) < 0)
+		return NULL;
+	db_close(db);
+	*nkeys = g.nentity + 1;
+	fs_group_release(&g);
+	tmpl = repo_tmp_template(r, "range");
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0) {
+		error("cannot create '%s': %s", tmpl, strerror(errno));
+		free(tmpl);
+		return NULL;
+	}
+	unlink(tmpl); /* gone when the reader closes it */
+	ro.with_created = 0;
+	ro.out_format = TABLE_CSV;
+	ro.out_fd = fd;
+	ro.out_name = name;
+	if (fs_range(r, group, &ro) < 0)
+		goto fail;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		error("cannot read back '%s': %s", tmpl, strerror(errno));
+		goto fail;
+	}
+	free(tmpl);
+	return table_open_fd(fd, name, TABLE_CSV, 0); /* owns fd */
+fail:
+	close(fd);
+	free(tmpl);
+	return NULL;
+}
 
 /* The q-quantile of sorted v[0..n), linearly interpolated (pandas'). */
 static double quantile(const double *v, size_t n, double q)

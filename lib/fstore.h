@@ -267,6 +267,17 @@ struct fs_range_opts {
 int64_t fs_range(struct repo *r, const char *group,
 		 const struct fs_range_opts *o);
 
+/*
+ * The same rows as a table reader, for a tool that reads a group as it
+ * reads a file (drift-check's fs:GROUP@FROM..TO): o's window and features
+ * (its output fields are ignored), written as CSV to an unlinked scratch
+ * file (repo_tmp_template(): $TMPDIR in a read-only repository) and read
+ * back, named `name` in messages.  The first *nkeys columns are the entity
+ * keys and the event time, the features follow.  NULL with the error set.
+ */
+struct table_reader *fs_range_reader(struct repo *r, const char *group,
+				     const struct fs_range_opts *o,
+				     const char *name, int *nkeys);
 /* One feature's summary (fs_stats()). */
 struct fs_stat {
 	char *name;

@@ -4,18 +4,14 @@
  * escalation lib/drifthist.c's.  This file parses command lines, reads
  * the inputs and prints.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#include "db.h"
 #include "dc.h"
 #include "drift.h"
 #include "drifthist.h"
@@ -90,14 +86,10 @@ static int read_fs(const char *arg, struct drift_side *s,
 		   const struct drift_opts *o, int into_profile)
 {
 	struct fs_range_opts ro = { 0 };
-	struct fs_group g = { 0 };
 	struct table_reader *t;
 	char *group = xstrdup(arg + 3), *at = strchr(group, '@');
 	const char **skip = NULL;
-	const char *tmpdir = getenv("TMPDIR");
-	struct strbuf tmpl = STRBUF_INIT;
-	sqlite3 *db = NULL;
-	int fd = -1, rc = -1, i;
+	int rc = -1, i, nkeys;
 
 	if (at) {
 		char *dots = strstr(at + 1, "..");
@@ -118,51 +110,23 @@ static int read_fs(const char *arg, struct drift_side *s,
 		error_input("'%s': no feature group named", arg);
 		goto out;
 	}
-	if (setup_repo(SETUP_REPO | SETUP_READ_ONLY))
-		goto out_status;
-	if (fs_group_open(the_repo, group, 0, &g, &db) < 0)
-		goto out;
-	db_close(db);
-	skip = xcalloc(g.nentity + 2, sizeof(*skip));
-	for (i = 0; i < g.nentity; i++)
-		skip[i] = g.entity[i].name;
-	skip[i] = g.timestamp;
-	strbuf_addf(&tmpl, "%s/drift-check-XXXXXX",
-		    tmpdir && *tmpdir ? tmpdir : "/tmp");
-	fd = mkstemp(tmpl.buf);
-	if (fd < 0) {
-		error("cannot create '%s': %s", tmpl.buf, strerror(errno));
+	if (setup_repo(SETUP_REPO | SETUP_READ_ONLY)) {
+		rc = -2; /* setup reported it; keep its exit status */
 		goto out;
 	}
-	unlink(tmpl.buf);
-	ro.out_format = TABLE_CSV;
-	ro.out_fd = fd;
-	ro.out_name = arg;
-	if (fs_range(the_repo, group, &ro) < 0)
-		goto out;
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		error("cannot read back '%s': %s", tmpl.buf, strerror(errno));
-		goto out;
-	}
-	t = table_open_fd(fd, arg, TABLE_CSV, 0);
-	fd = -1; /* the reader's now */
+	t = fs_range_reader(the_repo, group, &ro, arg, &nkeys);
 	if (!t)
 		goto out;
+	skip = xcalloc(nkeys + 1, sizeof(*skip));
+	for (i = 0; i < nkeys; i++)
+		skip[i] = table_colname(t, i);
 	s->name = xstrdup(arg);
 	rc = drift_side_read_table(s, t, o, into_profile, skip);
 	table_close(t);
 out:
-	if (fd >= 0)
-		close(fd);
 	free(skip);
-	fs_group_release(&g);
 	free(group);
-	strbuf_release(&tmpl);
 	return rc;
-out_status:
-	/* setup reported already; keep its exit status */
-	free(group);
-	return -2;
 }
 
 /* Read one side; -1 with the error set, -2 when setup reported it. */
