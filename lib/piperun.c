@@ -21,7 +21,6 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +53,6 @@
 
 /* A stopping signal we received while not inside proc_run_parallel(). */
 static volatile sig_atomic_t stop_signal;
-
-static char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xstrfmt(const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	return strbuf_detach(&sb, NULL);
-}
 
 enum st_state {
 	ST_IDLE,    /* not selected */

@@ -12,7 +12,6 @@
  * once a second.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,18 +138,6 @@ static void push(char ***v, size_t *n, char *s)
 	(*v)[*n] = NULL;
 }
 
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-
-	va_start(ap, f);
-	strbuf_vaddf(&sb, f, ap);
-	va_end(ap);
-	return strbuf_detach(&sb, NULL);
-}
-
 char **pipe_slurm_prepare(const struct pipe_slurm *sl, const char *run,
 			  const struct stage *s, const char *script,
 			  const char *wdir)
@@ -185,29 +172,29 @@ char **pipe_slurm_prepare(const struct pipe_slurm *sl, const char *run,
 	push(&argv, &n, xstrdup("-c"));
 	push(&argv, &n, xstrdup(watcher));
 	push(&argv, &n, xstrdup("pipe-run-slurm"));
-	push(&argv, &n, fmt("%s/%s", sl->dir, run));
+	push(&argv, &n, xstrfmt("%s/%s", sl->dir, run));
 	push(&argv, &n, xstrdup(s->name));
-	push(&argv, &n, fmt("%lld", (long long)secs));
-	push(&argv, &n, fmt("--job-name=pipe-run.%.8s.%s", run, s->name));
-	push(&argv, &n, fmt("--chdir=%s", wdir));
-	push(&argv, &n, fmt("--output=%s.out", job.buf));
-	push(&argv, &n, fmt("--error=%s.err", job.buf));
+	push(&argv, &n, xstrfmt("%lld", (long long)secs));
+	push(&argv, &n, xstrfmt("--job-name=pipe-run.%.8s.%s", run, s->name));
+	push(&argv, &n, xstrfmt("--chdir=%s", wdir));
+	push(&argv, &n, xstrfmt("--output=%s.out", job.buf));
+	push(&argv, &n, xstrfmt("--error=%s.err", job.buf));
 	push(&argv, &n, xstrdup("--export=ALL"));
-	push(&argv, &n, fmt("--cpus-per-task=%d", s->cpus));
+	push(&argv, &n, xstrfmt("--cpus-per-task=%d", s->cpus));
 	if (s->mem)
-		push(&argv, &n, fmt("--mem=%lluK", (unsigned long long)
+		push(&argv, &n, xstrfmt("--mem=%lluK", (unsigned long long)
 				    ((s->mem + 1023) / 1024)));
 	if (s->gpus)
-		push(&argv, &n, fmt("--gres=gpu:%d", s->gpus));
+		push(&argv, &n, xstrfmt("--gres=gpu:%d", s->gpus));
 	if (secs)
-		push(&argv, &n, fmt("--time=%lld",
+		push(&argv, &n, xstrfmt("--time=%lld",
 				    (long long)((secs + 59) / 60)));
 	if (part)
-		push(&argv, &n, fmt("--partition=%s", part));
+		push(&argv, &n, xstrfmt("--partition=%s", part));
 	if (sl->account)
-		push(&argv, &n, fmt("--account=%s", sl->account));
+		push(&argv, &n, xstrfmt("--account=%s", sl->account));
 	if (sl->qos)
-		push(&argv, &n, fmt("--qos=%s", sl->qos));
+		push(&argv, &n, xstrfmt("--qos=%s", sl->qos));
 	for (i = 0; i < sl->extra.nr; i++)
 		push(&argv, &n, xstrdup(sl->extra.v[i].text));
 	for (i = 0; i < s->slurm_extra.nr; i++)
@@ -234,7 +221,7 @@ void pipe_slurm_argv_free(char **argv)
 int pipe_slurm_job(const struct pipe_slurm *sl, const char *run,
 		   const char *stage, char *id, size_t n, long *pgid)
 {
-	char *path = fmt("%s/%s/%s.job", sl->dir, run, stage);
+	char *path = xstrfmt("%s/%s/%s.job", sl->dir, run, stage);
 	char buf[128], word[64];
 	FILE *f = fopen(path, "re");
 	long pg = 0;
@@ -256,7 +243,7 @@ int pipe_slurm_job(const struct pipe_slurm *sl, const char *run,
 
 int pipe_slurm_clean(const struct pipe_slurm *sl, const char *run)
 {
-	char *path = fmt("%s/%s", sl->dir, run);
+	char *path = xstrfmt("%s/%s", sl->dir, run);
 	int rc = fs_is_dir(path) ? fs_remove_tree(path) : 0;
 
 	free(path);

@@ -235,3 +235,14 @@ size_t strbuf_utf8_len(const unsigned char *p, const unsigned char *e)
 		return 0;
 	return n;
 }
+
+char *xstrfmt(const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	return strbuf_detach(&sb, NULL);
+}

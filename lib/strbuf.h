@@ -31,6 +31,8 @@ void strbuf_init(struct strbuf *sb, size_t hint);
 void strbuf_release(struct strbuf *sb);
 /* Return the buffer (caller frees) and reset `sb` to empty. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* A new string formatted as printf(3) does (caller frees), as git's. */
+char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Make room for `extra` more bytes (plus the NUL). */
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_setlen(struct strbuf *sb, size_t len);
