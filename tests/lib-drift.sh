@@ -1,9 +1,24 @@
-# Helpers of the drift-check conformance tests (t0601, t0602), sourced
-# after test-lib.sh: reading fields out of `drift-check --json` and
-# comparing scores.  The JSON is one line; a column's object holds no
+# Helpers of the drift-check tests (t0600-t0605), sourced after
+# test-lib.sh: reading fields out of `drift-check --json` and comparing
+# scores.  The JSON is one line; a column's object holds no
 # nested object, so it runs from its '{"column":"NAME",' to the next '}'.
 
 DRIFT_DATA=$TEST_DIR/data/drift
+
+# jfield KEY: the first value of "KEY" in one-line JSON on stdin (a
+# number, true/false/null, or a string with its quotes).
+jfield() {
+	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | sed "s/^\"$1\"://"
+}
+# colfield COLUMN KEY: field KEY of column COLUMN's object in a --json
+# result on stdin, without quotes.
+colfield() {
+	tr '{' '\n' | grep -F "\"column\":\"$1\"" | jfield "$2" | tr -d '"'
+}
+# near A B TOL: |A - B| <= TOL
+near() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
+}
 
 # dc_setup_data: copy the drift data files into $TRASH/data and cut the
 # derived ones from them, exactly as data/drift/make-refs.py describes

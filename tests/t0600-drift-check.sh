@@ -1,15 +1,7 @@
 #!/bin/sh
 test_description='drift-check: the check from the command line: types, auto choice, outputs, missing values, fs: inputs, bad input'
 . ./test-lib.sh
-
-# The first value of "key" in one-line JSON.
-jfield() {
-	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | sed "s/^\"$1\"://"
-}
-# Field $2 of column $1's object in a --json result.
-colfield() {
-	tr '{' '\n' | grep -F "\"column\":\"$1\"" | jfield "$2" | tr -d '"'
-}
+. "$TEST_DIR/lib-drift.sh"
 
 # Fixed data: x moves up by half its range, y stays, c is categorical
 # (three labels) and its mix changes, b is binary and stays, t is text and

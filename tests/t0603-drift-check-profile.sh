@@ -1,18 +1,7 @@
 #!/bin/sh
 test_description='drift-check profile and merge: references without raw data'
 . ./test-lib.sh
-
-# Field $2 of column $1's object in a --json result.
-jfield() {
-	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | sed "s/^\"$1\"://"
-}
-colfield() {
-	tr '{' '\n' | grep -F "\"column\":\"$1\"" | jfield "$2" | tr -d '"'
-}
-# |$1 - $2| <= $3
-near() {
-	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
-}
+. "$TEST_DIR/lib-drift.sh"
 
 # The halves of the Mauna Loa record (tests/data/drift, from
 # ../shared/data/co2.csv) and 500-row windows of them, which a sketch

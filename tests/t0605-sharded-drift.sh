@@ -1,16 +1,7 @@
 #!/bin/sh
 test_description='share/examples/sharded-drift: shards profiled apart and merged match the whole'
 . ./test-lib.sh
-
-jfield() {
-	grep -o "\"$1\":\(\"[^\"]*\"\|[^,}]*\)" | head -n 1 | sed "s/^\"$1\"://"
-}
-colfield() {
-	tr '{' '\n' | grep -F "\"column\":\"$1\"" | jfield "$2" | tr -d '"'
-}
-near() {
-	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
-}
+. "$TEST_DIR/lib-drift.sh"
 
 test_expect_success 'the example pipeline runs from end to end' '
 	cp -R "$SRC_DIR/share/examples/sharded-drift" ex && cd ex &&
