@@ -201,10 +201,24 @@ int pipe_run_get(sqlite3 *db, const char *prefix, struct pipe_run_info *ri)
 	sqlite3_stmt *st;
 	int rc;
 
+	const char *by = "id";
+
 	if (catalog_resolve_id(db, "pipe_runs", "id", "pipeline run", prefix,
-			       id) < 0)
-		return -1;
-	st = db_prepare(db, "SELECT " RUN_COLS "FROM pipe_runs r WHERE id = ?");
+			       id) < 0) {
+		/* The pipeline run's exp-log run id (what `exp-log best` prints) */
+		struct err_saved keep;
+
+		err_save(&keep);
+		if (catalog_resolve_id(db, "pipe_runs", "exp_run",
+				       "pipeline run", prefix, id) < 0) {
+			err_restore(&keep);
+			return -1;
+		}
+		by = "exp_run";
+	}
+	st = db_prepare(db, by[0] == 'i'
+			? "SELECT " RUN_COLS "FROM pipe_runs r WHERE id = ?"
+			: "SELECT " RUN_COLS "FROM pipe_runs r WHERE exp_run = ?");
 	if (!st)
 		return -1;
 	db_bind_text(st, 1, id);

@@ -159,7 +159,11 @@ struct pipe_stage_info {
 	double wall, cpu;
 };
 typedef int (*pipe_stage_fn)(const struct pipe_stage_info *si, void *data);
-/* Resolve a run id prefix (exit 2 if unknown) and read the run. */
+/*
+ * Resolve a run id prefix (exit 2 if unknown) and read the run.  The
+ * prefix may also be the pipeline run's exp-log run id, as `exp-log best`
+ * prints it.
+ */
 int pipe_run_get(sqlite3 *db, const char *prefix, struct pipe_run_info *ri);
 int pipe_run_stages(sqlite3 *db, const char *run, pipe_stage_fn fn,
 		    void *data);

@@ -496,7 +496,15 @@ test_expect_success 'checkout puts outs back, from the lock or from a past run' 
 	pipe-run status train >st &&
 	test_grep "param changed: lr" st &&
 	test_expect_code 2 pipe-run checkout --run ffffffff 2>err &&
-	test_grep "ffffffff" err
+	test_grep "ffffffff" err &&
+	# the exp-log run of a pipeline run names it too (exp-log best prints those)
+	firstexp=$(pipe-run log --json | tail -1 | sed -n "s/.*\"exp_run\":\"\([0-9a-f]*\)\".*/\1/p") &&
+	test -n "$firstexp" && test "$firstexp" != "$first" &&
+	rm -f model.bin &&
+	pipe-run checkout --run $(echo $firstexp | cut -c1-10) train &&
+	test_grep "lr 0.01 epochs 3" model.bin &&
+	pipe-run show $firstexp >show &&
+	test_grep "^run $first$" show
 '
 
 test_expect_success 'show and log: every run, its stages, their logs' '
