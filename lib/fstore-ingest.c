@@ -271,6 +271,38 @@ static int row_lookup(const char *const *parts, int nparts,
 	return 0;
 }
 
+/* expr_foreach_ident() callback: "NAME = VALUE" of a column a check uses. */
+struct check_values {
+	struct ingest *in;
+	struct strbuf *sb;
+	unsigned char *seen; /* one per column of the group */
+};
+
+static int check_value(const char *const *parts, int nparts, int col,
+		       void *data)
+{
+	struct check_values *cv = data;
+	struct ingest *in = cv->in;
+	enum table_type type;
+	int k = fs_group_column(&in->g, parts[0], &type), fcol;
+	const char *v;
+	size_t len;
+
+	if (nparts != 1 || k < 0 || cv->seen[k])
+		return 0;
+	cv->seen[k] = 1;
+	fcol = k < in->g.nentity ? in->ent_col[k]
+				 : in->feat_col[k - in->g.nentity];
+	v = fcol >= 0 ? table_field(in->t, fcol, &len) : NULL;
+	strbuf_addstr(cv->sb, cv->sb->len ? ", " : " (");
+	strbuf_addf(cv->sb, "%s = ", parts[0]);
+	if (v)
+		strbuf_add(cv->sb, v, len > 64 ? 64 : len);
+	else
+		strbuf_addstr(cv->sb, "missing");
+	return 0;
+}
+
 /*
  * Read the current row into in->ent / in->feat and check it.  0 good;
  * 1 bad, with the reason in `why`; -1 error.
@@ -320,10 +352,22 @@ static int read_row(struct ingest *in, int64_t *t, int64_t *created,
 		if (r < 0)
 			goto bad;
 		if (r == 0) {
-			error_input("'%s' line %lld: check failed: %s",
+			/* the message names the values the check saw */
+			struct strbuf vals = STRBUF_INIT;
+			struct check_values cv = {
+				in, &vals,
+				xcalloc(g->nentity + g->nfeatures + 1, 1)
+			};
+
+			expr_foreach_ident(in->checks[j], check_value, &cv);
+			if (vals.len)
+				strbuf_addch(&vals, ')');
+			error_input("'%s' line %lld: check failed: %s%s",
 				    table_name(in->t),
 				    (long long)table_line(in->t),
-				    g->checks[j]);
+				    g->checks[j], vals.len ? vals.buf : "");
+			free(cv.seen);
+			strbuf_release(&vals);
 			goto bad;
 		}
 	}

@@ -98,7 +98,7 @@ test_expect_success 'ingest: one bad value rejects the whole batch, naming file,
 	test "$(rows drivers)" = 0 && test "$(batches drivers)" = 0 &&
 	sed "s/zero/-1/" d1.csv >d2.csv &&
 	test_expect_code 2 fs-ingest drivers d2.csv 2>err &&
-	test_grep "d2.csv. line 4: check failed: conv_rate >= 0" err &&
+	test_grep "d2.csv. line 4: check failed: conv_rate >= 0 (conv_rate = -1)$" err &&
 	test "$(rows drivers)" = 0 &&
 	printf "driver_id,ts,conv_rate,trips\n,2026-01-01,1,1\n" >d3.csv &&
 	test_expect_code 2 fs-ingest drivers d3.csv 2>err &&
