@@ -18,7 +18,7 @@
  *	html_chart_range(&c, xlo, xhi, ylo, yhi, HTML_X_INT);
  *	html_chart_begin(&sb, &c, "plot", NULL);
  *	html_chart_axes(&sb, &c, "step", "loss");
- *	html_chart_polyline(&sb, &c, xs, ys, n, "#4c78a8", attrs);
+ *	html_chart_polyline(&sb, &c, xs, ys, n, html_color(i), attrs, name);
  *	html_chart_end(&sb);
  *
  *	html_page_end(&sb);

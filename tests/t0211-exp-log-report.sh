@@ -221,6 +221,18 @@ test_expect_success 'bad input: one line naming it, exit 2, no file written' '
 	ls -a >files && ! grep "tmp-" files
 '
 
+fault() { LD_PRELOAD="$MLREPO_BUILD/tests/helpers/libfault.so" "$@"; }
+
+test_expect_success FAULT 'a full disk or a failing fsync: exit 3, the old page stays' '
+	echo old >keep.html &&
+	test_expect_code 3 fault env FAULT_WRITE_LIMIT=4000 exp-log report -o keep.html 2>err &&
+	test_grep "keep.html" err && test_line_count = 1 err &&
+	test "$(cat keep.html)" = old &&
+	test_expect_code 3 fault env FAULT_FSYNC=1 exp-log report -o keep.html 2>err &&
+	test "$(cat keep.html)" = old &&
+	ls -a >files && ! grep "tmp-" files
+'
+
 test_expect_success 'a repository without runs has nothing to report' '
 	cd "$(new_repo empty)" &&
 	test_expect_code 2 exp-log report -o r.html 2>err &&
