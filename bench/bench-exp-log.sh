@@ -7,13 +7,18 @@
 #  2. per call: the median wall time of one `exp-log metric`, and the mean
 #     of 1000 in a shell loop (target: under 3 ms a call);
 #  3. search: `exp-log ls --filter` with a two-clause expression over
-#     100,000 runs with 20 params and 20 metrics each (target: < 200 ms).
-# BENCH_LINES and BENCH_RUNS shrink the sizes.
+#     100,000 runs with 20 params and 20 metrics each (target: < 200 ms);
+#  4. report: `exp-log report` of 100 runs x 10 metrics x 1000 steps, one
+#     HTML page with 10 charts of 100 curves (target: well under 1 s).
+#     No peer: MLflow's UI draws its charts in the browser from its REST
+#     API, so there is no page to time against.
+# BENCH_LINES, BENCH_RUNS and BENCH_REPORT_RUNS shrink the sizes.
 set -euo pipefail
 : "${MLREPO_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 PATH="$MLREPO_BUILD/bin:$PATH"
 LINES=${BENCH_LINES:-1000000}
 RUNS=${BENCH_RUNS:-100000}
+REPORT_RUNS=${BENCH_REPORT_RUNS:-100}
 W=$(mktemp -d /tmp/bench-exp-log.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
@@ -79,3 +84,22 @@ for i in 1 2 3 4 5; do
 done
 printf "ls --filter \"%s\": %d matches, best of 5 %.0f ms (target < 200 ms)\n" \
 	"$filter" "$(wc -l <matches)" "$(echo "$best * 1000" | bc -l)"
+
+echo "# 4. report of $REPORT_RUNS runs x 10 metrics x 1000 steps"
+mkdir report && cd report && mlrepo init -q
+awk 'BEGIN { srand(4); for (i = 0; i < 1000; i++) {
+	for (k = 0; k < 10; k++) printf "m%d=%.6f ", k, exp(-i / (200 + 50 * k)) + rand() / 20
+	printf "step=%d\n", i } }' >curve.txt
+for i in $(seq 1 "$REPORT_RUNS"); do
+	r=$(exp-log start -e bench -n "run$i" -p lr=0.0$i)
+	exp-log log -r "$r" curve.txt
+done
+exp-log report -o report.html
+best=999
+for i in 1 2 3 4 5; do
+	t0=$(now); exp-log report -o report.html; t=$(elapsed "$t0")
+	best=$(echo "if ($t < $best) $t else $best" | bc -l)
+done
+printf "report: %d charts, %d curves, %.1f MB, best of 5 %.0f ms (target well under 1000 ms)\n" \
+	"$(grep -c "<svg" report.html)" "$(grep -c "<polyline" report.html)" \
+	"$(echo "$(wc -c <report.html) / 1000000" | bc -l)" "$(echo "$best * 1000" | bc -l)"

@@ -185,6 +185,49 @@ void tabout_add_visible(struct strbuf *sb, const char *s)
 	add_term(sb, s);
 }
 
+void tabout_sparkline(struct strbuf *sb, const double *v, size_t n,
+		      size_t width, unsigned flags, double range[2])
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
+					      "\u2584", "\u2585", "\u2586",
+					      "\u2587", "\u2588" };
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i, cols = width && n > width ? width : n;
+
+	for (i = 0; i < n; i++)
+		if (isfinite(v[i])) {
+			lo = v[i] < lo ? v[i] : lo;
+			hi = v[i] > hi ? v[i] : hi;
+		}
+	if ((flags & TABOUT_SPARK_FROM_ZERO) && lo > 0)
+		lo = 0;
+	if (range) {
+		range[0] = lo <= hi ? lo : NAN;
+		range[1] = lo <= hi ? hi : NAN;
+	}
+	for (i = 0; i < cols; i++) {
+		size_t a = i * n / cols, b = (i + 1) * n / cols, j, c = 0;
+		double sum = 0;
+		int k;
+
+		for (j = a; j < b; j++)
+			if (isfinite(v[j])) {
+				sum += v[j];
+				c++;
+			}
+		if (!c) {
+			strbuf_addch(sb, ' ');
+			continue;
+		}
+		sum /= c;
+		if (hi > lo)
+			k = (int)((sum - lo) / (hi - lo) * 8);
+		else
+			k = flags & TABOUT_SPARK_FROM_ZERO ? 0 : 3;
+		strbuf_addstr(sb, blocks[k < 0 ? 0 : k > 7 ? 7 : k]);
+	}
+}
+
 static void pad(struct strbuf *sb, size_t n)
 {
 	while (n--)

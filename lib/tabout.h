@@ -114,6 +114,26 @@ struct strbuf;
 void tabout_add_visible(struct strbuf *sb, const char *s);
 
 /*
+ * A sparkline: append to `sb` a line of the eight blocks U+2581 to
+ * U+2588 drawing the `n` values of `v`, one block a value or, with more
+ * than `width` of them (width > 0), `width` blocks each the mean of its
+ * share of consecutive values.  A block's height is its value's place on
+ * the scale from the lowest value (or 0, with TABOUT_SPARK_FROM_ZERO,
+ * when no value is below 0) to the highest, in eight equal bands; when
+ * every value is the same, the fourth block (the lowest with
+ * TABOUT_SPARK_FROM_ZERO, where that means every value is 0).  NaN and
+ * infinite values are left out of means and of the scale; a block with
+ * none to show is a space.  The scale's ends go to range[0] and range[1]
+ * when `range` is not NULL (NaN both when no value is finite).  No
+ * newline.  For terminals only: in a pipe, write the numbers.
+ */
+enum tabout_spark_flags {
+	TABOUT_SPARK_FROM_ZERO = 1 << 0
+};
+void tabout_sparkline(struct strbuf *sb, const double *v, size_t n,
+		      size_t width, unsigned flags, double range[2]);
+
+/*
  * Write `obj` as compact JSON and a newline: one document for --json, or
  * one record of JSON Lines.  Does not flush (call out_flush() at the
  * end).  Returns 0, or -1 via error() if `fp` has seen a write error.

@@ -212,33 +212,6 @@ static int one_check(const struct drift_hist_row *row, void *data)
 	return rc;
 }
 
-/* A sparkline of `n` scores: U+2581..U+2588, 0 (or less) to the highest. */
-static void sparkline(struct strbuf *sb, const double *v, size_t n)
-{
-	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
-					      "\u2584", "\u2585", "\u2586",
-					      "\u2587", "\u2588" };
-	double lo = 0, hi = -INFINITY;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (isfinite(v[i])) {
-			lo = v[i] < lo ? v[i] : lo;
-			hi = v[i] > hi ? v[i] : hi;
-		}
-	for (i = 0; i < n; i++) {
-		int k = 0;
-
-		if (!isfinite(v[i])) {
-			strbuf_addch(sb, ' ');
-			continue;
-		}
-		if (hi > lo)
-			k = (int)floor((v[i] - lo) / (hi - lo) * 7 + 0.5);
-		strbuf_addstr(sb, blocks[k < 0 ? 0 : k > 7 ? 7 : k]);
-	}
-}
-
 /* The scores comma-separated, an empty field where there is none. */
 static void score_list(struct strbuf *sb, const double *v, size_t n)
 {
@@ -276,7 +249,8 @@ static int print_trends(struct hist *h)
 		snprintf(drifted, sizeof(drifted), "%d/%zu", tr->ndrifted,
 			 h->nchecks);
 		if (terminal)
-			sparkline(&trend, tr->scores, h->nchecks);
+			tabout_sparkline(&trend, tr->scores, h->nchecks, 0,
+					 TABOUT_SPARK_FROM_ZERO, NULL);
 		else
 			score_list(&trend, tr->scores, h->nchecks);
 		cells[0] = tr->column;

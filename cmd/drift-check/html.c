@@ -2,10 +2,10 @@
  * html.c - drift-check --html FILE: one self-contained page (no script,
  * no font, no style sheet from elsewhere) with the verdict, the table, and
  * per column the reference and current distributions overlaid as inline
- * SVG bars, written atomically.
+ * SVG bars, written atomically.  The page, its charts and the writing
+ * are lib/html.h's; what is drift-check's is here.
  */
 #include <math.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include "dc.h"
 #include "drift.h"
 #include "err.h"
-#include "fsutil.h"
+#include "html.h"
 #include "mltime.h"
 #include "num.h"
 #include "strbuf.h"
@@ -21,79 +21,53 @@
 /* Bins drawn at most; the rest of a long category list is summed up. */
 #define MAX_BARS 40
 
-static void esc(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			strbuf_addstr(sb, "&lt;");
-			break;
-		case '>':
-			strbuf_addstr(sb, "&gt;");
-			break;
-		case '&':
-			strbuf_addstr(sb, "&amp;");
-			break;
-		case '"':
-			strbuf_addstr(sb, "&quot;");
-			break;
-		default:
-			strbuf_addch(sb, *s);
-		}
-	}
-}
-
 static const char *score_text(double v, char buf[NUM_BUFSZ])
 {
 	return isnan(v) ? "-" : num_format_value(v, buf);
 }
 
-/* The bars of one column: reference and current side by side per bin. */
+/*
+ * The bars of one column: reference and current side by side per bin,
+ * on a y axis in percent of each side's values.
+ */
 static void svg(struct strbuf *sb, const struct drift_plot *p)
 {
-	const int w = 720, h = 220, left = 44, bottom = 60, top = 10;
 	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i;
-	double max = 0, slot, bw;
+	double max = 0, slot, bw, y0;
+	struct html_chart c;
 
 	for (i = 0; i < n; i++)
 		max = fmax(max, fmax(p->ref[i], p->cur[i]));
 	if (max <= 0)
 		max = 1;
-	slot = (double)(w - left - 10) / (n ? n : 1);
+	html_chart_init(&c, 720, 220);
+	c.left = 44;
+	c.right = 5;
+	c.top = 10;
+	c.bottom = 60;
+	c.yunit = "%";
+	html_chart_range(&c, 0, 1, 0, 100 * max, HTML_Y_ZERO);
+	c.x.n = 0; /* bins, not numbers */
+	slot = (double)(c.width - c.left - 10) / (n ? n : 1);
 	bw = slot * 0.4;
-	strbuf_addf(sb, "<svg class=\"plot\" width=\"%d\" height=\"%d\" "
-			"viewBox=\"0 0 %d %d\" role=\"img\" "
-			"xmlns=\"http://www.w3.org/2000/svg\">\n",
-		    w, h, w, h);
-	/* axis and two gridlines, labelled in percent of each side */
-	strbuf_addf(sb, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-			"class=\"axis\"/>\n", left, h - bottom, w - 5,
-		    h - bottom);
-	for (i = 1; i <= 2; i++) {
-		double y = h - bottom - (h - bottom - top) * i / 2.0;
-
-		strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-				"y2=\"%.1f\" class=\"grid\"/>"
-				"<text x=\"%d\" y=\"%.1f\" class=\"tick\" "
-				"text-anchor=\"end\">%.0f%%</text>\n",
-			    left, y, w - 5, y, left - 4, y + 4,
-			    100 * max * i / 2.0);
-	}
+	y0 = html_chart_y(&c, 0);
+	html_chart_begin(sb, &c, "plot", NULL);
+	html_chart_axes(sb, &c, NULL, NULL);
 	for (i = 0; i < n; i++) {
-		double x = left + slot * i + slot * 0.1;
-		double hr = (h - bottom - top) * p->ref[i] / max;
-		double hc = (h - bottom - top) * p->cur[i] / max;
+		double x = c.left + slot * i + slot * 0.1;
+		double hr = y0 - html_chart_y(&c, 100 * p->ref[i]);
+		double hc = y0 - html_chart_y(&c, 100 * p->cur[i]);
 
 		strbuf_addf(sb, "<rect class=\"ref\" x=\"%.1f\" y=\"%.1f\" "
 				"width=\"%.1f\" height=\"%.1f\"><title>",
-			    x, h - bottom - hr, bw, hr);
-		esc(sb, p->labels[i]);
+			    x, y0 - hr, bw, hr);
+		html_escape(sb, p->labels[i]);
 		strbuf_addf(sb, ": reference %.2f%%</title></rect>\n",
 			    100 * p->ref[i]);
 		strbuf_addf(sb, "<rect class=\"cur\" x=\"%.1f\" y=\"%.1f\" "
 				"width=\"%.1f\" height=\"%.1f\"><title>",
-			    x + bw, h - bottom - hc, bw, hc);
-		esc(sb, p->labels[i]);
+			    x + bw, y0 - hc, bw, hc);
+		html_escape(sb, p->labels[i]);
 		strbuf_addf(sb, ": current %.2f%%</title></rect>\n",
 			    100 * p->cur[i]);
 		if (n <= 24 || i % ((n + 11) / 12) == 0) {
@@ -101,52 +75,41 @@ static void svg(struct strbuf *sb, const struct drift_plot *p)
 
 			snprintf(lab, sizeof(lab), "%.20s", p->labels[i]);
 			strbuf_addf(sb, "<text class=\"lab\" transform=\""
-					"translate(%.1f,%d) rotate(-40)\" "
+					"translate(%.1f,%.1f) rotate(-40)\" "
 					"text-anchor=\"end\">",
-				    x + bw, h - bottom + 12);
-			esc(sb, lab);
+				    x + bw, y0 + 12);
+			html_escape(sb, lab);
 			strbuf_addstr(sb, "</text>\n");
 		}
 	}
-	strbuf_addstr(sb, "</svg>\n");
+	html_chart_end(sb);
 	if (p->n > n)
 		strbuf_addf(sb, "<p class=\"note\">%zu more bins not drawn.</p>\n",
 			    p->n - n);
 }
 
+/* drift-check's rules, after html.c's shared style sheet */
 static const char style[] =
-	"body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
-	"table{border-collapse:collapse;margin:1em 0}"
-	"td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	".yes{color:#b00;font-weight:bold}.no{color:#070}"
-	".card{border:1px solid #ddd;border-radius:6px;padding:1em;"
-	"margin:1em 0;max-width:760px}"
 	".ref{fill:#4c78a8}.cur{fill:#f58518}"
-	".axis{stroke:#444}.grid{stroke:#ddd}"
-	".tick,.lab{font-size:10px;fill:#444}"
 	".key span{display:inline-block;width:12px;height:12px;"
-	"margin:0 4px 0 12px;vertical-align:middle}"
-	".note{color:#666;font-size:90%}";
+	"margin:0 4px 0 12px;vertical-align:middle}";
 
 int dc_html(const char *path, const struct drift_result *res,
 	    const char *severity, const char *ref, const char *cur)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char b1[NUM_BUFSZ], b2[NUM_BUFSZ], tbuf[MLTIME_BUFSZ];
-	mode_t um;
+	char *title;
 	int i, rc = -1;
 
-	strbuf_addf(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
-			 "<meta charset=\"utf-8\">\n<title>drift-check: ");
-	esc(&sb, ref);
-	strbuf_addstr(&sb, " vs ");
-	esc(&sb, cur);
-	strbuf_addf(&sb, "</title>\n<style>%s</style></head><body>\n", style);
+	title = xstrfmt("drift-check: %s vs %s", ref, cur);
+	html_page_begin(&sb, title, style);
+	free(title);
 	strbuf_addf(&sb, "<h1>Drift report</h1>\n<p>Reference <code>");
-	esc(&sb, ref);
+	html_escape(&sb, ref);
 	strbuf_addstr(&sb, "</code>, current <code>");
-	esc(&sb, cur);
+	html_escape(&sb, cur);
 	strbuf_addf(&sb, "</code>, %s.</p>\n", mltime_format(mltime_now(),
 							      tbuf));
 	strbuf_addf(&sb, "<p id=\"verdict\" class=\"%s\">%s: %d of %d columns "
@@ -165,7 +128,7 @@ int dc_html(const char *path, const struct drift_result *res,
 
 		strbuf_addstr(&sb, "<tr><td><a href=\"#c");
 		strbuf_addf(&sb, "%d\">", i);
-		esc(&sb, c->column);
+		html_escape(&sb, c->column);
 		strbuf_addf(&sb, "</a></td><td>%s</td><td>%s</td>"
 				 "<td class=\"n\">%s</td><td class=\"n\">%s</td>"
 				 "<td class=\"%s\">%s</td>"
@@ -188,7 +151,7 @@ int dc_html(const char *path, const struct drift_result *res,
 		struct drift_plot p;
 
 		strbuf_addf(&sb, "<div class=\"card\" id=\"c%d\"><h2>", i);
-		esc(&sb, c->column);
+		html_escape(&sb, c->column);
 		strbuf_addf(&sb, "</h2>\n<p>%s, %s: score %s against %s: "
 				 "<span class=\"%s\">%s</span>. %lld reference "
 				 "and %lld current values.</p>\n",
@@ -209,10 +172,8 @@ int dc_html(const char *path, const struct drift_result *res,
 		drift_plot_release(&p);
 		strbuf_addstr(&sb, "</div>\n");
 	}
-	strbuf_addstr(&sb, "</body></html>\n");
-	um = umask(0);
-	umask(um);
-	rc = fs_write_file_atomic(path, sb.buf, sb.len, 0666 & ~um);
+	html_page_end(&sb);
+	rc = html_write(path, &sb);
 out:
 	strbuf_release(&sb);
 	return rc;

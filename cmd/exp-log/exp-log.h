@@ -36,5 +36,6 @@ int cmd_restore(int argc, char **argv);
 int cmd_mv(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

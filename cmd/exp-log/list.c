@@ -662,42 +662,6 @@ static const char *const usage_history[] = {
 	"exp-log history [-r RUN] KEY [--json]", NULL
 };
 
-/* One line of block characters, at most `width` wide (bucket means). */
-static void sparkline(const double *v, size_t n, int width)
-{
-	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583",
-					      "\u2584", "\u2585", "\u2586",
-					      "\u2587", "\u2588" };
-	double lo = INFINITY, hi = -INFINITY;
-	size_t i, cols = n < (size_t)width ? n : (size_t)width;
-
-	for (i = 0; i < n; i++)
-		if (isfinite(v[i])) {
-			if (v[i] < lo)
-				lo = v[i];
-			if (v[i] > hi)
-				hi = v[i];
-		}
-	for (i = 0; i < cols; i++) {
-		size_t a = i * n / cols, b = (i + 1) * n / cols, j, c = 0;
-		double sum = 0;
-
-		for (j = a; j < b; j++)
-			if (isfinite(v[j])) {
-				sum += v[j];
-				c++;
-			}
-		if (!c) {
-			fputs(" ", stdout);
-			continue;
-		}
-		sum /= c;
-		fputs(blocks[hi > lo ? (int)((sum - lo) / (hi - lo) * 7.999)
-				     : 3], stdout);
-	}
-	printf("  %g .. %g\n", isfinite(lo) ? lo : NAN, isfinite(hi) ? hi : NAN);
-}
-
 struct history_out {
 	struct tabout *t; /* NULL with --json */
 	double *vals;
@@ -765,8 +729,15 @@ int cmd_history(int argc, char **argv)
 	}
 	if (h.t && tabout_print(h.t, stdout) < 0)
 		goto fail;
-	if (h.t && isatty(STDOUT_FILENO))
-		sparkline(h.vals, h.n, 60);
+	if (h.t && isatty(STDOUT_FILENO)) {
+		struct strbuf sb = STRBUF_INIT;
+		double range[2];
+
+		/* 60 blocks at most, each a mean; then the scale's ends */
+		tabout_sparkline(&sb, h.vals, h.n, 60, 0, range);
+		printf("%s  %g .. %g\n", sb.buf, range[0], range[1]);
+		strbuf_release(&sb);
+	}
 	if (out_flush(stdout) < 0)
 		goto fail;
 	goto out;

@@ -469,6 +469,8 @@ static const struct subcommand subcommands[] = {
 	  SETUP_CATALOG },
 	{ "export", cmd_export, "runs as a data set (CSV, TSV, JSON Lines)",
 	  SETUP_CATALOG | SETUP_READ_ONLY },
+	{ "report", cmd_report, "runs and their curves as one HTML page",
+	  SETUP_CATALOG | SETUP_READ_ONLY },
 	{ NULL, NULL, NULL }
 };
 

@@ -2,7 +2,7 @@
 _exp_log()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local cmds="start param tag metric log artifact get-artifact end run ls show diff history experiments best rm restore mv gc export help"
+	local cmds="start param tag metric log artifact get-artifact end run ls show diff history experiments best rm restore mv gc export report help"
 	local i sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -27,6 +27,15 @@ _exp_log()
 	fi
 	case $sub in
 	ls) COMPREPLY=($(compgen -W "-e --filter --order-by --limit --all --columns --json --ids --header" -- "$cur")) ;;
+	report)
+		case $prev in
+		-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		esac
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-e --experiment --filter -o --output" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(exp-log ls --ids --limit 50 2>/dev/null)" -- "$cur"))
+		fi ;;
 	best) COMPREPLY=($(compgen -W "-e --metric --max --min --filter" -- "$cur")) ;;
 	start|run) COMPREPLY=($(compgen -W "-e -n -p -t --parent" -- "$cur")) ;;
 	log) COMPREPLY=($(compgen -W "-r --protocol" -- "$cur") $(compgen -f -- "$cur")) ;;

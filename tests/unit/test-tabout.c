@@ -2,6 +2,7 @@
  * test-tabout.c - listings, JSON lines and checked flushes (lib/tabout.c).
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -385,6 +386,51 @@ static void test_write_errors(void)
 	tabout_free(t);
 }
 
+static const char *spark(const double *v, size_t n, size_t width,
+			 unsigned flags, double range[2])
+{
+	static struct strbuf sb = STRBUF_INIT;
+
+	strbuf_reset(&sb);
+	tabout_sparkline(&sb, v, n, width, flags, range);
+	return sb.buf;
+}
+
+static void test_sparkline(void)
+{
+	double up[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, same[3] = { 2, 2, 2 };
+	double zero[3] = { 0, 0, 0 }, gap[3] = { 0, NAN, 1 };
+	double p[2] = { 0.94, 1 }, many[120], range[2];
+	const char *s;
+	size_t i;
+
+	is_str(spark(up, 8, 0, 0, range),
+	       "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588",
+	       "sparkline: eight values, the eight blocks");
+	ok(range[0] == 1 && range[1] == 8, "sparkline: its scale, 1 to 8");
+	is_str(spark(same, 3, 0, 0, NULL), "\u2584\u2584\u2584",
+	       "sparkline: one value throughout is the fourth block");
+	is_str(spark(same, 3, 0, TABOUT_SPARK_FROM_ZERO, range),
+	       "\u2588\u2588\u2588", "sparkline from 0: 2 of 2 is the top");
+	ok(range[0] == 0 && range[1] == 2, "sparkline from 0: scale 0 to 2");
+	is_str(spark(zero, 3, 0, TABOUT_SPARK_FROM_ZERO, NULL),
+	       "\u2581\u2581\u2581", "sparkline from 0: all 0 is the lowest");
+	is_str(spark(gap, 3, 0, 0, NULL), "\u2581 \u2588",
+	       "sparkline: NaN is a blank");
+	is_str(spark(p, 2, 0, TABOUT_SPARK_FROM_ZERO, NULL),
+	       "\u2588\u2588", "sparkline from 0: 0.94 against 1 looks alike");
+	is_str(spark(p, 2, 0, 0, NULL), "\u2581\u2588",
+	       "sparkline from the lowest: 0.94 against 1 differs");
+	spark(gap + 1, 1, 0, 0, range);
+	ok(isnan(range[0]) && isnan(range[1]), "sparkline: no finite value");
+	for (i = 0; i < 120; i++)
+		many[i] = (double)i;
+	s = spark(many, 120, 60, 0, range);
+	is_int(strlen(s), 60 * 3, "sparkline: 120 values in 60 blocks");
+	ok(!strncmp(s, "\u2581", 3) && !strcmp(s + 59 * 3, "\u2588") &&
+	   range[1] == 119, "sparkline: bucket means, the scale of all");
+}
+
 int main(void)
 {
 	unsetenv("NO_COLOR");
@@ -394,5 +440,6 @@ int main(void)
 	test_jsonl();
 	test_pipe_reads_back();
 	test_write_errors();
+	test_sparkline();
 	return tap_done();
 }
