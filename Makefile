@@ -15,6 +15,7 @@ BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/mlrepo
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 CC ?= cc
 PKGS = sqlite3 libcjson zlib libarchive libcrypto
@@ -181,13 +182,15 @@ fuzz-run: $(FUZZ_BINS)
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SHAREDIR) \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	for b in $(CMDS); do install -m 0755 $(O)/bin/$$b $(DESTDIR)$(BINDIR)/$$b; done
 	for m in man/*.1; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	for m in man/*.5; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done
 	cp -R share/examples $(DESTDIR)$(SHAREDIR)/
 	for c in share/completions/*.bash; do \
 		install -m 0644 $$c $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$c .bash); done
+	for c in share/completions/_*; do \
+		install -m 0644 $$c $(DESTDIR)$(ZSHCOMPDIR)/; done
 
 uninstall:
 	for b in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$b; done
@@ -195,6 +198,8 @@ uninstall:
 	for m in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$m); done
 	for c in share/completions/*.bash; do \
 		rm -f $(DESTDIR)$(BASHCOMPDIR)/$$(basename $$c .bash); done
+	for c in share/completions/_*; do \
+		rm -f $(DESTDIR)$(ZSHCOMPDIR)/$$(basename $$c); done
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:
