@@ -2,7 +2,7 @@
 _exp_log()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-	local cmds="start param tag metric log artifact get-artifact end run ls show diff history experiments best rm restore mv gc export report help"
+	local cmds="start param tag metric log artifact input get-artifact end run ls show diff history experiments best rm restore mv gc export report help"
 	local i sub=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
@@ -32,7 +32,7 @@ _exp_log()
 		-o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 		esac
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-e --experiment --filter -o --output" -- "$cur"))
+			COMPREPLY=($(compgen -W "-e --experiment -f --filter -o --output" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(exp-log ls --ids --limit 50 2>/dev/null)" -- "$cur"))
 		fi ;;

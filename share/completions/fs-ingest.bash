@@ -20,7 +20,18 @@ _fs_ingest()
 	esac
 	groups=$(fs-ingest list 2>/dev/null | cut -f1)
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "--format --map --on-error --rejects --force --time-format --features --at --from --to --as-of --latest -C --repo -q -v --json --header --help --version" -- "$cur"))
+		local o="-C --repo -q -v --json --header --help"
+		case $sub in
+		""|ingest) o="$o --format --map --on-error --rejects --ignore-extra --force --time-format --version" ;;
+		define) o="$o --entity --timestamp --created --feature --ttl --check --description --from" ;;
+		join) o="$o --features --timestamp --full-names --as-of --format --entities-format --time-format --log-input -r --run --context" ;;
+		get) o="$o --at" ;;
+		range) o="$o --from --to --features --latest --format" ;;
+		export) o="$o --as-of --format" ;;
+		stats) o="$o --features --from --to" ;;
+		drop) o="$o --yes" ;;
+		esac
+		COMPREPLY=($(compgen -W "$o" -- "$cur"))
 		return
 	fi
 	case $sub in

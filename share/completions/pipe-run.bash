@@ -34,7 +34,9 @@ _pipe_run()
 	fi
 	case $sub in
 	status|dag) COMPREPLY=($(compgen -W "$(_pipe_run_stages) --dot --mermaid --exit-code" -- "$cur")) ;;
-	log|show|checkout) COMPREPLY=($(compgen -W "--run --stage --all --limit --log" -- "$cur")) ;;
+	log) COMPREPLY=($(compgen -W "-f --file -a --all --stage -n --limit --json" -- "$cur")) ;;
+	show) COMPREPLY=($(compgen -W "--stage --log --json $(pipe-run log --all 2>/dev/null | cut -f1)" -- "$cur")) ;;
+	checkout) COMPREPLY=($(compgen -W "-f --file --run $(_pipe_run_stages)" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "$([ -z "$sub" ] && echo $cmds) $(_pipe_run_stages)" -- "$cur")) ;;
 	esac
 }
