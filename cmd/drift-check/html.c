@@ -48,17 +48,47 @@ static const char *score_text(double v, char buf[NUM_BUFSZ])
 	return isnan(v) ? "-" : num_format_value(v, buf);
 }
 
+/*
+ * A bin label is drawn at most LABEL_MAX characters long, in 10px type
+ * (about LABEL_CW pixels a character, wide digits included), turned
+ * LABEL_DEG degrees up and ending under its bars.
+ */
+#define LABEL_MAX 20
+#define LABEL_CW 6.5
+#define LABEL_DEG 40
+
 /* The bars of one column: reference and current side by side per bin. */
 static void svg(struct strbuf *sb, const struct drift_plot *p)
 {
-	const int w = 720, h = 220, left = 44, bottom = 60, top = 10;
-	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i;
-	double max = 0, slot, bw;
+	const int w = 720, plot_h = 150, top = 10;
+	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i, len, longest = 0;
+	double max = 0, slot, bw, lw, dx, half;
+	int left, bottom, h;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		max = fmax(max, fmax(p->ref[i], p->cur[i]));
+		len = strlen(p->labels[i]);
+		longest = len > longest ? len : longest;
+	}
 	if (max <= 0)
 		max = 1;
+	/*
+	 * Room for the turned labels, which the browser would otherwise clip
+	 * at the bottom and, left of the first bin, at the left edge: a label
+	 * lw long reaches dx left of where it ends (the middle of its slot)
+	 * and lw * sin down.  left + slot / 2 >= dx + 4, with slot =
+	 * (w - left - 10) / n, gives the left margin.
+	 */
+	lw = LABEL_CW * (double)(longest < LABEL_MAX ? longest : LABEL_MAX);
+	dx = lw * cos(LABEL_DEG * M_PI / 180);
+	bottom = (int)ceil(16 + lw * sin(LABEL_DEG * M_PI / 180));
+	if (bottom < 60)
+		bottom = 60;
+	half = 1.0 / (2.0 * (double)(n ? n : 1));
+	left = (int)ceil((dx + 4 - (w - 10) * half) / (1 - half));
+	if (left < 44)
+		left = 44;
+	h = top + plot_h + bottom;
 	slot = (double)(w - left - 10) / (n ? n : 1);
 	bw = slot * 0.4;
 	strbuf_addf(sb, "<svg class=\"plot\" width=\"%d\" height=\"%d\" "
@@ -97,13 +127,13 @@ static void svg(struct strbuf *sb, const struct drift_plot *p)
 		strbuf_addf(sb, ": current %.2f%%</title></rect>\n",
 			    100 * p->cur[i]);
 		if (n <= 24 || i % ((n + 11) / 12) == 0) {
-			char lab[24];
+			char lab[LABEL_MAX + 1];
 
-			snprintf(lab, sizeof(lab), "%.20s", p->labels[i]);
+			snprintf(lab, sizeof(lab), "%s", p->labels[i]);
 			strbuf_addf(sb, "<text class=\"lab\" transform=\""
-					"translate(%.1f,%d) rotate(-40)\" "
+					"translate(%.1f,%d) rotate(-%d)\" "
 					"text-anchor=\"end\">",
-				    x + bw, h - bottom + 12);
+				    x + bw, h - bottom + 12, LABEL_DEG);
 			esc(sb, lab);
 			strbuf_addstr(sb, "</text>\n");
 		}
