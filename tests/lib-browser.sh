@@ -21,7 +21,8 @@
 #   - the page has at least MIN_CHARTS outermost <svg> elements, and every
 #     one of them has a rendered box of non-zero width and height and
 #     draws at least one shape (rect, path, line, polyline, polygon,
-#     circle, ellipse) of non-zero size;
+#     circle, ellipse) of non-zero size, and no text of it (a label, a
+#     tick) reaches past its edges, where the browser would cut it;
 #   - a screenshot of the whole page (up to 8000 pixels high) was written
 #     to SHOT, a PNG file of non-zero size.
 # It prints one line of what it found on stdout.  When MLREPO_SCREENSHOTS
@@ -100,13 +101,19 @@ browser_exit_() {
 browser_stop_() {
 	bw_pids_= bw_g_=
 	if [ -s "$1.pid" ]; then
-		bw_g_=$(cat "$1.pid")
-		browser_killpg_ TERM "$bw_g_"
-		bw_pids_=$bw_g_
+		bw_pids_=$(cat "$1.pid")
+		# its group, only while it leads one of its own (setsid)
+		if [ "$(browser_pgid_ "$bw_pids_")" = "$bw_pids_" ]; then
+			bw_g_=$bw_pids_
+			browser_killpg_ TERM "$bw_g_"
+		else
+			kill -TERM "$bw_pids_" 2>/dev/null
+		fi
 	fi
-	# cmdline's arguments end in NUL: grep -z reads each as a line.
-	for bw_c_ in $(grep -lszxF -- "--user-data-dir=$1.profile" \
-		       /proc/[0-9]*/cmdline); do
+	# cmdline's arguments end in NUL: grep -z reads each as a line; the
+	# pattern comes from a file, or grep's own cmdline would match it.
+	printf -- '--user-data-dir=%s\n' "$1.profile" >"$1.pat"
+	for bw_c_ in $(grep -lszxF -f "$1.pat" /proc/[0-9]*/cmdline); do
 		bw_d_=${bw_c_%/cmdline}
 		kill -TERM "${bw_d_#/proc/}" 2>/dev/null
 		bw_pids_="$bw_pids_ ${bw_d_#/proc/}"
@@ -135,6 +142,14 @@ try:
 	os.killpg(int(sys.argv[2]), getattr(signal, "SIG" + sys.argv[1]))
 except ProcessLookupError:
 	pass' "$1" "$2"
+}
+
+# browser_pgid_ PID: the process group of a live process.
+browser_pgid_() {
+	bw_st_=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	bw_st_=${bw_st_##*) }
+	set -- $bw_st_
+	echo "$3"
 }
 
 # browser_alive_ PID: the process lives and is no zombie (a chromedriver
@@ -169,7 +184,9 @@ browser_check() {
 	# setsid: chromedriver leads a process group of its own, and the
 	# Chromium it starts belongs to it (no fork: a background job of a
 	# non-interactive shell is no group leader, so $! is chromedriver).
-	setsid chromedriver --port="$bw_port_" \
+	# HOME too: Chromium writes .cache and .config there, not in $TRASH.
+	mkdir -p "$BROWSER_DIR/home" || return 1
+	HOME=$BROWSER_DIR/home setsid chromedriver --port="$bw_port_" \
 		--log-path="$bw_base_.driver.log" >/dev/null 2>&1 &
 	echo $! >"$bw_base_.pid"
 	timeout "$BROWSER_TIMEOUT" python3 - "$bw_port_" "$bw_page_" \
@@ -234,8 +251,18 @@ requestAnimationFrame(function () { requestAnimationFrame(function () {
             if (b.width > 0 || b.height > 0)
                 drawn++;
         });
+        // text the svg's own clipping cuts (overflow is hidden there)
+        var cut = [];
+        if (getComputedStyle(s).overflow !== 'visible')
+            s.querySelectorAll('text').forEach(function (t) {
+                var b = t.getBoundingClientRect();
+                if (b.width > 0 && (b.left < r.left - 1 ||
+                        b.right > r.right + 1 || b.top < r.top - 1 ||
+                        b.bottom > r.bottom + 1))
+                    cut.push(t.textContent);
+            });
         var holder = s.id ? s : s.closest('[id]');
-        svgs.push({w: r.width, h: r.height, drawn: drawn,
+        svgs.push({w: r.width, h: r.height, drawn: drawn, cut: cut,
                    where: holder ? '#' + holder.id : ''});
     });
     var broken = [];
@@ -277,6 +304,10 @@ requestAnimationFrame(function () { requestAnimationFrame(function () {
         elif g["drawn"] == 0:
             problems.append("svg %d (%s) draws no shape of non-zero size"
                             % (i, g["where"]))
+        if g["cut"]:
+            problems.append("svg %d (%s) cuts %d of its texts at its edge: "
+                            "%s" % (i, g["where"], len(g["cut"]),
+                                    ", ".join(repr(t) for t in g["cut"][:3])))
 
     # The whole page in one picture: the window as large as the page.
     w = max(1000, min(found["width"], 4000))

@@ -27,6 +27,9 @@ plant_page() {
 		esac
 		case $1 in
 		empty-svg) ;;
+		cut-label)
+			echo '<rect x="10" y="40" width="80" height="70" fill="#f58518"/>'
+			echo '<text x="250" y="60">a label too long for its chart</text>' ;;
 		*) echo '<rect x="10" y="40" width="80" height="70" fill="#f58518"/>' ;;
 		esac
 		echo '</svg>'
@@ -86,6 +89,12 @@ test_expect_success 'an svg of zero width fails the check' '
 	plant_page zero-svg &&
 	test_must_fail browser_check zero-svg.html zero-svg.png 2 2>err &&
 	test_grep "svg 2 (#two) is rendered 0x120: no area" err
+'
+
+test_expect_success 'a label that its svg cuts at the edge fails the check' '
+	plant_page cut-label &&
+	test_must_fail browser_check cut-label.html cut-label.png 2 2>err &&
+	test_grep "svg 2 (#two) cuts 1 of its texts at its edge: .a label too long" err
 '
 
 test_expect_success 'an svg that is not displayed, or draws nothing, fails it' '
