@@ -27,24 +27,54 @@ static const char *score_text(double v, char buf[NUM_BUFSZ])
 }
 
 /*
+ * A bin label is drawn at most LABEL_MAX characters long, in 10px type
+ * (about LABEL_CW pixels a character, wide digits included), turned
+ * LABEL_DEG degrees up and ending under its bars.
+ */
+#define LABEL_MAX 20
+#define LABEL_CW 6.5
+#define LABEL_DEG 40
+
+/*
  * The bars of one column: reference and current side by side per bin,
  * on a y axis in percent of each side's values.
  */
 static void svg(struct strbuf *sb, const struct drift_plot *p)
 {
-	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i;
-	double max = 0, slot, bw, y0;
+	const int w = 720, plot_h = 150, top = 10;
+	size_t n = p->n < MAX_BARS ? p->n : MAX_BARS, i, len, longest = 0;
+	double max = 0, slot, bw, y0, lw, dx, half;
+	int left, bottom;
 	struct html_chart c;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		max = fmax(max, fmax(p->ref[i], p->cur[i]));
+		len = strlen(p->labels[i]);
+		longest = len > longest ? len : longest;
+	}
 	if (max <= 0)
 		max = 1;
-	html_chart_init(&c, 720, 220);
-	c.left = 44;
+	/*
+	 * Room for the turned labels, which the browser would otherwise clip
+	 * at the bottom and, left of the first bin, at the left edge: a label
+	 * lw long reaches dx left of where it ends (the middle of its slot)
+	 * and lw * sin down.  left + slot / 2 >= dx + 4, with slot =
+	 * (w - left - 10) / n, gives the left margin.
+	 */
+	lw = LABEL_CW * (double)(longest < LABEL_MAX ? longest : LABEL_MAX);
+	dx = lw * cos(LABEL_DEG * M_PI / 180);
+	bottom = (int)ceil(16 + lw * sin(LABEL_DEG * M_PI / 180));
+	if (bottom < 60)
+		bottom = 60;
+	half = 1.0 / (2.0 * (double)(n ? n : 1));
+	left = (int)ceil((dx + 4 - (w - 10) * half) / (1 - half));
+	if (left < 44)
+		left = 44;
+	html_chart_init(&c, w, top + plot_h + bottom);
+	c.left = left;
 	c.right = 5;
-	c.top = 10;
-	c.bottom = 60;
+	c.top = top;
+	c.bottom = bottom;
 	c.yunit = "%";
 	html_chart_range(&c, 0, 1, 0, 100 * max, HTML_Y_ZERO);
 	c.x.n = 0; /* bins, not numbers */
@@ -71,13 +101,13 @@ static void svg(struct strbuf *sb, const struct drift_plot *p)
 		strbuf_addf(sb, ": current %.2f%%</title></rect>\n",
 			    100 * p->cur[i]);
 		if (n <= 24 || i % ((n + 11) / 12) == 0) {
-			char lab[24];
+			char lab[LABEL_MAX + 1];
 
-			snprintf(lab, sizeof(lab), "%.20s", p->labels[i]);
+			snprintf(lab, sizeof(lab), "%s", p->labels[i]);
 			strbuf_addf(sb, "<text class=\"lab\" transform=\""
-					"translate(%.1f,%.1f) rotate(-40)\" "
+					"translate(%.1f,%.1f) rotate(-%d)\" "
 					"text-anchor=\"end\">",
-				    x + bw, y0 + 12);
+				    x + bw, y0 + 12, LABEL_DEG);
 			html_escape(sb, lab);
 			strbuf_addstr(sb, "</text>\n");
 		}
