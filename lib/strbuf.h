@@ -66,4 +66,28 @@ int strbuf_read_file(struct strbuf *sb, const char *path);
  */
 size_t strbuf_utf8_len(const unsigned char *p, const unsigned char *e);
 
+/*
+ * A growable list of strings the list owns (git's string_list, in small):
+ *
+ *	struct strlist keys = STRLIST_INIT;
+ *	strlist_add(&keys, "lr");
+ *	strlist_sort_uniq(&keys);	// byte order, repeats dropped
+ *	for (i = 0; i < keys.n; i++) use(keys.v[i]);
+ *	strlist_release(&keys);
+ */
+struct strlist {
+	char **v;
+	size_t n, alloc;
+};
+#define STRLIST_INIT { NULL, 0, 0 }
+
+/* Append a copy of `s`. */
+void strlist_add(struct strlist *l, const char *s);
+/* Is `s` in the list?  (A linear search: for short lists.) */
+int strlist_has(const struct strlist *l, const char *s);
+/* Sort by strcmp() and drop repeats (freeing them). */
+void strlist_sort_uniq(struct strlist *l);
+/* Free every string and the array; the list is empty and reusable. */
+void strlist_release(struct strlist *l);
+
 #endif

@@ -1011,43 +1011,6 @@ static void put_text(struct table_writer *w, const char *s)
 	table_writer_text(w, s, s ? strlen(s) : 0);
 }
 
-struct keyset {
-	char **v;
-	size_t n, alloc;
-};
-
-static void keyset_add(struct keyset *k, const char *key)
-{
-	ALLOC_GROW(k->v, k->n + 1, k->alloc);
-	k->v[k->n++] = xstrdup(key);
-}
-
-static void keyset_sort(struct keyset *k)
-{
-	size_t i, out = 0;
-
-	if (!k->n)
-		return;
-	qsort(k->v, k->n, sizeof(*k->v), cmp_strp);
-	for (i = 0; i < k->n; i++) {
-		if (out && !strcmp(k->v[i], k->v[out - 1])) {
-			free(k->v[i]);
-			continue;
-		}
-		k->v[out++] = k->v[i];
-	}
-	k->n = out;
-}
-
-static void keyset_release(struct keyset *k)
-{
-	size_t i;
-
-	for (i = 0; i < k->n; i++)
-		free(k->v[i]);
-	free(k->v);
-}
-
 int cmd_export(int argc, char **argv)
 {
 	const char *exp = NULL, *filter = NULL, *format = "csv";
@@ -1055,7 +1018,7 @@ int cmd_export(int argc, char **argv)
 	enum table_format fmt;
 	struct export_state s = { 0 };
 	struct runs_query q = { 0 };
-	struct keyset keys[3] = { { 0 }, { 0 }, { 0 } };
+	struct strlist keys[3] = { STRLIST_INIT, STRLIST_INIT, STRLIST_INIT };
 	static const char *const fixed[] = { "run_id", "experiment", "name",
 					     "status", "start_time", "end_time",
 					     "duration" };
@@ -1110,14 +1073,14 @@ int cmd_export(int argc, char **argv)
 		if (runs_get(db, s.ids[i], &infos[i]) < 0)
 			goto fail;
 		for (j = 0; j < (size_t)infos[i].nparams; j++)
-			keyset_add(&keys[0], infos[i].params[j].key);
+			strlist_add(&keys[0], infos[i].params[j].key);
 		for (j = 0; j < (size_t)infos[i].nmetrics; j++)
-			keyset_add(&keys[1], infos[i].metrics[j].key);
+			strlist_add(&keys[1], infos[i].metrics[j].key);
 		for (j = 0; j < (size_t)infos[i].ntags; j++)
-			keyset_add(&keys[2], infos[i].tags[j].key);
+			strlist_add(&keys[2], infos[i].tags[j].key);
 	}
 	for (k = 0; k < 3; k++)
-		keyset_sort(&keys[k]);
+		strlist_sort_uniq(&keys[k]);
 
 	/* the columns: fixed ones, then params, metrics and tags by key */
 	ncols = 7 + (int)(keys[0].n + keys[1].n + keys[2].n);
@@ -1191,7 +1154,7 @@ out:
 	free(s.ids);
 	free(infos);
 	for (k = 0; k < 3; k++)
-		keyset_release(&keys[k]);
+		strlist_release(&keys[k]);
 	if (names)
 		for (col = 0; col < ncols; col++)
 			free(names[col]);

@@ -33,63 +33,9 @@ static const char *const usage_report[] = {
 	NULL
 };
 
-/* A list of strings: run ids, then metric and param keys. */
-struct strs {
-	char **v;
-	size_t n, alloc;
-};
-
-static void strs_add(struct strs *s, const char *v)
-{
-	ALLOC_GROW(s->v, s->n + 1, s->alloc);
-	s->v[s->n++] = xstrdup(v);
-}
-
-static int strs_has(const struct strs *s, const char *v)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], v))
-			return 1;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and drop repeats. */
-static void strs_uniq(struct strs *s)
-{
-	size_t i, out = 0;
-
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
-	for (i = 0; i < s->n; i++) {
-		if (out && !strcmp(s->v[i], s->v[out - 1])) {
-			free(s->v[i]);
-			continue;
-		}
-		s->v[out++] = s->v[i];
-	}
-	s->n = out;
-}
-
-static void strs_release(struct strs *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 static int collect_id(sqlite3_stmt *row, void *data)
 {
-	strs_add(data, (const char *)sqlite3_column_text(row, 0));
+	strlist_add(data, (const char *)sqlite3_column_text(row, 0));
 	return 0;
 }
 
@@ -98,10 +44,10 @@ static int collect_id(sqlite3_stmt *row, void *data)
  * dropped), or every live run; -e and --filter narrow either.
  */
 static int choose_runs(sqlite3 *db, int nargs, char **args, const char *exp,
-		       const char *filter, struct strs *ids)
+		       const char *filter, struct strlist *ids)
 {
 	struct runs_query q = { 0 };
-	struct strs match = { 0 }, given = { 0 };
+	struct strlist match = STRLIST_INIT, given = STRLIST_INIT;
 	char id[RUN_ID_HEX + 1];
 	int i, rc = -1;
 
@@ -113,8 +59,8 @@ static int choose_runs(sqlite3 *db, int nargs, char **args, const char *exp,
 	for (i = 0; i < nargs; i++) {
 		if (runs_resolve(db, args[i], id) < 0)
 			goto out;
-		if (!strs_has(&given, id))
-			strs_add(&given, id);
+		if (!strlist_has(&given, id))
+			strlist_add(&given, id);
 	}
 	if (exp || filter) {
 		q.all = 1; /* a run named is shown, deleted or not */
@@ -122,12 +68,12 @@ static int choose_runs(sqlite3 *db, int nargs, char **args, const char *exp,
 			goto out;
 	}
 	for (i = 0; i < (int)given.n; i++)
-		if (!(exp || filter) || strs_has(&match, given.v[i]))
-			strs_add(ids, given.v[i]);
+		if (!(exp || filter) || strlist_has(&match, given.v[i]))
+			strlist_add(ids, given.v[i]);
 	rc = 0;
 out:
-	strs_release(&match);
-	strs_release(&given);
+	strlist_release(&match);
+	strlist_release(&given);
 	return rc;
 }
 
@@ -141,7 +87,7 @@ static void run_label(struct strbuf *sb, const struct run_info *in)
 }
 
 static void table(struct strbuf *sb, const struct run_info *in, size_t n,
-		  const struct strs *params, const struct strs *metrics)
+		  const struct strlist *params, const struct strlist *metrics)
 {
 	char t[MLTIME_BUFSZ], v[NUM_BUFSZ];
 	size_t i, k;
@@ -332,7 +278,8 @@ static const char style[] =
 int cmd_report(int argc, char **argv)
 {
 	const char *exp = NULL, *filter = NULL, *out = NULL;
-	struct strs ids = { 0 }, params = { 0 }, metrics = { 0 };
+	struct strlist ids = STRLIST_INIT, params = STRLIST_INIT,
+		       metrics = STRLIST_INIT;
 	struct strbuf sb = STRBUF_INIT;
 	struct run_info *in = NULL;
 	struct curve *cv = NULL;
@@ -371,12 +318,12 @@ int cmd_report(int argc, char **argv)
 		if (runs_get(db, ids.v[i], &in[i]) < 0)
 			goto fail;
 		for (k = 0; k < in[i].nparams; k++)
-			strs_add(&params, in[i].params[k].key);
+			strlist_add(&params, in[i].params[k].key);
 		for (k = 0; k < in[i].nmetrics; k++)
-			strs_add(&metrics, in[i].metrics[k].key);
+			strlist_add(&metrics, in[i].metrics[k].key);
 	}
-	strs_uniq(&params);
-	strs_uniq(&metrics);
+	strlist_sort_uniq(&params);
+	strlist_sort_uniq(&metrics);
 
 	html_page_begin(&sb, "exp-log report", style);
 	strbuf_addf(&sb, "<h1>Runs</h1>\n<p>%zu run%s, %zu param%s, %zu "
@@ -407,9 +354,9 @@ out:
 	free(cv);
 	free(keep);
 	free(in);
-	strs_release(&ids);
-	strs_release(&params);
-	strs_release(&metrics);
+	strlist_release(&ids);
+	strlist_release(&params);
+	strlist_release(&metrics);
 	strbuf_release(&sb);
 	return status;
 }
