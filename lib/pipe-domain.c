@@ -199,9 +199,7 @@ int pipe_run_get(sqlite3 *db, const char *prefix, struct pipe_run_info *ri)
 {
 	char id[33];
 	sqlite3_stmt *st;
-	int rc;
-
-	const char *by = "id";
+	int rc, by_exp_run = 0;
 
 	if (catalog_resolve_id(db, "pipe_runs", "id", "pipeline run", prefix,
 			       id) < 0) {
@@ -214,11 +212,11 @@ int pipe_run_get(sqlite3 *db, const char *prefix, struct pipe_run_info *ri)
 			err_restore(&keep);
 			return -1;
 		}
-		by = "exp_run";
+		by_exp_run = 1;
 	}
-	st = db_prepare(db, by[0] == 'i'
-			? "SELECT " RUN_COLS "FROM pipe_runs r WHERE id = ?"
-			: "SELECT " RUN_COLS "FROM pipe_runs r WHERE exp_run = ?");
+	st = db_prepare(db, by_exp_run
+			? "SELECT " RUN_COLS "FROM pipe_runs r WHERE exp_run = ?"
+			: "SELECT " RUN_COLS "FROM pipe_runs r WHERE id = ?");
 	if (!st)
 		return -1;
 	db_bind_text(st, 1, id);
